@@ -1,0 +1,3 @@
+module djangobolt
+
+go 1.26
