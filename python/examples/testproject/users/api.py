@@ -1,0 +1,94 @@
+"""ORM-backed routes, discovered by runbolt alongside the project's api.py."""
+from datetime import datetime
+
+import msgspec
+
+from django_bolt import BoltAPI
+from django_bolt.exceptions import HTTPException
+
+from .models import User
+
+api = BoltAPI()
+
+SEED_COUNT = 1000
+SEED_PREFIX = "demo"
+
+
+class UserMini(msgspec.Struct):
+    id: int
+    username: str
+
+
+class UserFull(msgspec.Struct):
+    id: int
+    username: str
+    email: str
+    first_name: str
+    last_name: str
+    is_active: bool
+    is_staff: bool
+    date_joined: datetime
+    bio: str
+
+
+def to_full(user: User) -> UserFull:
+    return msgspec.convert(user, UserFull, from_attributes=True)
+
+
+@api.get("/users/")
+async def list_users() -> list[UserMini]:
+    # Only the two columns we serialize; the rest would be fetched for nothing.
+    return [
+        UserMini(id=u.id, username=u.username)
+        async for u in User.objects.only("id", "username").order_by("id")
+    ]
+
+
+# The static routes below would win over /users/{user_id} in any order;
+# they are declared first only to keep the file easy to follow.
+
+
+@api.get("/users/seed")
+async def seed_users():
+    existing = await User.objects.filter(username__startswith=SEED_PREFIX).acount()
+    if existing < SEED_COUNT:
+        # ignore_conflicts keeps this idempotent when a previous seed was partial
+        # or two requests race: the unique username rejects duplicates.
+        await User.objects.abulk_create(
+            [
+                User(
+                    username=f"{SEED_PREFIX}{i:04d}",
+                    email=f"{SEED_PREFIX}{i:04d}@example.com",
+                    first_name="Demo",
+                    last_name=f"User {i}",
+                    is_staff=i % 50 == 0,
+                    bio=f"Demo account number {i}.",
+                )
+                for i in range(SEED_COUNT)
+            ],
+            ignore_conflicts=True,
+            batch_size=500,
+        )
+    return {"count": await User.objects.acount()}
+
+
+@api.get("/users/full10")
+async def users_full10() -> list[UserFull]:
+    return [to_full(u) async for u in User.objects.order_by("id")[:10]]
+
+
+@api.get("/users/mini10")
+async def users_mini10() -> list[UserMini]:
+    return [
+        UserMini(id=u.id, username=u.username)
+        async for u in User.objects.only("id", "username").order_by("id")[:10]
+    ]
+
+
+@api.get("/users/{user_id}")
+async def get_user(user_id: int) -> UserFull:
+    try:
+        user = await User.objects.aget(pk=user_id)
+    except User.DoesNotExist:
+        raise HTTPException(status_code=404, detail=f"User {user_id} not found")
+    return to_full(user)
