@@ -1,0 +1,131 @@
+package router
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Router maps a method and a raw path to a handler id. Register every route
+// with Add before serving; after that the Router is only read, so any number
+// of goroutines may call Lookup and Allowed without locking.
+type Router struct {
+	// Fully static routes are a single map lookup. A static route always
+	// beats any parameterised route matching the same path (it wins at the
+	// first segment where they differ), so checking the map first keeps the
+	// precedence rules.
+	static [numMethods]map[string]int
+	trees  [numMethods]*node
+	routes []Route
+}
+
+// Route is a registered route, as reported by Routes.
+type Route struct {
+	Method    string
+	Pattern   string
+	HandlerID int
+	Params    []ParamInfo // in pattern order
+}
+
+// New returns an empty Router.
+func New() *Router { return &Router{} }
+
+// Add registers handlerID for method and pattern. It fails, leaving the
+// Router unchanged, if the method is not supported, the pattern is invalid,
+// or a route with the same method and shape already exists.
+func (r *Router) Add(method, pattern string, handlerID int) error {
+	m := methodIndex(method)
+	if m < 0 {
+		return fmt.Errorf("router: route %s %s: unsupported method %q", method, pattern, method)
+	}
+	p, err := parsePattern(pattern)
+	if err != nil {
+		return err
+	}
+	if len(p.params) == 0 {
+		if _, dup := r.static[m][pattern]; dup {
+			return conflict(method, pattern, pattern)
+		}
+		if r.static[m] == nil {
+			r.static[m] = make(map[string]int)
+		}
+		r.static[m][pattern] = handlerID
+	} else {
+		lf := &leaf{handlerID: handlerID, pattern: pattern, names: make([]string, len(p.params))}
+		for i, pi := range p.params {
+			lf.names[i] = pi.Name
+		}
+		if r.trees[m] == nil {
+			r.trees[m] = &node{}
+		}
+		if old := r.trees[m].insert(p.segs, lf); old != nil {
+			return conflict(method, pattern, old.pattern)
+		}
+	}
+	r.routes = append(r.routes, Route{Method: method, Pattern: pattern, HandlerID: handlerID, Params: p.params})
+	return nil
+}
+
+func conflict(method, pattern, existing string) error {
+	return fmt.Errorf("router: route %s %s conflicts with %s %s", method, pattern, method, existing)
+}
+
+// Lookup finds the route for method and the raw request path (no query
+// string, not percent-decoded, trailing slash significant). On a hit it
+// fills ps, which must not be nil, with the route's parameters and returns
+// the handler id and true; the values are sub-slices of path. On a miss ps
+// is left empty. Lookup does not allocate.
+func (r *Router) Lookup(method, path []byte, ps *Params) (handlerID int, ok bool) {
+	ps.Reset()
+	m := methodIndex(method)
+	if m < 0 {
+		return 0, false
+	}
+	return r.lookup(m, path, ps)
+}
+
+// lookup is Lookup for a method index; ps is already empty.
+func (r *Router) lookup(m int, path []byte, ps *Params) (int, bool) {
+	if len(path) == 0 || path[0] != '/' {
+		return 0, false
+	}
+	if id, ok := r.static[m][string(path)]; ok {
+		return id, true
+	}
+	t := r.trees[m]
+	if t == nil {
+		return 0, false
+	}
+	lf := t.match(path, 1, ps)
+	if lf == nil {
+		ps.Reset()
+		return 0, false
+	}
+	ps.names = lf.names
+	return lf.handlerID, true
+}
+
+// Allowed returns the methods that have a route matching path. Callers use
+// it after a failed Lookup to tell 405 (non-empty set, with
+// MethodSet.AppendAllow for the Allow header) from 404, and to answer
+// OPTIONS or fall back from HEAD to GET.
+func (r *Router) Allowed(path []byte) MethodSet {
+	var set MethodSet
+	var ps Params
+	for m := range numMethods {
+		ps.Reset()
+		if _, ok := r.lookup(m, path, &ps); ok {
+			set |= 1 << m
+		}
+	}
+	return set
+}
+
+// Routes returns the registered routes in registration order.
+func (r *Router) Routes() []Route {
+	out := make([]Route, len(r.routes))
+	for i, rt := range r.routes {
+		rt.Params = slices.Clone(rt.Params)
+		out[i] = rt
+	}
+	return out
+}
