@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"djangobolt/pyhost"
+	"djangobolt/server"
+)
+
+// shutdownTimeout bounds how long in-flight requests may take to finish on SIGTERM.
+const shutdownTimeout = 30 * time.Second
+
+// runWorker embeds Python, loads the project and serves until SIGINT/SIGTERM.
+// It runs on the main thread, which becomes the event-loop thread.
+func runWorker(o options) int {
+	logger := log.New(os.Stderr, "", log.LstdFlags)
+	exe := os.Getenv("BOLT_PYTHON")
+	if exe == "" {
+		logger.Print("bolt-server is started by `python manage.py runbolt`, which sets BOLT_PYTHON and BOLT_SYS_PATH")
+		return 2
+	}
+	if want := os.Getenv("BOLT_PYTHON_VERSION"); want != "" && want != pyhost.CompiledVersion() {
+		logger.Printf("this bolt-server was built for Python %s but the project runs Python %s (%s); "+
+			"rebuild it with that interpreter: `make build` or `pip install .`", pyhost.CompiledVersion(), want, exe)
+		return 2
+	}
+	if err := pyhost.Initialize(exe, filepath.Base(os.Args[0])); err != nil {
+		logger.Print(err)
+		return 1
+	}
+	sysPath := strings.Split(os.Getenv("BOLT_SYS_PATH"), string(os.PathListSeparator))
+	raw, err := pyhost.Call("django_bolt._runtime.boot", "load", sysPath, map[string]any{"no_admin": o.noAdmin})
+	if err != nil {
+		logger.Printf("loading the Django project failed:\n%v", err)
+		return 1
+	}
+	doc, _ := raw.([]byte)
+	if len(doc) == 0 {
+		return 0 // no API: boot.load said so
+	}
+	table, err := server.DecodeTable(doc)
+	if err != nil {
+		logger.Print(err)
+		return 1
+	}
+	loop, err := pyhost.NewLoop()
+	if err != nil {
+		logger.Print(err)
+		return 1
+	}
+	srv, err := server.New(table, loop, logger)
+	if err != nil {
+		logger.Printf("configuration error: %v", err)
+		return 1
+	}
+	ln, err := listen(o)
+	if err != nil {
+		logger.Print(err)
+		return 1
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil {
+			logger.Printf("server stopped: %v", err)
+			loop.Stop()
+		}
+	}()
+	go handleSignals(srv, loop, logger)
+	signalReady()
+	logger.Printf("django-bolt serving %d routes on http://%s (pid %d, Python %s, %d worker threads)",
+		len(table.Routes), ln.Addr(), os.Getpid(), pyhost.CompiledVersion(), o.workers)
+	if _, err := pyhost.Call("django_bolt._runtime.boot", "serve", loop.FD(), o.workers); err != nil {
+		logger.Printf("event loop failed:\n%v", err)
+		return 1
+	}
+	return 0
+}
+
+// handleSignals drains the server on the first SIGINT/SIGTERM, then stops the loop;
+// a second signal exits at once.
+func handleSignals(srv *server.Server, loop *pyhost.Loop, logger *log.Logger) {
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	<-sig
+	go func() {
+		<-sig
+		logger.Print("second signal: exiting now")
+		os.Exit(1)
+	}()
+	if err := srv.Shutdown(shutdownTimeout); err != nil {
+		logger.Printf("shutdown: %v", err)
+	}
+	loop.Stop()
+}
+
+// signalReady tells the supervisor (if any) that this worker serves.
+func signalReady() {
+	fd := os.Getenv(envReadyFD)
+	if fd == "" {
+		return
+	}
+	n, err := strconv.Atoi(fd)
+	if err != nil {
+		return
+	}
+	f := os.NewFile(uintptr(n), "ready")
+	fmt.Fprintln(f, "ready")
+	f.Close()
+}
+

@@ -1,0 +1,292 @@
+/* C side of the bridge: the django_bolt._core module table, interpreter start-up and
+ * the helpers cgo cannot express (macros, variadic calls, multi-step conversions). */
+#include "bridge.h"
+#include "_cgo_export.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- module django_bolt._core ---------------------------------------------------- */
+
+static PyObject *core_exchange(PyObject *self, PyObject *results) {
+    (void)self;
+    return goExchange(results);
+}
+
+static PyMethodDef core_methods[] = {
+    {"exchange", core_exchange, METH_O,
+     "exchange(results) -> list | None\n\n"
+     "Hands finished results to the server and takes the requests waiting for Python.\n"
+     "Returns None when nothing is waiting (the loop then sleeps until the next wake-up)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyModuleDef_Slot core_slots[] = {{0, NULL}};
+
+static struct PyModuleDef core_def = {
+    PyModuleDef_HEAD_INIT,
+    "django_bolt._core",
+    "The Go core of django_bolt: the bridge between the HTTP server and the event loop.",
+    0,
+    core_methods,
+    core_slots,
+    NULL,
+    NULL,
+    NULL,
+};
+
+PyObject *PyInit__core(void) { return PyModuleDef_Init(&core_def); }
+
+#define BOLT_STR2(x) #x
+#define BOLT_STR(x) BOLT_STR2(x)
+const char *bolt_compiled_version(void) { return BOLT_STR(PY_MAJOR_VERSION) "." BOLT_STR(PY_MINOR_VERSION); }
+
+/* ---- start-up ------------------------------------------------------------------------ */
+
+static char *status_message(PyStatus st) {
+    const char *msg = st.err_msg ? st.err_msg : "unknown error";
+    const char *fn = st.func ? st.func : "Python";
+    size_t n = strlen(msg) + strlen(fn) + 3;
+    char *out = malloc(n);
+    if (out) snprintf(out, n, "%s: %s", fn, msg);
+    return out;
+}
+
+char *bolt_initialize(const char *executable, const char *program_name) {
+    if (PyImport_AppendInittab("django_bolt._core", PyInit__core) != 0) {
+        return strdup("cannot register the built-in module django_bolt._core");
+    }
+    PyConfig c;
+    PyStatus st;
+    PyConfig_InitPythonConfig(&c);
+    /* Go owns the process signals; Python must not install its own SIGINT handler. */
+    c.install_signal_handlers = 0;
+    c.parse_argv = 0;
+    /* getpath derives sys.prefix (and a virtualenv's site-packages) from executable. */
+    st = PyConfig_SetBytesString(&c, &c.executable, executable);
+    if (PyStatus_Exception(st)) goto fail;
+    st = PyConfig_SetBytesString(&c, &c.program_name, program_name);
+    if (PyStatus_Exception(st)) goto fail;
+    char *argv[1] = {(char *)program_name};
+    st = PyConfig_SetBytesArgv(&c, 1, argv);
+    if (PyStatus_Exception(st)) goto fail;
+    st = Py_InitializeFromConfig(&c);
+    if (PyStatus_Exception(st)) goto fail;
+    PyConfig_Clear(&c);
+    return NULL;
+fail:
+    PyConfig_Clear(&c);
+    return status_message(st);
+}
+
+/* ---- small wrappers ------------------------------------------------------------------ */
+
+void bolt_incref(PyObject *o) { Py_INCREF(o); }
+void bolt_decref(PyObject *o) { Py_DECREF(o); }
+void bolt_xdecref(PyObject *o) { Py_XDECREF(o); }
+PyObject *bolt_none(void) { Py_RETURN_NONE; }
+int bolt_is_none(PyObject *o) { return o == Py_None; }
+
+PyObject *bolt_call(const char *module, const char *func, PyObject *args) {
+    PyObject *mod = PyImport_ImportModule(module);
+    if (!mod) return NULL;
+    PyObject *fn = PyObject_GetAttrString(mod, func);
+    Py_DECREF(mod);
+    if (!fn) return NULL;
+    PyObject *res = args ? PyObject_Call(fn, args, NULL) : PyObject_CallNoArgs(fn);
+    Py_DECREF(fn);
+    return res;
+}
+
+PyObject *bolt_fetch_error(void) {
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    if (!type) return PyUnicode_FromString("unknown error (no exception set)");
+    PyErr_NormalizeException(&type, &value, &tb);
+    PyObject *text = NULL;
+    PyObject *mod = PyImport_ImportModule("traceback");
+    if (mod) {
+        PyObject *lines = PyObject_CallMethod(mod, "format_exception", "OOO", type,
+                                              value ? value : Py_None, tb ? tb : Py_None);
+        if (lines) {
+            PyObject *empty = PyUnicode_FromString("");
+            if (empty) {
+                text = PyUnicode_Join(empty, lines);
+                Py_DECREF(empty);
+            }
+            Py_DECREF(lines);
+        }
+        Py_DECREF(mod);
+    }
+    if (!text) {
+        PyErr_Clear();
+        text = PyObject_Str(value ? value : type);
+        if (!text) {
+            PyErr_Clear();
+            text = PyUnicode_FromString("unprintable Python exception");
+        }
+    }
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    return text;
+}
+
+/* ---- requests and results --------------------------------------------------------- */
+
+static PyObject *pairs_dict(const char **cursor, const int **lens, int n) {
+    PyObject *d = PyDict_New();
+    if (!d) return NULL;
+    for (int i = 0; i < n; i++) {
+        PyObject *k = PyUnicode_DecodeUTF8(*cursor, (*lens)[0], "replace");
+        *cursor += (*lens)[0];
+        PyObject *v = PyUnicode_DecodeUTF8(*cursor, (*lens)[1], "replace");
+        *cursor += (*lens)[1];
+        *lens += 2;
+        if (!k || !v || PyDict_SetItem(d, k, v) < 0) {
+            Py_XDECREF(k);
+            Py_XDECREF(v);
+            Py_DECREF(d);
+            return NULL;
+        }
+        Py_DECREF(k);
+        Py_DECREF(v);
+    }
+    return d;
+}
+
+PyObject *bolt_request_item(long rid, long handler, const char *strs, const int *lens,
+                            int nparams, int nheaders, const char *query, Py_ssize_t qlen,
+                            const char *body, Py_ssize_t blen, PyObject *context) {
+    PyObject *t = PyTuple_New(9);
+    if (!t) return NULL;
+    const char *cur = strs;
+    PyObject *method = PyUnicode_DecodeLatin1(cur, lens[0], NULL);
+    cur += lens[0];
+    PyObject *path = PyUnicode_DecodeUTF8(cur, lens[1], "replace");
+    cur += lens[1];
+    lens += 2;
+    PyTuple_SET_ITEM(t, 0, PyLong_FromLong(rid));
+    PyTuple_SET_ITEM(t, 1, PyLong_FromLong(handler));
+    PyTuple_SET_ITEM(t, 2, method);
+    PyTuple_SET_ITEM(t, 3, path);
+    if (!method || !path) goto fail;
+    PyObject *params = Py_None;
+    if (nparams >= 0) {
+        params = pairs_dict(&cur, &lens, nparams);
+        if (!params) goto fail;
+    } else {
+        Py_INCREF(Py_None);
+    }
+    PyTuple_SET_ITEM(t, 4, params);
+    PyObject *q = qlen >= 0 ? PyBytes_FromStringAndSize(query, qlen) : (Py_INCREF(Py_None), Py_None);
+    PyTuple_SET_ITEM(t, 5, q);
+    if (!q) goto fail;
+    PyObject *headers = Py_None;
+    if (nheaders >= 0) {
+        headers = pairs_dict(&cur, &lens, nheaders);
+        if (!headers) goto fail;
+    } else {
+        Py_INCREF(Py_None);
+    }
+    PyTuple_SET_ITEM(t, 6, headers);
+    PyObject *b = blen >= 0 ? PyBytes_FromStringAndSize(body, blen) : (Py_INCREF(Py_None), Py_None);
+    PyTuple_SET_ITEM(t, 7, b);
+    if (!b) goto fail;
+    if (!context) context = Py_None;
+    Py_INCREF(context);
+    PyTuple_SET_ITEM(t, 8, context);
+    return t;
+fail:
+    Py_DECREF(t);
+    return NULL;
+}
+
+PyObject *bolt_control_item(long rid, long kind, long arg) {
+    return Py_BuildValue("(lll)", rid, kind, arg);
+}
+
+int bolt_result_view(PyObject *item, bolt_result *out) {
+    if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 4) {
+        PyErr_SetString(PyExc_TypeError, "a result must be a 4-tuple (rid, status, headers, body)");
+        return -1;
+    }
+    out->rid = PyLong_AsLong(PyTuple_GET_ITEM(item, 0));
+    out->status = PyLong_AsLong(PyTuple_GET_ITEM(item, 1));
+    if (PyErr_Occurred()) return -1;
+    PyObject *headers = PyTuple_GET_ITEM(item, 2);
+    if (headers == Py_None) {
+        out->nheaders = -1;
+    } else if (PyList_Check(headers)) {
+        out->nheaders = (int)PyList_GET_SIZE(headers);
+    } else {
+        PyErr_SetString(PyExc_TypeError, "result headers must be a list of (name, value) tuples");
+        return -1;
+    }
+    PyObject *body = PyTuple_GET_ITEM(item, 3);
+    out->body = NULL;
+    out->body_len = 0;
+    out->stream = -1;
+    if (PyBytes_Check(body)) {
+        out->body = PyBytes_AS_STRING(body);
+        out->body_len = PyBytes_GET_SIZE(body);
+    } else if (PyLong_Check(body)) {
+        out->stream = PyLong_AsLong(body);
+    } else if (body != Py_None) {
+        PyErr_SetString(PyExc_TypeError, "result body must be bytes, a stream id or None");
+        return -1;
+    }
+    return 0;
+}
+
+int bolt_result_header(PyObject *item, int i, const char **name, Py_ssize_t *nlen,
+                       const char **value, Py_ssize_t *vlen) {
+    PyObject *pair = PyList_GET_ITEM(PyTuple_GET_ITEM(item, 2), i);
+    if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+        PyErr_SetString(PyExc_TypeError, "each header must be a (name, value) tuple of str");
+        return -1;
+    }
+    *name = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(pair, 0), nlen);
+    if (!*name) return -1;
+    *value = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(pair, 1), vlen);
+    if (!*value) return -1;
+    return 0;
+}
+
+int bolt_kind(PyObject *o) {
+    if (o == Py_None) return BOLT_NONE;
+    if (PyBool_Check(o)) return BOLT_BOOL;
+    if (PyLong_Check(o)) return BOLT_INT;
+    if (PyFloat_Check(o)) return BOLT_FLOAT;
+    if (PyBytes_Check(o)) return BOLT_BYTES;
+    if (PyUnicode_Check(o)) return BOLT_STR;
+    if (PyList_Check(o) || PyTuple_Check(o)) return BOLT_SEQ;
+    if (PyDict_Check(o)) return BOLT_DICT;
+    return BOLT_OTHER;
+}
+
+PyObject *bolt_type_name(PyObject *o) { return PyUnicode_FromString(Py_TYPE(o)->tp_name); }
+
+/* ---- conversions for auth contexts --------------------------------------------------- */
+
+PyObject *bolt_str(const char *s, Py_ssize_t n) { return PyUnicode_DecodeUTF8(s, n, "replace"); }
+PyObject *bolt_bytes(const char *s, Py_ssize_t n) { return PyBytes_FromStringAndSize(s, n); }
+
+int bolt_dict_set(PyObject *d, const char *key, Py_ssize_t klen, PyObject *value) {
+    if (!value) return -1;
+    PyObject *k = PyUnicode_DecodeUTF8(key, klen, "replace");
+    if (!k) {
+        Py_DECREF(value);
+        return -1;
+    }
+    int rc = PyDict_SetItem(d, k, value);
+    Py_DECREF(k);
+    Py_DECREF(value);
+    return rc;
+}
+
+int bolt_list_append(PyObject *l, PyObject *value) {
+    if (!value) return -1;
+    int rc = PyList_Append(l, value);
+    Py_DECREF(value);
+    return rc;
+}

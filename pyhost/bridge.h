@@ -1,0 +1,67 @@
+/* Declarations shared by the cgo files of package pyhost and bridge.c.
+ * Only declarations live here: files with //export include it twice. */
+#ifndef BOLT_BRIDGE_H
+#define BOLT_BRIDGE_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+/* The module object of django_bolt._core (multi-phase init, so it works both as a
+ * built-in of the server binary and as an extension module). */
+PyObject *PyInit__core(void);
+
+/* "3.11" etc.: the Python version this binary was compiled against. */
+const char *bolt_compiled_version(void);
+
+/* Interpreter start-up; returns NULL on success or a malloc'ed error message. */
+char *bolt_initialize(const char *executable, const char *program_name);
+
+/* Reference counting and type checks are macros or inline functions. */
+void bolt_incref(PyObject *o);
+void bolt_decref(PyObject *o);
+void bolt_xdecref(PyObject *o);
+PyObject *bolt_none(void);
+int bolt_is_none(PyObject *o);
+
+/* Calls module.func(*args); args may be NULL. New reference or NULL with an error set. */
+PyObject *bolt_call(const char *module, const char *func, PyObject *args);
+/* Formats and clears the current exception; new str or NULL. */
+PyObject *bolt_fetch_error(void);
+
+/* A request handed to Python: (rid, handler, method, path, params, query, headers, body, context).
+ * strs holds method, path, then name/value pairs of params then headers; lens their lengths.
+ * nparams/nheaders < 0 mean "not needed" (None); qlen/blen < 0 likewise. */
+PyObject *bolt_request_item(long rid, long handler, const char *strs, const int *lens,
+                            int nparams, int nheaders, const char *query, Py_ssize_t qlen,
+                            const char *body, Py_ssize_t blen, PyObject *context);
+/* A control item for the loop: (rid, kind, arg). */
+PyObject *bolt_control_item(long rid, long kind, long arg);
+
+/* A view of one result tuple (rid, status, headers, body) without copying. */
+typedef struct {
+    long rid;
+    long status;
+    int nheaders;           /* -1 when headers is None */
+    const char *body;       /* NULL when body is not bytes */
+    Py_ssize_t body_len;
+    long stream;            /* body was an int: a stream id; -1 otherwise */
+} bolt_result;
+
+/* Fills out from item; returns 0, or -1 with a Python error set. */
+int bolt_result_view(PyObject *item, bolt_result *out);
+/* Header i of the result item: name/value UTF-8 views; returns 0 or -1 with an error set. */
+int bolt_result_header(PyObject *item, int i, const char **name, Py_ssize_t *nlen,
+                       const char **value, Py_ssize_t *vlen);
+
+/* The plain type of an object, for conversion to Go. */
+enum { BOLT_OTHER, BOLT_NONE, BOLT_BOOL, BOLT_INT, BOLT_FLOAT, BOLT_BYTES, BOLT_STR, BOLT_SEQ, BOLT_DICT };
+int bolt_kind(PyObject *o);
+PyObject *bolt_type_name(PyObject *o); /* new str reference, never NULL */
+
+/* Conversions used to build auth contexts. */
+PyObject *bolt_str(const char *s, Py_ssize_t n);
+PyObject *bolt_bytes(const char *s, Py_ssize_t n);
+int bolt_dict_set(PyObject *d, const char *key, Py_ssize_t klen, PyObject *value); /* steals value */
+int bolt_list_append(PyObject *l, PyObject *value);                                  /* steals value */
+
+#endif

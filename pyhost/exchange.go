@@ -1,0 +1,183 @@
+package pyhost
+
+/*
+#include <stdlib.h>
+#include "bridge.h"
+*/
+import "C"
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// goExchange implements django_bolt._core.exchange(results): it completes the finished
+// results, then takes every waiting item. It runs on the loop thread with the GIL held.
+//
+//export goExchange
+func goExchange(results *C.PyObject) *C.PyObject {
+	l := active
+	if l == nil {
+		setRuntimeError("django_bolt._core.exchange: no server is running in this process")
+		return nil
+	}
+	if !l.complete(results) {
+		return nil
+	}
+	return l.take()
+}
+
+func setRuntimeError(msg string) {
+	cmsg := C.CString(msg)
+	defer C.free(unsafe.Pointer(cmsg))
+	C.PyErr_SetString(C.PyExc_RuntimeError, cmsg)
+}
+
+// complete copies each result into its waiting Response and wakes the submitter.
+// It returns false with a Python exception set when a result is malformed.
+func (l *Loop) complete(results *C.PyObject) bool {
+	if C.bolt_is_none(results) != 0 {
+		return true
+	}
+	n := int(C.PyList_Size(results))
+	if n < 0 {
+		return false
+	}
+	if n == 0 {
+		return true
+	}
+	views := make([]C.bolt_result, n)
+	for i := range views {
+		if C.bolt_result_view(C.PyList_GetItem(results, C.Py_ssize_t(i)), &views[i]) < 0 {
+			return false
+		}
+	}
+	// Look the calls up and free their slots in one critical section.
+	l.waiting = l.waiting[:0]
+	l.mu.Lock()
+	for i := range views {
+		rid := int(views[i].rid)
+		var c *call
+		if rid >= 0 && rid < len(l.slots) {
+			c = l.slots[rid]
+			l.slots[rid] = nil
+			l.free = append(l.free, rid)
+		}
+		l.waiting = append(l.waiting, c)
+	}
+	l.mu.Unlock()
+	for i, c := range l.waiting {
+		if c == nil {
+			continue // an id Python invented; nothing waits for it
+		}
+		item := C.PyList_GetItem(results, C.Py_ssize_t(i))
+		if !fill(c.resp, &views[i], item) {
+			c.resp.Err = fetchError()
+		}
+		c.done <- struct{}{}
+	}
+	return true
+}
+
+// fill copies one result view into resp.
+func fill(resp *Response, v *C.bolt_result, item *C.PyObject) bool {
+	resp.Status = int(v.status)
+	resp.Stream = int(v.stream)
+	for i := 0; i < int(v.nheaders); i++ {
+		var name, value *C.char
+		var nlen, vlen C.Py_ssize_t
+		if C.bolt_result_header(item, C.int(i), &name, &nlen, &value, &vlen) < 0 {
+			return false
+		}
+		resp.addHeader(unsafe.Slice((*byte)(unsafe.Pointer(name)), int(nlen)),
+			unsafe.Slice((*byte)(unsafe.Pointer(value)), int(vlen)))
+	}
+	if v.body != nil {
+		resp.Body = append(resp.Body[:0], unsafe.Slice((*byte)(unsafe.Pointer(v.body)), int(v.body_len))...)
+	}
+	return true
+}
+
+// take returns the waiting items as a new Python list, or None (and goes to sleep) when
+// nothing waits.
+func (l *Loop) take() *C.PyObject {
+	l.mu.Lock()
+	if len(l.queue) == 0 {
+		// Clear the wake-up before declaring the loop asleep: a producer writes the
+		// eventfd only after it sees awake == false, so no wake-up is lost.
+		var buf [8]byte
+		_, _ = unix.Read(l.efd, buf[:])
+		l.awake = false
+		l.mu.Unlock()
+		return C.bolt_none()
+	}
+	batch := l.queue
+	l.queue = l.spare[:0]
+	l.mu.Unlock()
+
+	list := C.PyList_New(C.Py_ssize_t(len(batch)))
+	if list == nil {
+		return nil
+	}
+	for i, c := range batch {
+		item := l.item(c)
+		if item == nil {
+			C.bolt_decref(list)
+			return nil
+		}
+		C.PyList_SetItem(list, C.Py_ssize_t(i), item) // steals item
+	}
+	clear(batch)
+	l.spare = batch[:0]
+	return list
+}
+
+// item converts one queued call into the tuple django_bolt._runtime.loop expects.
+func (l *Loop) item(c *call) *C.PyObject {
+	if c.kind < 0 {
+		return C.bolt_control_item(C.long(c.rid), C.long(c.kind), C.long(c.arg))
+	}
+	r := c.req
+	l.scratch = append(l.scratch[:0], r.Method...)
+	l.scratch = append(l.scratch, r.Path...)
+	l.lens = append(l.lens[:0], C.int(len(r.Method)), C.int(len(r.Path)))
+	nparams, nheaders := C.int(-1), C.int(-1)
+	if r.Want&WantParams != 0 {
+		nparams = C.int(len(r.Params))
+		l.appendPairs(r.Params)
+	}
+	if r.Want&WantHeaders != 0 {
+		nheaders = C.int(len(r.Headers))
+		l.appendPairs(r.Headers)
+	}
+	query, qlen := (*C.char)(nil), C.Py_ssize_t(-1)
+	if r.Want&WantQuery != 0 {
+		query, qlen = cbytes(r.Query), C.Py_ssize_t(len(r.Query))
+	}
+	body, blen := (*C.char)(nil), C.Py_ssize_t(-1)
+	if r.Want&WantBody != 0 {
+		body, blen = cbytes(r.Body), C.Py_ssize_t(len(r.Body))
+	}
+	var ctx *C.PyObject
+	if r.Context != nil {
+		var err error
+		if ctx, err = toPython(r.Context); err != nil {
+			c.resp.Err = err
+			ctx = nil
+		}
+		if ctx != nil {
+			defer C.bolt_decref(ctx)
+		}
+	}
+	return C.bolt_request_item(C.long(c.rid), C.long(c.kind), cbytes(l.scratch), &l.lens[0],
+		nparams, nheaders, query, qlen, body, blen, ctx)
+}
+
+func (l *Loop) appendPairs(kvs []KV) {
+	for _, kv := range kvs {
+		l.scratch = append(l.scratch, kv.Key...)
+		l.scratch = append(l.scratch, kv.Value...)
+		l.lens = append(l.lens, C.int(len(kv.Key)), C.int(len(kv.Value)))
+	}
+}

@@ -1,0 +1,93 @@
+"""django_bolt: a high-throughput API framework for Django with a Go core.
+
+    from django_bolt import BoltAPI
+
+    api = BoltAPI()
+
+    @api.get("/")
+    async def root():
+        return {"Hello": "World"}
+
+Serve it with ``python manage.py runbolt``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .api import BoltAPI
+from .auth import (
+    AllowAny,
+    APIKeyAuthentication,
+    AuthContext,
+    HasAllPermissions,
+    HasAnyPermission,
+    HasPermission,
+    IsAdminUser,
+    IsAuthenticated,
+    IsStaff,
+    JWTAuthentication,
+    SessionAuthentication,
+    Token,
+    create_jwt_for_user,
+    extract_user_id_from_context,
+    get_auth_context,
+    get_current_user,
+)
+from .compression import CompressionConfig
+from .middleware import (
+    CORSMiddleware,
+    Middleware,
+    MiddlewareConfig,
+    MiddlewareGroup,
+    RateLimitMiddleware,
+    cors,
+    middleware,
+    no_compress,
+    rate_limit,
+    skip_middleware,
+)
+from .responses import JSON, Response, StreamingResponse
+
+default_app_config = "django_bolt.apps.DjangoBoltConfig"
+
+__all__ = [
+    "BoltAPI",
+    "Response",
+    "JSON",
+    "StreamingResponse",
+    "CompressionConfig",
+    "JWTAuthentication",
+    "APIKeyAuthentication",
+    "SessionAuthentication",
+    "AuthContext",
+    "AllowAny",
+    "IsAuthenticated",
+    "IsAdminUser",
+    "IsStaff",
+    "HasPermission",
+    "HasAnyPermission",
+    "HasAllPermissions",
+    "middleware",
+    "rate_limit",
+    "cors",
+    "skip_middleware",
+    "no_compress",
+    "CORSMiddleware",
+    "RateLimitMiddleware",
+    "Token",
+    "create_jwt_for_user",
+    "get_current_user",
+    "extract_user_id_from_context",
+    "get_auth_context",
+]
+
+
+def server_binary() -> Path:
+    """Where the Go server binary lives (``DJANGO_BOLT_SERVER`` overrides it)."""
+    import os
+
+    override = os.environ.get("DJANGO_BOLT_SERVER")
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parent / "bin" / "bolt-server"

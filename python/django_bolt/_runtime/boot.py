@@ -1,0 +1,108 @@
+"""Start-up inside the server process, called by the Go core.
+
+``load`` sets up Django, discovers and merges the project's APIs, compiles every route
+and returns the route table for Go as msgpack. ``serve`` then runs the event loop on
+the calling (main) thread until the core stops it. Any error here stops start-up with
+its traceback; nothing is served half-configured.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Any, Callable
+
+import msgspec
+
+__all__ = ["load", "serve"]
+
+DEFAULT_MAX_UPLOAD = 10 * 1024 * 1024
+DEFAULT_MAX_HEADER = 8192
+
+_runners: list[Callable[[Any], Any]] = []
+
+
+def _int_setting(settings: Any, name: str, default: int) -> int:
+    from django.core.exceptions import ImproperlyConfigured
+
+    value = getattr(settings, name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ImproperlyConfigured(f"{name} must be a positive integer number of bytes, e.g. {name} = {default}")
+    return value
+
+
+def _setup_logging(settings: Any) -> None:
+    if getattr(settings, "LOGGING", None):
+        return
+    logger = logging.getLogger("django_bolt")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s - %(asctime)s - %(name)s - %(message)s", "%Y-%m-%d %H:%M:%S"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG if settings.DEBUG else logging.INFO)
+        logger.propagate = False
+
+
+def load(sys_path: list[str], options: dict[str, Any]) -> bytes:
+    """Import the project and return the route table (msgpack) for the Go core.
+
+    Returns ``b""`` when the project has no API (after saying so).
+    """
+    sys.path[:] = sys_path
+    import django
+    from django.conf import settings
+
+    django.setup()
+    _setup_logging(settings)
+
+    from .. import responses
+    from ..discovery import discover_apis, merge_apis
+    from ..middleware.compiler import global_security_config
+    from .route import compile_runner
+
+    responses.initialize_file_response_settings()
+    apis = discover_apis()
+    if not apis:
+        print("No BoltAPI instances found. Create api.py files with api = BoltAPI()", file=sys.stderr)
+        return b""
+    api = merge_apis(apis)
+    if not options.get("no_admin"):
+        from ..admin import register_admin_routes
+
+        register_admin_routes(api)
+
+    routes = api.routes()
+    _runners[:] = [compile_runner(route) for route in routes]
+    table = {
+        "routes": [
+            {
+                "method": r.method,
+                "path": r.path,
+                "handler_id": r.handler_id,
+                "needs": sorted(r.plan.needs),
+                "security": r.security.native,
+                "name": f"{r.fn.__module__}.{r.fn.__qualname__}",
+            }
+            for r in routes
+        ],
+        "global": global_security_config(api.compression),
+        "settings": {
+            "debug": bool(settings.DEBUG),
+            "max_upload_size": _int_setting(settings, "BOLT_MAX_UPLOAD_SIZE", DEFAULT_MAX_UPLOAD),
+            "max_header_size": _int_setting(settings, "BOLT_MAX_HEADER_SIZE", DEFAULT_MAX_HEADER),
+        },
+    }
+    if os.environ.get("BOLT_PRINT_ROUTES"):
+        for r in routes:
+            print(f"{r.method:7} {r.path}", file=sys.stderr)
+    return msgspec.msgpack.encode(table)
+
+
+def serve(fd: int, workers: int) -> None:
+    """Run the event loop until the core sends STOP."""
+    from .loop import serve as serve_loop
+
+    serve_loop(fd, _runners, workers)
+    sys.stdout.flush()
+    sys.stderr.flush()

@@ -1,0 +1,119 @@
+"""The event loop the Go core feeds.
+
+The server's main thread runs this loop. Go queues requests and writes an eventfd the
+loop watches; each wake-up drains every waiting item, starts each handler eagerly
+(``eager.start``) and hands all finished results back in the same ``exchange`` call that
+takes the next batch. Handlers that suspend finish later; their results are collected
+and handed over together at the end of the loop iteration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any, Callable, Sequence
+
+from .. import _core
+from ..request import Request
+from ..responses import StreamingResponse
+from . import eager
+from .streams import Streams, stream_headers
+
+__all__ = ["serve", "Dispatcher"]
+
+logger = logging.getLogger("django_bolt")
+
+# Control kinds sent by the core (requests carry their handler id, >= 0).
+PULL, CLOSE, STOP = -1, -2, -3
+
+Runner = Callable[[Request], Any]
+_INTERNAL_ERROR = (500, [("content-type", "application/json")], b'{"detail":"Internal Server Error"}')
+
+
+class Dispatcher:
+    """Runs the items of each batch and collects their results."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, runners: Sequence[Runner], executor: ThreadPoolExecutor,
+                 exchange: Callable[[list | None], list | None]) -> None:
+        self.loop = loop
+        self.runners = runners
+        self.exchange = exchange
+        self.results: list[tuple] = []
+        self.flush_scheduled = False
+        self.streams = Streams(loop, executor, self._deliver_chunk)
+
+    def drain(self) -> None:
+        """Exchange results for work until nothing waits."""
+        self.flush_scheduled = False
+        results, self.results = self.results, []
+        start = eager.start
+        loop = self.loop
+        while True:
+            batch = self.exchange(results)
+            if batch is None:
+                return
+            results = self.results
+            self.results = []
+            for item in batch:
+                kind = item[1]
+                if kind >= 0:
+                    rid = item[0]
+                    request = Request(item[2], item[3], item[4], item[5], item[6], item[7], item[8])
+                    task = start(self.runners[kind](request), loop)
+                    if task.done():
+                        results.append(self._result(rid, task))
+                    else:
+                        task.add_done_callback(partial(self._finished, rid))
+                elif kind == PULL:
+                    self.streams.pull(item[0], item[2])
+                elif kind == CLOSE:
+                    self.streams.close(item[2])
+                elif kind == STOP:
+                    loop.stop()
+            # Results that arrived through callbacks during this batch go out with it.
+            results.extend(self.results)
+            self.results = []
+
+    def _result(self, rid: int, task: asyncio.Future) -> tuple:
+        try:
+            value = task.result()
+        except BaseException as exc:  # the runner handles errors; this is a cancelled task or a bug
+            logger.error("Handler task failed: %r", exc)
+            return (rid, *_INTERNAL_ERROR)
+        if isinstance(value, StreamingResponse):
+            try:
+                sid = self.streams.open(value)
+            except Exception as exc:
+                logger.exception("Cannot iterate the StreamingResponse content: %r", exc)
+                return (rid, *_INTERNAL_ERROR)
+            return (rid, value.status_code, stream_headers(value), sid)
+        return (rid, *value)
+
+    def _finished(self, rid: int, task: asyncio.Future) -> None:
+        self._push((self._result(rid, task)))
+
+    def _deliver_chunk(self, rid: int, status: int, chunk: bytes) -> None:
+        self._push((rid, status, None, chunk))
+
+    def _push(self, result: tuple) -> None:
+        self.results.append(result)
+        if not self.flush_scheduled:
+            self.flush_scheduled = True
+            self.loop.call_soon(self.drain)
+
+
+def serve(fd: int, runners: Sequence[Runner], workers: int) -> None:
+    """Run the loop on the calling (main) thread until the core sends STOP."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bolt-worker")
+    loop.set_default_executor(executor)
+    dispatcher = Dispatcher(loop, runners, executor, _core.exchange)
+    loop.add_reader(fd, dispatcher.drain)
+    try:
+        loop.run_forever()
+    finally:
+        loop.remove_reader(fd)
+        executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,172 @@
+"""Serving Django's admin (and the static files it needs) next to the API.
+
+``runbolt`` adds ``/<admin prefix>/`` routes that hand the request to Django's own ASGI
+application, so the admin, its login and its CSRF protection work exactly as under any
+ASGI server. These routes skip the API's auth, guards and middleware: the admin has its
+own. With ``--no-admin`` nothing is added.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from .responses import FileResponse
+
+__all__ = [
+    "is_admin_installed",
+    "detect_admin_url_prefix",
+    "should_enable_admin",
+    "ASGIFallbackHandler",
+    "register_admin_routes",
+    "find_static_file",
+]
+
+logger = logging.getLogger("django_bolt")
+
+_REQUIRED_APPS = (
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+)
+
+
+def is_admin_installed() -> bool:
+    from django.apps import apps
+
+    return apps.is_installed("django.contrib.admin")
+
+
+def should_enable_admin() -> bool:
+    from django.apps import apps
+
+    if not is_admin_installed():
+        return False
+    missing = [name for name in _REQUIRED_APPS if not apps.is_installed(name)]
+    if missing:
+        logger.warning("Django admin is not served: it needs %s in INSTALLED_APPS", ", ".join(missing))
+        return False
+    return True
+
+
+def detect_admin_url_prefix() -> str | None:
+    """The URL prefix the root URLconf mounts the admin site at (e.g. ``"admin"``)."""
+    from django.contrib import admin
+    from django.urls import URLResolver, get_resolver
+
+    for pattern in get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver) and getattr(pattern, "app_name", None) == "admin":
+            return str(pattern.pattern).strip("^$/") or None
+        if isinstance(pattern, URLResolver) and pattern.urlconf_name is admin.site.urls:
+            return str(pattern.pattern).strip("^$/") or None
+    return None
+
+
+class ASGIFallbackHandler:
+    """Runs one request through Django's ASGI application and collects the response."""
+
+    def __init__(self) -> None:
+        from django.core.asgi import get_asgi_application
+
+        self._app = get_asgi_application()
+
+    async def __call__(self, request: Any) -> tuple[int, list[tuple[str, str]], bytes]:
+        headers = request._headers
+        forwarded_proto = headers.get("x-forwarded-proto", "")
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": request.method,
+            "scheme": "https" if forwarded_proto == "https" else "http",
+            "path": request.path,
+            "raw_path": request.path.encode(),
+            "query_string": request._raw_query or b"",
+            "root_path": "",
+            "headers": [(k.encode("latin-1"), v.encode("latin-1", "replace")) for k, v in headers.items()],
+            "client": (headers.get("x-forwarded-for", "127.0.0.1").split(",")[0].strip(), 0),
+            "server": None,
+        }
+        body = request.body
+        sent = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        status = 500
+        out_headers: list[tuple[str, str]] = []
+        chunks: list[bytes] = []
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                out_headers.extend((k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self._app(scope, receive, send)
+        return status, out_headers, b"".join(chunks)
+
+
+def find_static_file(path: str) -> Path | None:
+    """Look ``path`` up in STATIC_ROOT, then the staticfiles finders."""
+    root = getattr(settings, "STATIC_ROOT", None)
+    if root:
+        candidate = Path(root, path)
+        if candidate.is_file():
+            return candidate
+    from django.apps import apps
+
+    if apps.is_installed("django.contrib.staticfiles"):
+        from django.contrib.staticfiles import finders
+
+        found = finders.find(path)
+        if found:
+            return Path(found)
+    return None
+
+
+def _static_handler():
+    async def serve_static(path: str):
+        if ".." in Path(path).parts or path.startswith("/"):
+            from .exceptions import HTTPException
+
+            raise HTTPException(400, "Invalid static file path")
+        found = find_static_file(path)
+        if found is None:
+            raise FileNotFoundError(f"Static file not found: {path}")
+        return FileResponse(found, media_type=mimetypes.guess_type(found.name)[0] or "application/octet-stream")
+
+    return serve_static
+
+
+def register_admin_routes(api: Any) -> None:
+    """Add the admin and static routes to ``api`` (the merged API of the project)."""
+    if not should_enable_admin():
+        return
+    prefix = detect_admin_url_prefix()
+    if prefix is None:
+        return
+    handler = ASGIFallbackHandler()
+
+    async def admin_view(request):
+        return await handler(request)
+
+    # The admin has its own authentication and CSRF protection: none of the API's applies.
+    bare = {"guards": [], "auth": [], "middleware": [], "middleware_config": {}}
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        api._register(method, f"/{prefix}/", admin_view, **bare)
+        api._register(method, f"/{prefix}/{{path:path}}", admin_view, **bare)
+    static_url = (getattr(settings, "STATIC_URL", None) or "").strip("/")
+    if static_url and "://" not in static_url:
+        api._register("GET", f"/{static_url}/{{path:path}}", _static_handler(), **bare)

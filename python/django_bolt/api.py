@@ -1,0 +1,211 @@
+"""``BoltAPI``: the object an ``api.py`` file creates and decorates handlers with.
+
+    api = BoltAPI()
+
+    @api.get("/items/{item_id}")
+    async def get_item(item_id: int, q: str | None = None):
+        return {"item_id": item_id, "q": q}
+
+Decorating compiles what can be compiled at once (the binding plan, the auth, guard
+and middleware configuration), so a mistake in a signature or an option fails when
+the module is imported, naming the handler. ``runbolt`` discovers every ``BoltAPI``
+of the project, merges them and hands the routes to the Go core.
+"""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Tuple
+
+from .binding import BindingPlan, compile_binding
+from .middleware.compiler import RouteSecurity, compile_route_security
+from .request import Request as _RequestObject
+from .serialization import Validator, make_validator
+
+__all__ = ["BoltAPI", "Route", "_BOLT_API_REGISTRY", "HTTP_METHODS"]
+
+# Type aliases of the original API, kept for code that imports them.
+Request = Dict[str, Any]
+Response = Tuple[int, List[Tuple[str, str]], bytes]
+
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+# Every BoltAPI ever constructed, in order (discovery and tools read it).
+_BOLT_API_REGISTRY: list[BoltAPI] = []
+
+_UNSET: Any = object()
+
+
+@dataclass(eq=False)
+class Route:
+    """One registered route and everything compiled for it."""
+
+    method: str
+    path: str
+    handler_id: int
+    fn: Callable[..., Any]
+    plan: BindingPlan
+    security: RouteSecurity
+    status_code: int
+    response_type: Any  # the declared type, or _UNSET to read the return annotation
+    api: BoltAPI
+
+    def validator(self) -> Validator | None:
+        """The response validator; resolved at start-up so forward references work."""
+        response_type = self.response_type
+        if response_type is _UNSET:
+            try:
+                hints = typing.get_type_hints(self.fn, include_extras=True)
+            except Exception as exc:
+                raise TypeError(
+                    f"Cannot resolve the return annotation of handler {self.fn.__qualname__} "
+                    f"({self.method} {self.path}): {exc}. Import the type it names, or pass response_model=."
+                ) from exc
+            response_type = hints.get("return")
+        return make_validator(response_type)
+
+
+class BoltAPI:
+    """A set of routes with shared prefix, middleware and configuration."""
+
+    def __init__(
+        self,
+        prefix: str = "",
+        middleware: list[Any] | None = None,
+        middleware_config: dict[str, dict[str, Any]] | None = None,
+        enable_logging: bool = True,
+        logging_config: Any = None,
+        compression: Any = None,
+        openapi_config: Any = None,
+    ) -> None:
+        self.prefix = prefix.rstrip("/")
+        self.middleware = list(middleware or [])
+        self.middleware_config = dict(middleware_config or {})
+        self.enable_logging = enable_logging
+        self.logging_config = logging_config
+        self.compression = compression
+        self.openapi_config = openapi_config
+        self._routes: list[tuple[str, str, int, Callable[..., Any]]] = []
+        self._handlers: dict[int, Callable[..., Any]] = {}
+        self._handler_meta: dict[Callable[..., Any], dict[str, Any]] = {}
+        self._handler_middleware: dict[int, dict[str, Any]] = {}
+        self._route_table: dict[int, Route] = {}
+        self._next_handler_id = 0
+        _BOLT_API_REGISTRY.append(self)
+
+    # -- decorators ---------------------------------------------------------------
+
+    def get(self, path: str, *, response_model: Any = None, status_code: int | None = None,
+            guards: list[Any] | None = None, auth: list[Any] | None = None) -> Callable:
+        return self._decorator("GET", path, response_model, status_code, guards, auth)
+
+    def post(self, path: str, *, response_model: Any = None, status_code: int | None = None,
+             guards: list[Any] | None = None, auth: list[Any] | None = None) -> Callable:
+        return self._decorator("POST", path, response_model, status_code, guards, auth)
+
+    def put(self, path: str, *, response_model: Any = None, status_code: int | None = None,
+            guards: list[Any] | None = None, auth: list[Any] | None = None) -> Callable:
+        return self._decorator("PUT", path, response_model, status_code, guards, auth)
+
+    def patch(self, path: str, *, response_model: Any = None, status_code: int | None = None,
+              guards: list[Any] | None = None, auth: list[Any] | None = None) -> Callable:
+        return self._decorator("PATCH", path, response_model, status_code, guards, auth)
+
+    def delete(self, path: str, *, response_model: Any = None, status_code: int | None = None,
+               guards: list[Any] | None = None, auth: list[Any] | None = None) -> Callable:
+        return self._decorator("DELETE", path, response_model, status_code, guards, auth)
+
+    def head(self, path: str, *, response_model: Any = None, status_code: int | None = None,
+             guards: list[Any] | None = None, auth: list[Any] | None = None) -> Callable:
+        return self._decorator("HEAD", path, response_model, status_code, guards, auth)
+
+    def options(self, path: str, *, response_model: Any = None, status_code: int | None = None,
+                guards: list[Any] | None = None, auth: list[Any] | None = None) -> Callable:
+        return self._decorator("OPTIONS", path, response_model, status_code, guards, auth)
+
+    def _decorator(self, method: str, path: str, response_model: Any, status_code: int | None,
+                   guards: list[Any] | None, auth: list[Any] | None) -> Callable:
+        if not isinstance(path, str) or not (self.prefix + path).startswith("/"):
+            raise ValueError(f"@api.{method.lower()}({path!r}): a route path is a string starting with '/'")
+        if status_code is not None and not isinstance(status_code, int):
+            raise TypeError(f"@api.{method.lower()}({path!r}): status_code must be an int, e.g. status_code=201")
+
+        def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+            if not callable(fn):
+                raise TypeError(f"@api.{method.lower()}({path!r}) must decorate a function")
+            self._register(method, self.prefix + path, fn, response_model=response_model,
+                           status_code=status_code, guards=guards, auth=auth)
+            return fn
+
+        return register
+
+    def _register(self, method: str, full_path: str, fn: Callable[..., Any], *, response_model: Any = None,
+                  status_code: int | None = None, guards: list[Any] | None = None, auth: list[Any] | None = None,
+                  middleware: list[Any] | None = None, middleware_config: dict[str, Any] | None = None) -> None:
+        """Compile and add one route; ``middleware``/``middleware_config`` default to the API's."""
+        plan = compile_binding(fn, method, full_path)
+        security = compile_route_security(
+            fn, method, full_path,
+            middleware=self.middleware if middleware is None else middleware,
+            middleware_config=self.middleware_config if middleware_config is None else middleware_config,
+            guards=guards, auth=auth,
+        )
+        self._add(Route(
+            method=method,
+            path=full_path,
+            handler_id=self._next_handler_id,
+            fn=fn,
+            plan=plan,
+            security=security,
+            status_code=200 if status_code is None else status_code,
+            response_type=_UNSET if response_model is None else response_model,
+            api=self,
+        ))
+
+    def _add(self, route: Route) -> None:
+        self._next_handler_id = route.handler_id + 1
+        self._routes.append((route.method, route.path, route.handler_id, route.fn))
+        self._handlers[route.handler_id] = route.fn
+        self._handler_meta[route.fn] = route.plan.meta
+        if route.security.native is not None:
+            self._handler_middleware[route.handler_id] = route.security.native
+        self._route_table[route.handler_id] = route
+
+    def routes(self) -> list[Route]:
+        """The registered routes in handler-id order."""
+        return [self._route_table[hid] for hid in sorted(self._route_table)]
+
+    # -- calling a handler directly ---------------------------------------------------
+
+    async def _dispatch(self, handler: Callable[..., Any], request: Any, handler_id: int | None = None) -> Any:
+        """Run one handler as the server would; ``request`` may be a plain dict.
+
+        Returns ``(status, headers, body)`` or a ``StreamingResponse``.
+        """
+        from ._runtime.route import compile_runner
+
+        route = self._route_table.get(handler_id) if handler_id is not None else None
+        if route is None:
+            route = next((r for r in self._route_table.values() if r.fn is handler), None)
+        if route is None:
+            raise LookupError(f"{getattr(handler, '__qualname__', handler)!r} is not a handler of this API")
+        if isinstance(request, dict):
+            request = _RequestObject(
+                request.get("method", route.method),
+                request.get("path", route.path),
+                request.get("params"),
+                _query_bytes(request.get("query")),
+                request.get("headers"),
+                request.get("body"),
+                request.get("context"),
+            )
+        return await compile_runner(route)(request)
+
+
+def _query_bytes(query: Any) -> bytes | None:
+    if query is None or isinstance(query, bytes):
+        return query
+    from urllib.parse import urlencode
+
+    return urlencode(query, doseq=True).encode()

@@ -1,0 +1,117 @@
+"""Turning exceptions into error responses.
+
+Every exception a handler (or binding) raises ends here and becomes a
+``(status, headers, body)`` tuple; nothing escapes to the server. Unhandled
+exceptions are logged with their traceback and answered with 500 — with the
+exception and traceback in the body only when Django's ``DEBUG`` is on.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+import msgspec
+
+from .binding import msgspec_validation_error_to_dict
+from .exceptions import HTTPException, RequestValidationError, ResponseValidationError, ValidationException
+from .serialization import JSON_TYPE, TEXT_TYPE, ResponseTypeError
+
+__all__ = [
+    "format_error_response",
+    "http_exception_handler",
+    "msgspec_validation_error_to_dict",
+    "request_validation_error_handler",
+    "response_validation_error_handler",
+    "generic_exception_handler",
+    "handle_exception",
+]
+
+logger = logging.getLogger("django_bolt")
+
+Result = tuple[int, list[tuple[str, str]], bytes]
+
+_encode = msgspec.json.Encoder().encode
+
+
+def format_error_response(status_code: int, detail: Any, headers: dict[str, str] | None = None, extra: Any = None) -> Result:
+    body: dict[str, Any] = {"detail": detail}
+    if extra is not None:
+        body["extra"] = extra
+    out = [("content-type", JSON_TYPE)]
+    if headers:
+        out.extend((str(k).lower(), str(v)) for k, v in headers.items())
+    try:
+        encoded = _encode(body)
+    except (TypeError, msgspec.EncodeError):
+        # An unencodable `extra` must not turn a deliberate error into a crash.
+        body["extra"] = repr(extra)
+        encoded = _encode(body)
+    return status_code, out, encoded
+
+
+def http_exception_handler(exc: HTTPException) -> Result:
+    return format_error_response(exc.status_code, exc.detail, exc.headers, exc.extra)
+
+
+def _validation_items(errors: list[Any], default_loc: str) -> list[Any]:
+    items: list[Any] = []
+    for err in errors:
+        if isinstance(err, dict):
+            items.append(err)
+        elif isinstance(err, msgspec.ValidationError):
+            items.extend(msgspec_validation_error_to_dict(err))
+        else:
+            items.append({"loc": [default_loc], "msg": str(err), "type": "validation_error"})
+    return items
+
+
+def request_validation_error_handler(exc: ValidationException) -> Result:
+    return format_error_response(422, _validation_items(exc.errors(), "body"))
+
+
+def response_validation_error_handler(exc: ResponseValidationError) -> Result:
+    return format_error_response(
+        500, "Response validation error", extra={"validation_errors": _validation_items(exc.errors(), "response")}
+    )
+
+
+def _debug_enabled() -> bool:
+    from django.conf import settings
+
+    return bool(getattr(settings, "DEBUG", False))
+
+
+def generic_exception_handler(exc: BaseException, debug: bool) -> Result:
+    if not debug:
+        return format_error_response(500, "Internal Server Error")
+    lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
+    return format_error_response(
+        500,
+        f"{type(exc).__name__}: {exc}",
+        extra={"exception": str(exc), "exception_type": type(exc).__name__, "traceback": lines},
+    )
+
+
+def handle_exception(exc: BaseException, debug: bool | None = None, request: Any = None) -> Result:
+    """The response for ``exc``; ``debug=None`` reads Django's ``DEBUG``."""
+    if isinstance(exc, HTTPException):
+        return http_exception_handler(exc)
+    if isinstance(exc, ResponseValidationError):
+        return response_validation_error_handler(exc)
+    if isinstance(exc, (RequestValidationError, ValidationException)):
+        return request_validation_error_handler(exc)
+    if isinstance(exc, msgspec.ValidationError):
+        return format_error_response(422, msgspec_validation_error_to_dict(exc))
+    if isinstance(exc, FileNotFoundError):
+        return format_error_response(404, str(exc) or "File not found")
+    if isinstance(exc, PermissionError):
+        return format_error_response(403, str(exc) or "Permission denied")
+    where = ""
+    if request is not None:
+        where = f" in {request.get('method')} {request.get('path')}"
+    logger.error("Exception%s: %s: %s", where, type(exc).__name__, exc, exc_info=(type(exc), exc, exc.__traceback__))
+    if isinstance(exc, ResponseTypeError):
+        return 500, [("content-type", TEXT_TYPE)], f"Response validation error: {exc}".encode()
+    return generic_exception_handler(exc, _debug_enabled() if debug is None else debug)

@@ -1,0 +1,74 @@
+"""``python manage.py runbolt``: serve the project with the django-bolt Go server.
+
+The command does no serving itself: it replaces its own process with the Go binary
+(``exec``), handing over the interpreter it runs on and its ``sys.path``, so the
+binary embeds the very same Python environment (virtualenv included).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from django_bolt import server_binary
+
+
+class Command(BaseCommand):
+    help = "Serve the project's BoltAPI routes with the django-bolt server."
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="0.0.0.0", help="Address to bind (default 0.0.0.0).")
+        parser.add_argument("--port", type=int, default=8000, help="Port to bind (default 8000).")
+        parser.add_argument("--processes", type=int, default=1,
+                            help="Worker processes sharing the port (SO_REUSEPORT), one interpreter each.")
+        parser.add_argument("--workers", type=int, default=2,
+                            help="Threads per process for sync (def) handlers and blocking work.")
+        parser.add_argument("--no-admin", action="store_true", help="Do not serve the Django admin.")
+        parser.add_argument("--dev", action="store_true",
+                            help="Development mode: one process, restarted when a .py file changes.")
+
+    def handle(self, *args, **opts):
+        if not 1 <= opts["port"] <= 65535:
+            raise CommandError(f"--port {opts['port']}: a port is a number from 1 to 65535")
+        if opts["processes"] < 1:
+            raise CommandError(f"--processes {opts['processes']}: run at least one process")
+        if opts["workers"] < 1:
+            raise CommandError(f"--workers {opts['workers']}: use at least one worker thread")
+        binary = server_binary()
+        if not binary.is_file():
+            raise CommandError(
+                f"The django-bolt server binary is missing ({binary}). Build it with `make build` "
+                "in the django-bolt repository, or install the package with `pip install .` there."
+            )
+        if opts["dev"] and opts["processes"] > 1:
+            self.stderr.write("--dev runs a single process; ignoring --processes.")
+            opts["processes"] = 1
+        argv = [
+            str(binary),
+            "--host", opts["host"],
+            "--port", str(opts["port"]),
+            "--processes", str(opts["processes"]),
+            "--workers", str(opts["workers"]),
+        ]
+        if opts["no_admin"]:
+            argv.append("--no-admin")
+        if opts["dev"]:
+            argv += ["--dev", "--watch", str(_project_dir())]
+        env = dict(os.environ)
+        env["BOLT_PYTHON"] = sys.executable
+        env["BOLT_PYTHON_VERSION"] = f"{sys.version_info[0]}.{sys.version_info[1]}"
+        env["BOLT_SYS_PATH"] = os.pathsep.join(sys.path)
+        env.setdefault("DJANGO_SETTINGS_MODULE", settings.SETTINGS_MODULE)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(argv[0], argv, env)
+
+
+def _project_dir() -> Path:
+    base = getattr(settings, "BASE_DIR", None)
+    return Path(base) if base else Path.cwd()

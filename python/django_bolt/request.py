@@ -1,0 +1,198 @@
+"""The request object handed to handlers and dependencies.
+
+The runtime builds one ``Request`` per HTTP request from what the Go core sends::
+
+    Request(method, path, params, query, headers, body, context)
+
+``query`` is the raw query string (bytes, without ``?``); ``headers`` has
+lower-case names with the last value winning; ``params`` holds the raw path
+parameter strings; ``context`` is the authentication context dict (or None).
+The core only sends what a route needs, so any of ``params``, ``query``,
+``headers`` and ``body`` may be None; they then read as empty.
+
+Construction does no parsing: the query string and the ``cookie`` header are
+parsed on first use and cached, because most handlers touch neither.
+
+Two ways to read it:
+
+* attributes: ``request.method``, ``.path``, ``.body``, ``.context``,
+  ``.params``, ``.query``, ``.headers``, ``.cookies``;
+* mapping style: ``request["query"]``, ``request.get("auth", {})`` for exactly
+  the keys ``method``, ``path``, ``body``, ``params``, ``query``, ``headers``,
+  ``cookies``, ``context`` and ``auth`` (the same dict as ``context``).
+
+``params``, ``query``, ``headers`` and ``cookies`` are handed out as fresh
+copies, so a handler that mutates one cannot change what another part of the
+request pipeline sees. ``context`` is shared on purpose: authentication fills
+it and handlers read it.
+
+Query strings are parsed as HTML forms encode them: pairs split on ``&``, each
+pair split at its first ``=``, ``+`` read as a space, then percent-decoding
+(UTF-8; malformed escapes kept literally, undecodable bytes replaced by
+U+FFFD). Pairs with an empty name are dropped and a bare ``flag`` reads as
+``""``. ``query`` keeps the last value of a repeated name; the binding layer
+also sees every value, in order, for ``list[...]`` parameters.
+
+Cookies are read from the ``cookie`` header: split on ``;``, each piece
+trimmed and split at its first ``=``; pieces with an empty name are dropped,
+values are kept verbatim (no unquoting) and the last duplicate wins.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+__all__ = ["Request", "parse_query_string", "parse_cookie_header"]
+
+
+def _decode_component(raw: bytes) -> str:
+    # Most names and values need neither step; skipping them keeps the common
+    # case a single bytes.decode.
+    if b"+" in raw:
+        raw = raw.replace(b"+", b" ")
+    if b"%" in raw:
+        raw = unquote_to_bytes(raw)
+    return raw.decode("utf-8", "replace")
+
+
+def parse_query_string(raw: bytes) -> list[tuple[str, str]]:
+    """Decode an ``application/x-www-form-urlencoded`` string into ordered pairs.
+
+    Never raises: every byte string has a reading (see the module docstring).
+    """
+    pairs = []
+    if b"%" not in raw and b"+" not in raw:
+        # Nothing to unescape: decode once and split the text. Equivalent,
+        # since UTF-8 never hides "&" or "=" inside a multi-byte sequence.
+        for piece in raw.decode("utf-8", "replace").split("&"):
+            name, _, value = piece.partition("=")
+            if name:
+                pairs.append((name, value))
+        return pairs
+    for piece in raw.split(b"&"):
+        name, _, value = piece.partition(b"=")
+        if name:
+            pairs.append((_decode_component(name), _decode_component(value)))
+    return pairs
+
+
+def parse_cookie_header(header: str) -> dict[str, str]:
+    """Read a ``Cookie`` request header into a name -> value dict."""
+    cookies = {}
+    for piece in header.split(";"):
+        name, _, value = piece.strip().partition("=")
+        if name:
+            cookies[name] = value
+    return cookies
+
+
+class Request:
+    """One HTTP request as seen by handlers; cheap to build, parsed lazily."""
+
+    __slots__ = (
+        "method",
+        "path",
+        "body",
+        "context",
+        "_params",
+        "_raw_query",
+        "_headers",
+        "_query",
+        "_query_lists",
+        "_cookies",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str] | None,
+        query: bytes | None,
+        headers: dict[str, str] | None,
+        body: bytes | None,
+        context: dict | None,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.body = b"" if body is None else body
+        self.context = context
+        self._params = {} if params is None else params
+        self._raw_query = query
+        self._headers = {} if headers is None else headers
+        self._query: dict[str, str] | None = None
+        self._query_lists: dict[str, list[str]] | None = None
+        self._cookies: dict[str, str] | None = None
+
+    # The binding layer reads through these uncopied views on every request;
+    # they must be treated as read-only.
+
+    def _query_map(self) -> dict[str, str]:
+        query = self._query
+        if query is None:
+            raw = self._raw_query
+            query = self._query = dict(parse_query_string(raw)) if raw else {}
+        return query
+
+    def _query_multi(self) -> dict[str, list[str]]:
+        lists = self._query_lists
+        if lists is None:
+            lists = self._query_lists = {}
+            if self._raw_query:
+                for name, value in parse_query_string(self._raw_query):
+                    lists.setdefault(name, []).append(value)
+        return lists
+
+    def _cookie_map(self) -> dict[str, str]:
+        if self._cookies is None:
+            header = self._headers.get("cookie")
+            self._cookies = parse_cookie_header(header) if header else {}
+        return self._cookies
+
+    @property
+    def params(self) -> dict[str, str]:
+        return dict(self._params)
+
+    @property
+    def query(self) -> dict[str, str]:
+        return dict(self._query_map())
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return dict(self._headers)
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        return dict(self._cookie_map())
+
+    def __getitem__(self, key: str) -> Any:
+        getter = _ITEMS.get(key)
+        if getter is None:
+            raise KeyError(key)
+        return getter(self)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        getter = _ITEMS.get(key)
+        if getter is None:
+            return default
+        value = getter(self)
+        # Only the auth context can be absent; `request.get("auth", {})` relies on it.
+        if value is None:
+            return default
+        return value
+
+    def __repr__(self) -> str:
+        return f"<Request {self.method} {self.path}>"
+
+
+_ITEMS = {
+    "method": lambda r: r.method,
+    "path": lambda r: r.path,
+    "body": lambda r: r.body,
+    "params": lambda r: r.params,
+    "query": lambda r: r.query,
+    "headers": lambda r: r.headers,
+    "cookies": lambda r: r.cookies,
+    "context": lambda r: r.context,
+    "auth": lambda r: r.context,
+}

@@ -1,0 +1,178 @@
+"""Response classes a handler may return.
+
+Plain values need no class: a ``dict``/``list``/Struct becomes JSON, ``str`` becomes
+text and ``bytes`` an octet stream (see ``serialization``). These classes set a status,
+headers or media type explicitly, or describe a body the Go core produces itself:
+``FileResponse`` is sent from disk by Go and ``StreamingResponse`` is pulled chunk by
+chunk while the client reads.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from .uploads import UploadFile
+
+__all__ = [
+    "Response",
+    "JSON",
+    "PlainText",
+    "HTML",
+    "Redirect",
+    "File",
+    "UploadFile",
+    "FileResponse",
+    "StreamingResponse",
+    "initialize_file_response_settings",
+]
+
+
+class Response:
+    """A body with an explicit status, headers and media type.
+
+    ``content`` is JSON-encoded when ``media_type`` is ``application/json``; otherwise a
+    ``str`` is sent as UTF-8, ``bytes`` as they are, anything else as ``str(content)``.
+    """
+
+    def __init__(
+        self,
+        content: Any = None,
+        status_code: int = 200,
+        headers: dict[str, str] | None = None,
+        media_type: str = "application/json",
+    ) -> None:
+        self.content = {} if content is None else content
+        self.status_code = status_code
+        self.headers = headers or {}
+        self.media_type = media_type
+
+
+class JSON:
+    """``data`` encoded as JSON with msgspec."""
+
+    def __init__(self, data: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> None:
+        self.data = data
+        self.status_code = status_code
+        self.headers = headers or {}
+
+
+class PlainText:
+    def __init__(self, text: str, status_code: int = 200, headers: dict[str, str] | None = None) -> None:
+        self.text = text
+        self.status_code = status_code
+        self.headers = headers or {}
+
+
+class HTML:
+    def __init__(self, html: str, status_code: int = 200, headers: dict[str, str] | None = None) -> None:
+        self.html = html
+        self.status_code = status_code
+        self.headers = headers or {}
+
+
+class Redirect:
+    def __init__(self, url: str, status_code: int = 307, headers: dict[str, str] | None = None) -> None:
+        self.url = url
+        self.status_code = status_code
+        self.headers = headers or {}
+
+
+class File:
+    """A file read into memory when the response is built; prefer ``FileResponse``."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        media_type: str | None = None,
+        filename: str | None = None,
+        status_code: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.path = os.fspath(path)
+        self.media_type = media_type
+        self.filename = filename
+        self.status_code = status_code
+        self.headers = headers or {}
+
+
+# Directories FileResponse may serve from; None means unrestricted. Read from the
+# BOLT_ALLOWED_FILE_PATHS setting by initialize_file_response_settings().
+_allowed_file_roots: tuple[Path, ...] | None = None
+
+
+def initialize_file_response_settings() -> None:
+    """Read ``BOLT_ALLOWED_FILE_PATHS`` once; the server calls this at start-up."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    global _allowed_file_roots
+    value = getattr(settings, "BOLT_ALLOWED_FILE_PATHS", None)
+    if value is None:
+        _allowed_file_roots = None
+        return
+    if isinstance(value, (str, os.PathLike)) or not all(isinstance(v, (str, os.PathLike)) for v in value):
+        raise ImproperlyConfigured(
+            "BOLT_ALLOWED_FILE_PATHS must be a list of directories, e.g. [BASE_DIR / 'media']"
+        )
+    _allowed_file_roots = tuple(Path(v).resolve() for v in value)
+
+
+class FileResponse:
+    """A file the Go core sends from disk (with Range, ETag and conditional requests).
+
+    The path is checked here, when the handler builds the response: a missing file
+    raises ``FileNotFoundError`` (404), a path outside ``BOLT_ALLOWED_FILE_PATHS``
+    raises ``PermissionError`` (403).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        media_type: str | None = None,
+        filename: str | None = None,
+        status_code: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        resolved = Path(path).resolve()
+        if not resolved.exists():
+            raise FileNotFoundError(f"File not found: {path}")
+        if not resolved.is_file():
+            raise ValueError(f"Not a regular file: {path}")
+        roots = _allowed_file_roots
+        if roots is not None and not any(resolved.is_relative_to(root) for root in roots):
+            raise PermissionError(
+                f"File path '{resolved}' is not within allowed directories. "
+                "Configure BOLT_ALLOWED_FILE_PATHS in Django settings."
+            )
+        self.path = str(resolved)
+        self.media_type = media_type
+        self.filename = filename
+        self.status_code = status_code
+        self.headers = headers or {}
+
+
+class StreamingResponse:
+    """A body produced while the client reads it.
+
+    ``content`` is a sync or async iterator/generator, any iterable, or a zero-argument
+    callable returning one (e.g. a generator function). Chunks may be ``bytes``,
+    ``bytearray``, ``memoryview`` or ``str``. ``media_type="text/event-stream"`` adds
+    the headers that keep proxies from buffering server-sent events.
+    """
+
+    def __init__(
+        self,
+        content: Any,
+        *,
+        status_code: int = 200,
+        media_type: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.content = content
+        self.status_code = status_code
+        self.media_type = media_type or "application/octet-stream"
+        self.headers = headers or {}

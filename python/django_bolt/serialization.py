@@ -1,0 +1,125 @@
+"""Turning a handler's return value into ``(status, headers, body)``.
+
+The Go core sends the tuple as it is. Two cases leave the body to Go: a
+``StreamingResponse`` is returned unchanged (the loop pulls its chunks) and a
+``FileResponse`` becomes an ``x-bolt-file-path`` header naming the file to send.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from typing import Any, Callable
+
+import msgspec
+
+from .responses import HTML, JSON, File, FileResponse, PlainText, Redirect, Response, StreamingResponse
+
+__all__ = ["serialize", "make_validator", "ResponseTypeError", "FILE_PATH_HEADER"]
+
+Headers = list[tuple[str, str]]
+Result = tuple[int, Headers, bytes]
+
+FILE_PATH_HEADER = "x-bolt-file-path"
+JSON_TYPE = "application/json"
+TEXT_TYPE = "text/plain; charset=utf-8"
+HTML_TYPE = "text/html; charset=utf-8"
+
+_encode = msgspec.json.Encoder().encode
+
+
+def _user_headers(headers: dict[str, str]) -> Headers:
+    return [(str(k).lower(), str(v)) for k, v in headers.items()]
+
+
+def _with_type(headers: dict[str, str], media_type: str) -> Headers:
+    out = _user_headers(headers)
+    if not any(k == "content-type" for k, _ in out):
+        out.insert(0, ("content-type", media_type))
+    return out
+
+
+def _guess_type(filename: str) -> str:
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+
+def _file_headers(obj: File | FileResponse) -> Headers:
+    name = obj.filename or obj.path
+    out = [("content-type", obj.media_type or _guess_type(name))]
+    if obj.filename:
+        out.append(("content-disposition", f'attachment; filename="{obj.filename}"'))
+    out.extend(_user_headers(obj.headers))
+    return out
+
+
+Validator = Callable[[Any], Any]
+
+
+class ResponseTypeError(Exception):
+    """The handler's result does not fit its declared response type (answered 500)."""
+
+
+def make_validator(response_type: Any) -> Validator | None:
+    """A function checking and converting a result to the declared response type.
+
+    Objects are read attribute by attribute (so Django model instances convert to
+    Structs); a failure raises ``ResponseTypeError``.
+    """
+    if response_type is None or response_type is type(None):
+        return None
+
+    def validate(value: Any) -> Any:
+        try:
+            return msgspec.convert(value, response_type, from_attributes=True)
+        except msgspec.ValidationError as exc:
+            raise ResponseTypeError(str(exc)) from exc
+
+    return validate
+
+
+def serialize(result: Any, status_code: int, validate: Validator | None) -> Result | StreamingResponse:
+    """Encode ``result``; ``status_code`` applies to plain values only."""
+    if isinstance(result, (dict, list)):
+        if validate is not None:
+            result = validate(result)
+        return status_code, [("content-type", JSON_TYPE)], _encode(result)
+    if isinstance(result, str):
+        return status_code, [("content-type", TEXT_TYPE)], result.encode()
+    if isinstance(result, (bytes, bytearray)):
+        return status_code, [("content-type", "application/octet-stream")], bytes(result)
+    if isinstance(result, tuple) and len(result) == 3 and isinstance(result[0], int):
+        # A raw (status, headers, body) tuple, as produced by the admin bridge.
+        status, headers, body = result
+        return status, [(str(k), str(v)) for k, v in headers], bytes(body)
+    if isinstance(result, JSON):
+        data = validate(result.data) if validate is not None else result.data
+        return result.status_code, _with_type(result.headers, JSON_TYPE), _encode(data)
+    if isinstance(result, StreamingResponse):
+        return result
+    if isinstance(result, PlainText):
+        return result.status_code, _with_type(result.headers, TEXT_TYPE), result.text.encode()
+    if isinstance(result, HTML):
+        return result.status_code, _with_type(result.headers, HTML_TYPE), result.html.encode()
+    if isinstance(result, Redirect):
+        return result.status_code, [("location", result.url), *_user_headers(result.headers)], b""
+    if isinstance(result, FileResponse):
+        return result.status_code, [*_file_headers(result), (FILE_PATH_HEADER, result.path)], b""
+    if isinstance(result, File):
+        with open(result.path, "rb") as f:
+            body = f.read()
+        return result.status_code, _file_headers(result), body
+    if isinstance(result, Response):
+        content = result.content
+        if result.media_type == JSON_TYPE:
+            if validate is not None:
+                content = validate(content)
+            body = _encode(content)
+        elif isinstance(content, str):
+            body = content.encode()
+        elif isinstance(content, (bytes, bytearray)):
+            body = bytes(content)
+        else:
+            body = str(content).encode()
+        return result.status_code, _with_type(result.headers, result.media_type), body
+    if validate is not None:
+        result = validate(result)
+    return status_code, [("content-type", JSON_TYPE)], _encode(result)

@@ -1,0 +1,56 @@
+package server
+
+import (
+	"bytes"
+
+	"github.com/valyala/fasthttp"
+
+	"djangobolt/pyhost"
+)
+
+var (
+	hdrFilePath      = []byte("x-bolt-file-path")
+	hdrContentLength = []byte("content-length")
+)
+
+// writeResponse turns Python's answer into the HTTP response: a buffered body, a file
+// sent from disk, or a stream pulled chunk by chunk.
+func (s *Server) writeResponse(ctx *fasthttp.RequestCtx, r *route, resp *pyhost.Response) {
+	if resp.Err != nil {
+		s.errorLog.Printf("handler %s (%s %s) produced no response: %v", r.spec.Name, ctx.Method(), ctx.Path(), resp.Err)
+		writeJSON(ctx, fasthttp.StatusInternalServerError, `{"detail":"Internal Server Error"}`)
+		r.pipeline.StreamHeaders(ctx)
+		return
+	}
+	if resp.Status < 100 || resp.Status > 999 {
+		s.errorLog.Printf("handler %s returned the invalid status code %d", r.spec.Name, resp.Status)
+		writeJSON(ctx, fasthttp.StatusInternalServerError, `{"detail":"Internal Server Error"}`)
+		r.pipeline.StreamHeaders(ctx)
+		return
+	}
+	ctx.SetStatusCode(resp.Status)
+	var file []byte
+	h := &ctx.Response.Header
+	for i := 0; i < resp.NumHeaders(); i++ {
+		name, value := resp.Header(i)
+		switch {
+		case bytes.EqualFold(name, hdrFilePath):
+			file = value
+		case bytes.EqualFold(name, hdrContentLength):
+			// The core frames the body itself; a user value could only contradict it.
+		default:
+			h.AddBytesKV(name, value)
+		}
+	}
+	switch {
+	case resp.Stream >= 0:
+		r.pipeline.StreamHeaders(ctx)
+		s.stream(ctx, resp.Stream)
+	case file != nil:
+		r.pipeline.StreamHeaders(ctx)
+		serveFile(ctx, string(file))
+	default:
+		ctx.Response.SetBody(resp.Body)
+		r.pipeline.After(ctx)
+	}
+}

@@ -1,0 +1,147 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"djangobolt/middleware"
+	"djangobolt/pyhost"
+	"djangobolt/router"
+)
+
+// Python is what the server needs from the interpreter side: run a request, pull and
+// close streams. *pyhost.Loop implements it; tests may substitute their own.
+type Python interface {
+	Do(req *pyhost.Request, resp *pyhost.Response)
+	Pull(stream int, resp *pyhost.Response)
+	CloseStream(stream int)
+}
+
+var _ Python = (*pyhost.Loop)(nil)
+
+// route is one compiled route.
+type route struct {
+	spec     RouteSpec
+	want     pyhost.Want
+	cookies  bool // the plan reads cookies, so the cookie header must cross
+	pipeline *middleware.Pipeline
+}
+
+// Server serves one route table. Construct with New, then Serve; Shutdown stops it.
+type Server struct {
+	table    *Table
+	router   *router.Router
+	routes   []*route // by handler id
+	shared   *middleware.Shared
+	python   Python
+	http     *fasthttp.Server
+	errorLog *log.Logger
+}
+
+// New compiles the table: builds the router and each route's middleware pipeline.
+// Every configuration error is reported here, naming the route.
+func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
+	shared, err := middleware.NewShared(t.Global)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{table: t, router: router.New(), shared: shared, python: py, errorLog: logger}
+	for _, spec := range t.Routes {
+		if err := s.router.Add(spec.Method, spec.Path, spec.HandlerID); err != nil {
+			return nil, fmt.Errorf("%w (handler %s)", err, spec.Name)
+		}
+		r := &route{spec: spec}
+		for _, need := range spec.Needs {
+			switch need {
+			case "params":
+				r.want |= pyhost.WantParams
+			case "query":
+				r.want |= pyhost.WantQuery
+			case "headers":
+				r.want |= pyhost.WantHeaders
+			case "cookies":
+				r.want |= pyhost.WantHeaders
+				r.cookies = true
+			case "body":
+				r.want |= pyhost.WantBody
+			default:
+				return nil, fmt.Errorf("route %s %s: unknown request part %q in the binding plan", spec.Method, spec.Path, need)
+			}
+		}
+		var cfg middleware.RouteConfig
+		if spec.Security != nil {
+			cfg = *spec.Security
+		}
+		cfg.Route = spec.Method + " " + spec.Path
+		if r.pipeline, err = middleware.NewPipeline(cfg, shared); err != nil {
+			return nil, err
+		}
+		for len(s.routes) <= spec.HandlerID {
+			s.routes = append(s.routes, nil)
+		}
+		s.routes[spec.HandlerID] = r
+	}
+	s.http = &fasthttp.Server{
+		Handler:                       s.handle,
+		ErrorHandler:                  s.handleParseError,
+		Name:                          "django-bolt",
+		NoDefaultServerHeader:         true,
+		NoDefaultContentType:          true,
+		DisableHeaderNamesNormalizing: true,
+		MaxRequestBodySize:            t.Settings.MaxUploadSize,
+		ReadBufferSize:                max(16*1024, 2*t.Settings.MaxHeaderSize),
+		ReduceMemoryUsage:             false,
+		CloseOnShutdown:               true,
+		Logger:                        logger,
+	}
+	return s, nil
+}
+
+// Serve accepts connections on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error { return s.http.Serve(ln) }
+
+// Shutdown stops accepting, lets in-flight requests finish within timeout, and
+// releases shared resources.
+func (s *Server) Shutdown(timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	err := s.http.ShutdownWithContext(ctx)
+	s.shared.Close()
+	return err
+}
+
+// Handler exposes the request handler, for in-memory tests.
+func (s *Server) Handler() fasthttp.RequestHandler { return s.handle }
+
+// handleParseError answers requests fasthttp could not read.
+func (s *Server) handleParseError(ctx *fasthttp.RequestCtx, err error) {
+	if _, ok := err.(*fasthttp.ErrSmallBuffer); ok {
+		writeText(ctx, fasthttp.StatusRequestHeaderFieldsTooLarge, "Request headers too large")
+		return
+	}
+	if err == fasthttp.ErrBodyTooLarge {
+		writeJSON(ctx, fasthttp.StatusRequestEntityTooLarge,
+			fmt.Sprintf(`{"detail":"Request body too large (max %d bytes)"}`, s.table.Settings.MaxUploadSize))
+		return
+	}
+	writeText(ctx, fasthttp.StatusBadRequest, "Bad Request")
+}
+
+func writeText(ctx *fasthttp.RequestCtx, status int, body string) {
+	ctx.Response.Reset()
+	ctx.SetStatusCode(status)
+	ctx.SetContentType("text/plain; charset=utf-8")
+	ctx.SetBodyString(body)
+}
+
+func writeJSON(ctx *fasthttp.RequestCtx, status int, body string) {
+	ctx.Response.Reset()
+	ctx.SetStatusCode(status)
+	ctx.SetContentType("application/json")
+	ctx.SetBodyString(body)
+}
