@@ -62,6 +62,7 @@ from .request import Request
 from .typing import (
     ConversionError,
     is_struct_like,
+    json_decoder,
     make_coercer,
     sequence_parts,
     split_annotated,
@@ -413,9 +414,7 @@ def _value_checker(marker: Param | None, item_type: Any, sequence: Any) -> Calla
     return check
 
 
-def _body_extractor(
-    key: str, declared: Any, marker: Param | None, required: bool, default: Any
-) -> Callable:
+def _body_extractor(key: str, declared: Any, marker: Param | None, required: bool, default: Any) -> Callable:
     """Decode the JSON body into ``declared`` (or, embedded, its ``key`` member)."""
     inner, _ = strip_optional(declared)
     sequence = sequence_parts(inner)
@@ -431,13 +430,13 @@ def _body_extractor(
         else:
             field = ("value", typing.Union[declared, msgspec.UnsetType], msgspec.UNSET)
         wrapper = msgspec.defstruct("EmbeddedBody", [field], rename={"value": key})
-        decode_wrapper = msgspec.json.Decoder(wrapper).decode
+        decode_wrapper = json_decoder(wrapper).decode
 
         def decode(body: bytes) -> Any:
             return decode_wrapper(body).value
 
     else:
-        decode = msgspec.json.Decoder(declared).decode
+        decode = json_decoder(declared).decode
 
     def extract(request: Request, scope: BindScope | None) -> Any:
         body = request.body
@@ -643,7 +642,7 @@ def _compile(fn: Any, method: str, path: str, path_params: frozenset, stack: tup
 
     steps = tuple(
         _Step(c.extract, f.name, f.kind is not inspect.Parameter.KEYWORD_ONLY, c.is_async)
-        for f, c in zip(fields, compiled)
+        for f, c in zip(fields, compiled, strict=True)
     )
     needs = frozenset().union(*(c.needs for c in compiled))
     body = next((f for f in fields if f.source == "body"), None)

@@ -54,12 +54,14 @@ def dependency_callable(marker: Depends, where: str) -> Callable[..., Any]:
     return fn
 
 
-def is_async_callable(fn: Any) -> bool:
+def is_async_callable(fn: Callable[..., Any]) -> bool:
+    """True when calling ``fn`` returns an awaitable (async function, or an
+    object whose ``__call__`` is async)."""
     if inspect.iscoroutinefunction(fn):
         return True
     if inspect.isclass(fn) or inspect.isroutine(fn):
         return False
-    return inspect.iscoroutinefunction(getattr(fn, "__call__", None))
+    return inspect.iscoroutinefunction(fn.__call__)
 
 
 def make_dependency_extractor(fn: Callable[..., Any], use_cache: bool, plan: Any) -> tuple[Callable, bool]:

@@ -86,7 +86,6 @@ class Param:
         return self.default is not ...
 
 
-
 @dataclass(frozen=True)
 class Depends:
     """Fill the parameter with the result of ``dependency`` (called once per

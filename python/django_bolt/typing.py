@@ -37,6 +37,10 @@ Coercion
 
     ``str``, ``Any`` and a missing annotation keep the text unchanged;
     ``bytes`` is the UTF-8 encoding of the text.
+
+    ``json_decoder(T)`` is the msgspec decoder used for JSON bodies (and for
+    the ``value_error`` case above); it refuses, at start-up, types msgspec
+    could never produce.
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ __all__ = [
     "is_struct_like",
     "sequence_parts",
     "make_coercer",
+    "json_decoder",
     "type_name",
 ]
 
@@ -198,9 +203,7 @@ def _iso_parser(parse: Callable[[str], Any], what: str) -> Coercer:
         try:
             return parse(text)
         except ValueError:
-            raise ConversionError(
-                f"{what}_parsing", f"Input should be a valid {what} in ISO 8601 format"
-            ) from None
+            raise ConversionError(f"{what}_parsing", f"Input should be a valid {what} in ISO 8601 format") from None
 
     return coerce
 
@@ -243,18 +246,24 @@ def _literal_text(value: Any) -> str:
     raise TypeError(f"Literal values read from request text must be str, int or bool, not {value!r}")
 
 
-def _json_coercer(annotation: Any) -> Coercer:
-    # Types msgspec cannot decode fail here, at start-up, rather than on
-    # every request: unsupported ones raise TypeError, and arbitrary classes
-    # come back as "custom types" that only a decoding hook could produce.
+def json_decoder(annotation: Any) -> msgspec.json.Decoder:
+    """A JSON decoder for ``annotation``, refused (TypeError) at start-up when
+    msgspec could never produce the type: unsupported types raise in the
+    Decoder itself, and arbitrary classes come back as "custom types" that
+    only a decoding hook could build."""
     decoder = msgspec.json.Decoder(annotation)
-    name = type_name(annotation)
     if isinstance(msgspec.inspect.type_info(annotation), msgspec.inspect.CustomType):
-        raise TypeError(f"{name} cannot be decoded from request text")
+        raise TypeError(f"{type_name(annotation)} cannot be decoded from JSON")
+    return decoder
+
+
+def _json_coercer(annotation: Any) -> Coercer:
+    decode = json_decoder(annotation).decode
+    name = type_name(annotation)
 
     def coerce(text: str) -> Any:
         try:
-            return decoder.decode(text)
+            return decode(text)
         except msgspec.MsgspecError as exc:
             raise ConversionError("value_error", f"Input should be JSON for {name}: {exc}") from None
 
