@@ -265,4 +265,3 @@ func (s *supervisor) runDev() int {
 		}
 	}
 }
-

@@ -114,4 +114,3 @@ func signalReady() {
 	fmt.Fprintln(f, "ready")
 	f.Close()
 }
-
