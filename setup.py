@@ -20,6 +20,8 @@ from cgoflags import flags  # noqa: E402
 class BuildWithGo(build_py):
     def run(self):
         super().run()
+        if getattr(self, "editable_mode", False):
+            return  # an editable install uses the binary `make build` puts in the source tree
         target = Path(self.build_lib) / "django_bolt" / "bin" / "bolt-server"
         target.parent.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **flags(extension=False)}

@@ -6,6 +6,7 @@ package pyhost
 import "C"
 
 import (
+	"encoding/json"
 	"fmt"
 	"unsafe"
 )
@@ -57,6 +58,16 @@ func toPython(v any) (*C.PyObject, error) {
 		return C.PyLong_FromLongLong(C.longlong(x)), nil
 	case float64:
 		return C.PyFloat_FromDouble(C.double(x)), nil
+	case json.Number:
+		// JWT claims keep numbers exact; Python gets an int when the text is one.
+		if n, err := x.Int64(); err == nil {
+			return C.PyLong_FromLongLong(C.longlong(n)), nil
+		}
+		f, err := x.Float64()
+		if err != nil {
+			return nil, fmt.Errorf("pyhost: bad number %q", string(x))
+		}
+		return C.PyFloat_FromDouble(C.double(f)), nil
 	case []string:
 		l := C.PyList_New(0)
 		for _, s := range x {

@@ -49,6 +49,9 @@ def compile_runner(route: Any) -> Callable[[Any], Any]:
     guards = route.security.python_guards
     revocation = route.security.revocation_handlers
     middleware = route.security.python_middleware
+    # With a revoked token the request is unauthenticated: the native guards then
+    # answer 401 (each of them needs authentication), or let it through if there are none.
+    if_revoked = 401 if (route.security.native or {}).get("guards") else 0
 
     async def call(request: Any) -> Any:
         if plan.request_only:
@@ -100,7 +103,7 @@ def compile_runner(route: Any) -> Callable[[Any], Any]:
     async def run(request: Any) -> Any:
         try:
             if revocation:
-                denied = await _check_revocation(request, revocation)
+                denied = await _check_revocation(request, revocation, if_revoked)
                 if denied is not None:
                     return denied
             for guard in guards:
@@ -120,7 +123,7 @@ def compile_runner(route: Any) -> Callable[[Any], Any]:
     return run
 
 
-async def _check_revocation(request: Any, handlers: tuple) -> tuple | None:
+async def _check_revocation(request: Any, handlers: tuple, if_revoked: int) -> tuple | None:
     """Reject a request whose token was revoked, as if it carried no token."""
     ctx = request.context
     if not ctx:
@@ -131,11 +134,6 @@ async def _check_revocation(request: Any, handlers: tuple) -> tuple | None:
         return None
     for handler in handlers:
         if await handler(jti):
-            if_revoked = ctx.get("_if_revoked", 401)
             ctx.clear()
-            if if_revoked == 401:
-                return _unauthenticated()
-            if if_revoked == 403:
-                return _permission_denied()
-            return None
+            return _unauthenticated() if if_revoked == 401 else None
     return None

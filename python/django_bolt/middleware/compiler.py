@@ -134,6 +134,9 @@ def compile_route_security(
 
     backends = _backends(auth, route)
     all_guards = _guards(guards, route)
+    # AllowAny allows at once: the guards after it never run.
+    cut = next((i for i, g in enumerate(all_guards) if isinstance(g, AllowAny)), len(all_guards))
+    all_guards = all_guards[:cut]
     # AllowAny states the absence of a rule; sending it would only make Go
     # evaluate a no-op, and would cost routes their metadata-free fast path.
     native_guards = [g.to_metadata() for g in all_guards if is_native_guard(g) and not isinstance(g, AllowAny)]

@@ -1,0 +1,259 @@
+package middleware
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+	"github.com/valyala/fasthttp"
+)
+
+type encoding uint8
+
+const (
+	encIdentity encoding = iota
+	encGzip
+	encBrotli
+	encZstd
+)
+
+var encodingNames = [...]string{encGzip: "gzip", encBrotli: "br", encZstd: "zstd"}
+
+// maxPooledBuffer keeps one huge response from pinning its buffer forever.
+const maxPooledBuffer = 1 << 20
+
+type compressor struct {
+	backend      encoding
+	minSize      int
+	gzipFallback bool
+
+	gzipPool   sync.Pool // *gzip.Writer at the configured level
+	brotliPool sync.Pool // *brotli.Writer with the configured quality/window
+	zstd       *zstd.Encoder
+	bufPool    sync.Pool // *sliceWriter
+}
+
+type sliceWriter struct{ b []byte }
+
+func (w *sliceWriter) Write(p []byte) (int, error) {
+	w.b = append(w.b, p...)
+	return len(p), nil
+}
+
+func newCompressor(c *CompressionConfig) (*compressor, error) {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("compression: "+format, args...)
+	}
+	cp := &compressor{minSize: c.MinimumSize, gzipFallback: c.GzipFallback}
+	switch c.Backend {
+	case "gzip":
+		cp.backend = encGzip
+	case "brotli":
+		cp.backend = encBrotli
+	case "zstd":
+		cp.backend = encZstd
+	default:
+		return nil, bad("unknown backend %q; use \"gzip\", \"brotli\" or \"zstd\"", c.Backend)
+	}
+	if c.MinimumSize < 0 {
+		return nil, bad("minimum_size %d is negative; use a byte count >= 0", c.MinimumSize)
+	}
+	if c.GzipCompressLevel < 1 || c.GzipCompressLevel > 9 {
+		return nil, bad("gzip_compress_level %d must be 1..9", c.GzipCompressLevel)
+	}
+	if c.BrotliQuality < 0 || c.BrotliQuality > 11 {
+		return nil, bad("brotli_quality %d must be 0..11", c.BrotliQuality)
+	}
+	if c.BrotliLgwin < 10 || c.BrotliLgwin > 24 {
+		return nil, bad("brotli_lgwin %d must be 10..24", c.BrotliLgwin)
+	}
+	if c.ZstdLevel < 1 || c.ZstdLevel > 22 {
+		return nil, bad("zstd_level %d must be 1..22", c.ZstdLevel)
+	}
+	level := c.GzipCompressLevel
+	cp.gzipPool.New = func() any {
+		w, _ := gzip.NewWriterLevel(io.Discard, level) // level validated above
+		return w
+	}
+	bopts := brotli.WriterOptions{Quality: c.BrotliQuality, LGWin: c.BrotliLgwin}
+	cp.brotliPool.New = func() any { return brotli.NewWriterOptions(io.Discard, bopts) }
+	cp.bufPool.New = func() any { return new(sliceWriter) }
+	if cp.backend == encZstd {
+		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(c.ZstdLevel)))
+		if err != nil {
+			return nil, bad("zstd: %v", err)
+		}
+		cp.zstd = enc
+	}
+	return cp, nil
+}
+
+// compress encodes a finished buffered response in place when it is worth it
+// and the client accepts it.
+func (c *compressor) compress(ctx *fasthttp.RequestCtx) {
+	resp := &ctx.Response
+	if resp.IsBodyStream() || len(resp.Header.ContentEncoding()) > 0 {
+		return
+	}
+	body := resp.Body()
+	if len(body) < c.minSize || len(body) == 0 || !compressibleType(resp.Header.ContentType()) {
+		return
+	}
+	// The representation depends on Accept-Encoding whether or not this
+	// client gets it compressed, so caches must key on it either way.
+	addVary(&resp.Header, "Accept-Encoding")
+	enc := c.negotiate(ctx.Request.Header.Peek("Accept-Encoding"))
+	if enc == encIdentity {
+		return
+	}
+	w := c.bufPool.Get().(*sliceWriter)
+	w.b = w.b[:0]
+	c.encode(enc, w, body)
+	if len(w.b) < len(body) {
+		resp.SetBody(w.b)
+		resp.Header.SetContentEncoding(encodingNames[enc])
+	}
+	if cap(w.b) <= maxPooledBuffer {
+		c.bufPool.Put(w)
+	}
+}
+
+func (c *compressor) encode(enc encoding, w *sliceWriter, body []byte) {
+	switch enc {
+	case encGzip:
+		gz := c.gzipPool.Get().(*gzip.Writer)
+		gz.Reset(w)
+		_, _ = gz.Write(body) // writes to a slice cannot fail
+		_ = gz.Close()
+		gz.Reset(io.Discard) // drop the reference to w before pooling
+		c.gzipPool.Put(gz)
+	case encBrotli:
+		br := c.brotliPool.Get().(*brotli.Writer)
+		br.Reset(w)
+		_, _ = br.Write(body)
+		_ = br.Close()
+		br.Reset(io.Discard)
+		c.brotliPool.Put(br)
+	case encZstd:
+		w.b = c.zstd.EncodeAll(body, w.b)
+	}
+}
+
+// negotiate picks the configured encoding when acceptable, else gzip when
+// falling back is allowed and acceptable, else identity.
+func (c *compressor) negotiate(accept []byte) encoding {
+	if len(accept) == 0 {
+		return encIdentity
+	}
+	q := parseAcceptEncoding(accept)
+	if q.acceptable(c.backend) {
+		return c.backend
+	}
+	if c.gzipFallback && q.acceptable(encGzip) {
+		return encGzip
+	}
+	return encIdentity
+}
+
+// acceptance records, per coding, whether Accept-Encoding listed it and with
+// a non-zero q; index 0 stands for "*".
+type acceptance struct {
+	listed, ok [4]bool
+}
+
+func (a acceptance) acceptable(e encoding) bool {
+	if a.listed[e] {
+		return a.ok[e]
+	}
+	return a.listed[0] && a.ok[0]
+}
+
+func parseAcceptEncoding(h []byte) acceptance {
+	var a acceptance
+	for len(h) > 0 {
+		var item []byte
+		item, h, _ = bytes.Cut(h, []byte(","))
+		coding, params, _ := bytes.Cut(item, []byte(";"))
+		coding = bytes.TrimSpace(coding)
+		var e encoding
+		switch {
+		case string(coding) == "*":
+			e = 0
+		case bytes.EqualFold(coding, []byte("gzip")), bytes.EqualFold(coding, []byte("x-gzip")):
+			e = encGzip
+		case bytes.EqualFold(coding, []byte("br")):
+			e = encBrotli
+		case bytes.EqualFold(coding, []byte("zstd")):
+			e = encZstd
+		default:
+			continue
+		}
+		a.listed[e] = true
+		a.ok[e] = !qIsZero(params)
+	}
+	return a
+}
+
+// qIsZero reports whether the parameters carry q=0 (or 0.0, 0.000): the only
+// weight that matters here, since any other value means acceptable.
+func qIsZero(params []byte) bool {
+	for len(params) > 0 {
+		var p []byte
+		p, params, _ = bytes.Cut(params, []byte(";"))
+		k, v, _ := bytes.Cut(bytes.TrimSpace(p), []byte("="))
+		if !bytes.EqualFold(bytes.TrimSpace(k), []byte("q")) {
+			continue
+		}
+		v = bytes.TrimSpace(v)
+		if len(v) == 0 || v[0] != '0' {
+			return false
+		}
+		for _, c := range v[1:] {
+			if c != '.' && c != '0' {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// compressibleType accepts textual media types; already-compressed formats
+// (images, archives, fonts in woff) gain nothing, and event streams must
+// reach the client unbuffered.
+func compressibleType(ct []byte) bool {
+	mt, _, _ := bytes.Cut(ct, []byte(";"))
+	mt = bytes.TrimSpace(mt)
+	var lower [128]byte
+	if len(mt) > len(lower) {
+		return false
+	}
+	for i, c := range mt {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[i] = c
+	}
+	mt = lower[:len(mt)]
+	switch {
+	case string(mt) == "text/event-stream":
+		return false
+	case bytes.HasPrefix(mt, []byte("text/")),
+		bytes.HasSuffix(mt, []byte("+json")),
+		bytes.HasSuffix(mt, []byte("+xml")):
+		return true
+	}
+	switch string(mt) {
+	case "application/json", "application/javascript", "application/x-javascript",
+		"application/ecmascript", "application/xml", "application/x-ndjson",
+		"application/graphql", "application/x-www-form-urlencoded",
+		"application/wasm", "application/vnd.ms-fontobject",
+		"font/ttf", "font/otf", "image/bmp", "image/x-icon", "image/vnd.microsoft.icon":
+		return true
+	}
+	return false
+}
