@@ -13,6 +13,8 @@ N       ?= 10000
 PROJECT := python/examples/testproject
 BINARY  := python/django_bolt/bin/bolt-server
 CGO     = eval "$$($(PY) tools/cgoflags.py)"
+CGO_EXT = eval "$$($(PY) tools/cgoflags.py --extension)"
+EXT_SUFFIX = $$($(PY) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
 GO_SRC  := $(shell find cmd pyhost server router middleware -name '*.go' -o -name '*.c' -o -name '*.h' 2>/dev/null) go.mod go.sum
 
 .PHONY: venv build rebuild clean run run-bg kill test test-go test-py smoke orm-smoke bench save-bench perf-test orm-test migrate
@@ -26,15 +28,21 @@ $(VENV)/.installed: pyproject.toml setup.py
 	touch $@
 
 # The Go server binary, built against the virtualenv's interpreter.
-build: venv $(BINARY)
+build: venv $(BINARY) $(VENV)/.extension
 
 $(BINARY): $(GO_SRC) $(VENV)/.installed
 	$(CGO) && go build -trimpath -o $(BINARY) ./cmd/runbolt
 
+# The extension module django_bolt._core (the in-process test client); one per Python version.
+$(VENV)/.extension: $(GO_SRC) $(VENV)/.installed
+	$(CGO_EXT) && go build -trimpath -buildmode=c-shared -o python/django_bolt/_core$(EXT_SUFFIX) ./cmd/core
+	rm -f python/django_bolt/_core*.h
+	touch $@
+
 rebuild: clean build
 
 clean:
-	rm -rf $(dir $(BINARY)) build dist python/*.egg-info
+	rm -rf $(dir $(BINARY)) build dist python/*.egg-info python/django_bolt/_core*.so $(VENV)/.extension
 
 migrate: build
 	cd $(PROJECT) && ../../../$(PY) manage.py migrate --noinput -v0

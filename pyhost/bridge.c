@@ -12,7 +12,44 @@ static PyObject *core_exchange(PyObject *self, PyObject *results) {
     return goExchange(results);
 }
 
+static PyObject *core_test_app_create(PyObject *self, PyObject *args) {
+    (void)self;
+    const char *table;
+    Py_ssize_t table_len;
+    PyObject *runner;
+    int http_layer;
+    if (!PyArg_ParseTuple(args, "y#Op:test_app_create", &table, &table_len, &runner, &http_layer)) return NULL;
+    return goTestAppCreate((char *)table, table_len, runner, http_layer);
+}
+
+static PyObject *core_test_app_request(PyObject *self, PyObject *args) {
+    (void)self;
+    long app;
+    const char *method, *path, *query, *body;
+    Py_ssize_t method_len, path_len, query_len, body_len;
+    PyObject *headers;
+    if (!PyArg_ParseTuple(args, "ls#s#y#O!y#:test_app_request", &app, &method, &method_len, &path, &path_len,
+                          &query, &query_len, &PyList_Type, &headers, &body, &body_len))
+        return NULL;
+    return goTestAppRequest(app, (char *)method, method_len, (char *)path, path_len, (char *)query, query_len,
+                            headers, (char *)body, body_len);
+}
+
+static PyObject *core_test_app_destroy(PyObject *self, PyObject *arg) {
+    (void)self;
+    long app = PyLong_AsLong(arg);
+    if (app == -1 && PyErr_Occurred()) return NULL;
+    return goTestAppDestroy(app);
+}
+
 static PyMethodDef core_methods[] = {
+    {"test_app_create", core_test_app_create, METH_VARARGS,
+     "test_app_create(table: bytes, runner, http_layer: bool) -> int\n\n"
+     "Builds an in-process app from a route table; runner(item) runs handlers inline."},
+    {"test_app_request", core_test_app_request, METH_VARARGS,
+     "test_app_request(app, method, path, query, headers, body) -> (status, headers, body)\n\n"
+     "Runs one request through the Go pipeline on the calling thread."},
+    {"test_app_destroy", core_test_app_destroy, METH_O, "test_app_destroy(app) -> None"},
     {"exchange", core_exchange, METH_O,
      "exchange(results) -> list | None\n\n"
      "Hands finished results to the server and takes the requests waiting for Python.\n"
@@ -238,18 +275,22 @@ int bolt_result_view(PyObject *item, bolt_result *out) {
     return 0;
 }
 
-int bolt_result_header(PyObject *item, int i, const char **name, Py_ssize_t *nlen,
-                       const char **value, Py_ssize_t *vlen) {
-    PyObject *pair = PyList_GET_ITEM(PyTuple_GET_ITEM(item, 2), i);
+int bolt_header_pair(PyObject *list, Py_ssize_t i, const char **name, Py_ssize_t *nlen, const char **value,
+                     Py_ssize_t *vlen) {
+    PyObject *pair = PyList_GET_ITEM(list, i);
     if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
-        PyErr_SetString(PyExc_TypeError, "each header must be a (name, value) tuple of str");
+        PyErr_SetString(PyExc_TypeError, "headers must be (name, value) tuples of str");
         return -1;
     }
     *name = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(pair, 0), nlen);
     if (!*name) return -1;
     *value = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(pair, 1), vlen);
-    if (!*value) return -1;
-    return 0;
+    return *value ? 0 : -1;
+}
+
+int bolt_result_header(PyObject *item, int i, const char **name, Py_ssize_t *nlen,
+                       const char **value, Py_ssize_t *vlen) {
+    return bolt_header_pair(PyTuple_GET_ITEM(item, 2), i, name, nlen, value, vlen);
 }
 
 int bolt_kind(PyObject *o) {
@@ -265,6 +306,18 @@ int bolt_kind(PyObject *o) {
 }
 
 PyObject *bolt_type_name(PyObject *o) { return PyUnicode_FromString(Py_TYPE(o)->tp_name); }
+
+PyObject *bolt_call_one(PyObject *fn, PyObject *arg) { return PyObject_CallOneArg(fn, arg); }
+
+PyObject *bolt_response_tuple(long status, PyObject *headers, const char *body, Py_ssize_t body_len) {
+    PyObject *b = PyBytes_FromStringAndSize(body, body_len);
+    if (!b) {
+        Py_DECREF(headers);
+        return NULL;
+    }
+    PyObject *t = Py_BuildValue("(lNN)", status, headers, b);
+    return t;
+}
 
 /* ---- conversions for auth contexts --------------------------------------------------- */
 

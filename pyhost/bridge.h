@@ -58,6 +58,14 @@ enum { BOLT_OTHER, BOLT_NONE, BOLT_BOOL, BOLT_INT, BOLT_FLOAT, BOLT_BYTES, BOLT_
 int bolt_kind(PyObject *o);
 PyObject *bolt_type_name(PyObject *o); /* new str reference, never NULL */
 
+/* Calls fn(arg); new reference or NULL. */
+PyObject *bolt_call_one(PyObject *fn, PyObject *arg);
+/* A (status, headers, body) tuple for the test client; steals headers. */
+PyObject *bolt_response_tuple(long status, PyObject *headers, const char *body, Py_ssize_t body_len);
+/* Header pair i of a list of (str, str) tuples, as UTF-8 views. */
+int bolt_header_pair(PyObject *list, Py_ssize_t i, const char **name, Py_ssize_t *nlen, const char **value,
+                     Py_ssize_t *vlen);
+
 /* Conversions used to build auth contexts. */
 PyObject *bolt_str(const char *s, Py_ssize_t n);
 PyObject *bolt_bytes(const char *s, Py_ssize_t n);

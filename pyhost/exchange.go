@@ -138,46 +138,5 @@ func (l *Loop) item(c *call) *C.PyObject {
 	if c.kind < 0 {
 		return C.bolt_control_item(C.long(c.rid), C.long(c.kind), C.long(c.arg))
 	}
-	r := c.req
-	l.scratch = append(l.scratch[:0], r.Method...)
-	l.scratch = append(l.scratch, r.Path...)
-	l.lens = append(l.lens[:0], C.int(len(r.Method)), C.int(len(r.Path)))
-	nparams, nheaders := C.int(-1), C.int(-1)
-	if r.Want&WantParams != 0 {
-		nparams = C.int(len(r.Params))
-		l.appendPairs(r.Params)
-	}
-	if r.Want&WantHeaders != 0 {
-		nheaders = C.int(len(r.Headers))
-		l.appendPairs(r.Headers)
-	}
-	query, qlen := (*C.char)(nil), C.Py_ssize_t(-1)
-	if r.Want&WantQuery != 0 {
-		query, qlen = cbytes(r.Query), C.Py_ssize_t(len(r.Query))
-	}
-	body, blen := (*C.char)(nil), C.Py_ssize_t(-1)
-	if r.Want&WantBody != 0 {
-		body, blen = cbytes(r.Body), C.Py_ssize_t(len(r.Body))
-	}
-	var ctx *C.PyObject
-	if r.Context != nil {
-		var err error
-		if ctx, err = toPython(r.Context); err != nil {
-			c.resp.Err = err
-			ctx = nil
-		}
-		if ctx != nil {
-			defer C.bolt_decref(ctx)
-		}
-	}
-	return C.bolt_request_item(C.long(c.rid), C.long(c.kind), cbytes(l.scratch), &l.lens[0],
-		nparams, nheaders, query, qlen, body, blen, ctx)
-}
-
-func (l *Loop) appendPairs(kvs []KV) {
-	for _, kv := range kvs {
-		l.scratch = append(l.scratch, kv.Key...)
-		l.scratch = append(l.scratch, kv.Value...)
-		l.lens = append(l.lens, C.int(len(kv.Key)), C.int(len(kv.Value)))
-	}
+	return l.items.request(c.rid, c.req, c.resp)
 }

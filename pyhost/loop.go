@@ -113,8 +113,7 @@ type Loop struct {
 	// Used only on the loop thread.
 	spare   []*call
 	waiting []*call
-	scratch []byte
-	lens    []C.int
+	items   itemBuilder
 }
 
 // active is the loop that django_bolt._core.exchange serves in this process.

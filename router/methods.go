@@ -66,3 +66,11 @@ func (s MethodSet) AppendAllow(dst []byte) []byte {
 
 // String returns the Allow header value for the set ("" if empty).
 func (s MethodSet) String() string { return string(s.AppendAllow(nil)) }
+
+// With returns s plus method (unknown methods are ignored).
+func (s MethodSet) With(method string) MethodSet {
+	if i := methodIndex(method); i >= 0 {
+		return s | 1<<i
+	}
+	return s
+}

@@ -77,3 +77,11 @@ func TestMethodSetHas(t *testing.T) {
 		}
 	}
 }
+
+func TestMethodSetWith(t *testing.T) {
+	var s MethodSet
+	s = s.With("GET").With("OPTIONS").With("BREW")
+	if got := s.String(); got != "GET, OPTIONS" {
+		t.Fatalf("With: got %q, want %q", got, "GET, OPTIONS")
+	}
+}

@@ -94,6 +94,11 @@ func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, x *excha
 		writeText(ctx, fasthttp.StatusNotFound, "Not Found")
 		return
 	}
+	// HEAD is answered for every GET route and OPTIONS for every path.
+	if allowed.Has(fasthttp.MethodGet) {
+		allowed = allowed.With(fasthttp.MethodHead)
+	}
+	allowed = allowed.With(fasthttp.MethodOptions)
 	if bytes.Equal(method, methodOPTIONS) {
 		if middleware.IsPreflight(ctx) && s.preflight(ctx, path, x) {
 			return

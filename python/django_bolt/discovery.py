@@ -117,6 +117,7 @@ def merge_apis(apis: list[tuple[str, BoltAPI]]) -> BoltAPI:
                 plan=route.plan, security=route.security, status_code=route.status_code,
                 response_type=route.response_type, api=route.api,
             ))
+    merged.compression = next((api.compression for _, api in apis if api.compression is not None), None)
     if merged.openapi_config is None:
         merged.openapi_config = next((api.openapi_config for _, api in apis if api.openapi_config), None)
     return merged

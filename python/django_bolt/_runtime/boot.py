@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import msgspec
 
-__all__ = ["load", "serve"]
+__all__ = ["load", "serve", "route_table"]
 
 DEFAULT_MAX_UPLOAD = 10 * 1024 * 1024
 DEFAULT_MAX_HEADER = 8192
@@ -44,37 +44,13 @@ def _setup_logging(settings: Any) -> None:
         logger.propagate = False
 
 
-def load(sys_path: list[str], options: dict[str, Any]) -> bytes:
-    """Import the project and return the route table (msgpack) for the Go core.
-
-    Returns ``b""`` when the project has no API (after saying so).
-    """
-    sys.path[:] = sys_path
-    import django
+def route_table(api: Any, routes: list[Any]) -> dict[str, Any]:
+    """The document the Go core builds its router and middleware from."""
     from django.conf import settings
 
-    django.setup()
-    _setup_logging(settings)
-
-    from .. import responses
-    from ..discovery import discover_apis, merge_apis
     from ..middleware.compiler import global_security_config
-    from .route import compile_runner
 
-    responses.initialize_file_response_settings()
-    apis = discover_apis()
-    if not apis:
-        print("No BoltAPI instances found. Create api.py files with api = BoltAPI()", file=sys.stderr)
-        return b""
-    api = merge_apis(apis)
-    if not options.get("no_admin"):
-        from ..admin import register_admin_routes
-
-        register_admin_routes(api)
-
-    routes = api.routes()
-    _runners[:] = [compile_runner(route) for route in routes]
-    table = {
+    return {
         "routes": [
             {
                 "method": r.method,
@@ -93,6 +69,38 @@ def load(sys_path: list[str], options: dict[str, Any]) -> bytes:
             "max_header_size": _int_setting(settings, "BOLT_MAX_HEADER_SIZE", DEFAULT_MAX_HEADER),
         },
     }
+
+
+def load(sys_path: list[str], options: dict[str, Any]) -> bytes:
+    """Import the project and return the route table (msgpack) for the Go core.
+
+    Returns ``b""`` when the project has no API (after saying so).
+    """
+    sys.path[:] = sys_path
+    import django
+    from django.conf import settings
+
+    django.setup()
+    _setup_logging(settings)
+
+    from .. import responses
+    from ..discovery import discover_apis, merge_apis
+    from .route import compile_runner
+
+    responses.initialize_file_response_settings()
+    apis = discover_apis()
+    if not apis:
+        print("No BoltAPI instances found. Create api.py files with api = BoltAPI()", file=sys.stderr)
+        return b""
+    api = merge_apis(apis)
+    if not options.get("no_admin"):
+        from ..admin import register_admin_routes
+
+        register_admin_routes(api)
+
+    routes = api.routes()
+    _runners[:] = [compile_runner(route) for route in routes]
+    table = route_table(api, routes)
     if os.environ.get("BOLT_PRINT_ROUTES"):
         for r in routes:
             print(f"{r.method:7} {r.path}", file=sys.stderr)

@@ -55,7 +55,7 @@ def stream_headers(resp: StreamingResponse) -> list[tuple[str, str]]:
     return headers
 
 
-class _Stream:
+class StreamSource:
     __slots__ = ("source", "is_async", "one_per_pull")
 
     def __init__(self, resp: StreamingResponse) -> None:
@@ -98,12 +98,12 @@ class Streams:
         self._loop = loop
         self._executor = executor
         self._deliver = deliver  # (rid, status, chunk)
-        self._open: dict[int, _Stream] = {}
+        self._open: dict[int, StreamSource] = {}
         self._ids = itertools.count()
 
     def open(self, resp: StreamingResponse) -> int:
         sid = next(self._ids)
-        self._open[sid] = _Stream(resp)
+        self._open[sid] = StreamSource(resp)
         return sid
 
     def pull(self, rid: int, sid: int) -> None:

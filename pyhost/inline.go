@@ -1,0 +1,57 @@
+package pyhost
+
+/*
+#include "bridge.h"
+*/
+import "C"
+
+import "errors"
+
+// Inline runs handlers synchronously on the calling thread, which holds the GIL: the
+// in-process test client's way into Python. A Django TestCase's transaction is then
+// visible to the handler, because it runs on the test's own thread.
+//
+// runner(item) receives the same items the event loop gets and returns one result
+// tuple (rid, status, headers, body). If it raises, the exception stays with the
+// runner (Python re-raises it) and the request gets a 500.
+type Inline struct {
+	runner *C.PyObject
+	items  itemBuilder
+}
+
+var errRunnerFailed = errors.New("the test runner raised an exception")
+
+func (p *Inline) call(item *C.PyObject, resp *Response) {
+	if item == nil {
+		resp.Err = fetchError()
+		return
+	}
+	res := C.bolt_call_one(p.runner, item)
+	C.bolt_decref(item)
+	if res == nil {
+		C.PyErr_Clear()
+		resp.Err = errRunnerFailed
+		return
+	}
+	defer C.bolt_decref(res)
+	var v C.bolt_result
+	if C.bolt_result_view(res, &v) < 0 || !fill(resp, &v, res) {
+		resp.Err = fetchError()
+	}
+}
+
+// Do runs one request.
+func (p *Inline) Do(req *Request, resp *Response) {
+	p.call(p.items.request(0, req, resp), resp)
+}
+
+// Pull fetches the next chunk of a stream.
+func (p *Inline) Pull(id int, resp *Response) {
+	p.call(C.bolt_control_item(0, kindPull, C.long(id)), resp)
+}
+
+// CloseStream closes a stream the client stopped reading.
+func (p *Inline) CloseStream(id int) {
+	var resp Response
+	p.call(C.bolt_control_item(0, kindClose, C.long(id)), &resp)
+}

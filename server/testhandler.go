@@ -1,0 +1,31 @@
+package server
+
+import (
+	"io"
+	"log"
+
+	"github.com/valyala/fasthttp"
+)
+
+// NewTestHandler builds the handler of an in-process test app (django_bolt.testing).
+// By default it runs routing, authentication, guards and the handler; httpLayer adds
+// what a real connection would also get: CORS, rate limiting and compression.
+func NewTestHandler(doc []byte, py Python, httpLayer bool) (fasthttp.RequestHandler, error) {
+	t, err := DecodeTable(doc)
+	if err != nil {
+		return nil, err
+	}
+	if !httpLayer {
+		t.Global.Compression = nil
+		for i := range t.Routes {
+			if sec := t.Routes[i].Security; sec != nil {
+				sec.Middleware = nil
+			}
+		}
+	}
+	s, err := New(t, py, log.New(io.Discard, "", 0))
+	if err != nil {
+		return nil, err
+	}
+	return s.handle, nil
+}
