@@ -1,14 +1,22 @@
 package server
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"io/fs"
+	"math"
 	"os"
+	"strconv"
+	"time"
 
 	"github.com/valyala/fasthttp"
 )
 
-// serveFile sends the file at path as the body without reading it into memory.
+// serveFile sends the file at path as the body without reading it into memory. When
+// the handler kept status 200 it also answers conditional and range requests
+// (RFC 9110 sections 13 and 14), so clients can revalidate caches and resume or seek
+// within downloads without fetching the whole file again.
 func serveFile(ctx *fasthttp.RequestCtx, path string) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -24,9 +32,67 @@ func serveFile(ctx *fasthttp.RequestCtx, path string) {
 		fileError(ctx, err)
 		return
 	}
-	ctx.Response.SetBodyStream(f, int(info.Size()))
+	size := info.Size()
+	h := &ctx.Response.Header
+	setValidators(h, info)
+	h.Set(fasthttp.HeaderAcceptRanges, "bytes")
+
+	offset, length := int64(0), size
+	if ctx.Response.StatusCode() == fasthttp.StatusOK {
+		v := currentValidators(h)
+		switch precondition(&ctx.Request.Header, v) {
+		case fasthttp.StatusNotModified:
+			f.Close()
+			notModified(ctx)
+			return
+		case fasthttp.StatusPreconditionFailed:
+			f.Close()
+			refuse(ctx, fasthttp.StatusPreconditionFailed, "Precondition Failed")
+			return
+		}
+		start, n, res := requestedRange(ctx, size, v)
+		switch res {
+		case rangeUnsatisfiable:
+			f.Close()
+			refuse(ctx, fasthttp.StatusRequestedRangeNotSatisfiable, "Range Not Satisfiable")
+			h.Set(fasthttp.HeaderContentRange, "bytes */"+strconv.FormatInt(size, 10))
+			return
+		case rangeSatisfiable:
+			offset, length = start, n
+			ctx.SetStatusCode(fasthttp.StatusPartialContent)
+			h.Set(fasthttp.HeaderContentRange, "bytes "+strconv.FormatInt(start, 10)+"-"+
+				strconv.FormatInt(start+n-1, 10)+"/"+strconv.FormatInt(size, 10))
+		}
+	}
+
+	if ctx.IsHead() {
+		// No body goes out, so there is no reason to keep the file open; fasthttp keeps
+		// an explicit Content-Length on a bodiless HEAD response.
+		f.Close()
+		h.SetContentLength(int(length))
+		return
+	}
+	if offset == 0 && length == size {
+		// The *os.File itself lets fasthttp use sendfile on TCP connections.
+		ctx.Response.SetBodyStream(f, int(length))
+		return
+	}
+	ctx.Response.SetBodyStream(fileSection{io.NewSectionReader(f, offset, length), f}, int(length))
 }
 
+// fileSection streams one byte range of an open file and closes the file when
+// fasthttp is done with the body; the section bounds every reader, not just the
+// connection writer that honours Content-Length.
+type fileSection struct {
+	*io.SectionReader
+	f *os.File
+}
+
+// Close releases the file once the response has been written or dropped.
+func (s fileSection) Close() error { return s.f.Close() }
+
+// fileError replaces the response with a plain-text error matching why the file
+// could not be served.
 func fileError(ctx *fasthttp.RequestCtx, err error) {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -36,4 +102,255 @@ func fileError(ctx *fasthttp.RequestCtx, err error) {
 	default:
 		writeText(ctx, fasthttp.StatusInternalServerError, "File error: "+err.Error())
 	}
+}
+
+// setValidators adds Last-Modified and ETag derived from the file unless the handler
+// chose its own, so caches can revalidate without downloading the file again.
+func setValidators(h *fasthttp.ResponseHeader, info fs.FileInfo) {
+	if len(h.Peek(fasthttp.HeaderLastModified)) == 0 {
+		h.SetBytesV(fasthttp.HeaderLastModified, fasthttp.AppendHTTPDate(nil, info.ModTime()))
+	}
+	if len(h.Peek(fasthttp.HeaderETag)) == 0 {
+		// Size and nanosecond mtime change whenever the content is rewritten in place.
+		tag := strconv.AppendInt([]byte{'"'}, info.Size(), 16)
+		tag = append(tag, '-')
+		tag = strconv.AppendInt(tag, info.ModTime().UnixNano(), 16)
+		h.SetBytesV(fasthttp.HeaderETag, append(tag, '"'))
+	}
+}
+
+// validators is what the response says identifies the file's current content.
+type validators struct {
+	etag     []byte
+	modified time.Time
+	hasDate  bool
+}
+
+// currentValidators reads the validators back from the response headers, so that
+// values set by the handler are the ones requests are compared against.
+func currentValidators(h *fasthttp.ResponseHeader) validators {
+	v := validators{etag: h.Peek(fasthttp.HeaderETag)}
+	v.modified, v.hasDate = httpDate(h.Peek(fasthttp.HeaderLastModified))
+	return v
+}
+
+// httpDate parses an HTTP date, reporting false for absent or invalid values, which
+// the conditional headers then ignore.
+func httpDate(b []byte) (time.Time, bool) {
+	if len(b) == 0 {
+		return time.Time{}, false
+	}
+	t, err := fasthttp.ParseHTTPDate(b)
+	return t, err == nil
+}
+
+// precondition evaluates the conditional request headers in the order of RFC 9110
+// section 13.2.2 and returns 304, 412, or 0 when the file should be sent.
+func precondition(req *fasthttp.RequestHeader, v validators) int {
+	if list := req.Peek(fasthttp.HeaderIfMatch); len(list) > 0 {
+		if !etagListMatches(list, v.etag, true) {
+			return fasthttp.StatusPreconditionFailed
+		}
+	} else if t, ok := httpDate(req.Peek(fasthttp.HeaderIfUnmodifiedSince)); ok && v.hasDate && v.modified.After(t) {
+		return fasthttp.StatusPreconditionFailed
+	}
+	safe := req.IsGet() || req.IsHead()
+	if list := req.Peek(fasthttp.HeaderIfNoneMatch); len(list) > 0 {
+		if etagListMatches(list, v.etag, false) {
+			if safe {
+				return fasthttp.StatusNotModified
+			}
+			return fasthttp.StatusPreconditionFailed
+		}
+	} else if safe {
+		if t, ok := httpDate(req.Peek(fasthttp.HeaderIfModifiedSince)); ok && v.hasDate && !v.modified.After(t) {
+			return fasthttp.StatusNotModified
+		}
+	}
+	return 0
+}
+
+// etagListMatches reports whether an If-Match/If-None-Match value ("*" or a list of
+// entity tags) matches etag, using strong or weak comparison (RFC 9110 8.8.3.2). A
+// malformed list matches nothing from the first bad member on.
+func etagListMatches(list, etag []byte, strong bool) bool {
+	if t := bytes.Trim(list, " \t"); len(t) == 1 && t[0] == '*' {
+		return true
+	}
+	weak, opaque, ok := splitETag(etag)
+	if !ok || (strong && weak) {
+		return false
+	}
+	for len(list) > 0 {
+		list = bytes.TrimLeft(list, " \t,")
+		if len(list) == 0 {
+			break
+		}
+		w := bytes.HasPrefix(list, []byte("W/"))
+		if w {
+			list = list[2:]
+		}
+		if len(list) == 0 || list[0] != '"' {
+			return false
+		}
+		end := bytes.IndexByte(list[1:], '"')
+		if end < 0 {
+			return false
+		}
+		if bytes.Equal(list[1:end+1], opaque) && !(strong && w) {
+			return true
+		}
+		list = list[end+2:]
+	}
+	return false
+}
+
+// splitETag separates an entity tag into its weakness flag and quoted opaque part.
+func splitETag(tag []byte) (weak bool, opaque []byte, ok bool) {
+	tag = bytes.Trim(tag, " \t")
+	if bytes.HasPrefix(tag, []byte("W/")) {
+		weak, tag = true, tag[2:]
+	}
+	if len(tag) < 2 || tag[0] != '"' || tag[len(tag)-1] != '"' {
+		return false, nil, false
+	}
+	return weak, tag[1 : len(tag)-1], true
+}
+
+// notModified turns the response into a 304 that keeps the validators and caching
+// headers but none of the representation metadata (RFC 9110 section 15.4.5).
+func notModified(ctx *fasthttp.RequestCtx) {
+	dropRepresentation(&ctx.Response.Header)
+	ctx.Response.ResetBody()
+	ctx.SetStatusCode(fasthttp.StatusNotModified)
+}
+
+// refuse answers with a short text body instead of the file while keeping the
+// headers unrelated to the file's content (cookies, CORS, caching).
+func refuse(ctx *fasthttp.RequestCtx, status int, body string) {
+	dropRepresentation(&ctx.Response.Header)
+	ctx.SetStatusCode(status)
+	ctx.SetContentType("text/plain; charset=utf-8")
+	ctx.SetBodyString(body)
+}
+
+// dropRepresentation removes the headers that describe the file's body, which would
+// be wrong on a response that does not carry it.
+func dropRepresentation(h *fasthttp.ResponseHeader) {
+	for _, name := range []string{
+		fasthttp.HeaderContentType, fasthttp.HeaderContentLength, fasthttp.HeaderContentDisposition,
+		fasthttp.HeaderContentEncoding, fasthttp.HeaderContentLanguage, fasthttp.HeaderContentRange,
+	} {
+		h.Del(name)
+	}
+}
+
+type rangeResult int
+
+const (
+	rangeIgnored rangeResult = iota
+	rangeSatisfiable
+	rangeUnsatisfiable
+)
+
+// requestedRange decides whether a GET or HEAD asks for a slice of the file: it
+// applies If-Range and then parses the Range header.
+func requestedRange(ctx *fasthttp.RequestCtx, size int64, v validators) (start, length int64, res rangeResult) {
+	req := &ctx.Request.Header
+	spec := req.Peek(fasthttp.HeaderRange)
+	if len(spec) == 0 || !(req.IsGet() || req.IsHead()) {
+		return 0, 0, rangeIgnored
+	}
+	if cond := req.Peek(fasthttp.HeaderIfRange); len(cond) > 0 && !ifRangeHolds(cond, v) {
+		return 0, 0, rangeIgnored
+	}
+	return parseRange(spec, size)
+}
+
+// ifRangeHolds reports whether the client's copy is still current, so that a range of
+// it may be sent (RFC 9110 section 13.1.5); otherwise the whole file goes out.
+func ifRangeHolds(cond []byte, v validators) bool {
+	if cond[0] == '"' || bytes.HasPrefix(cond, []byte("W/")) {
+		weak, opaque, ok := splitETag(cond)
+		cur, curOpaque, curOK := splitETag(v.etag)
+		return ok && curOK && !weak && !cur && bytes.Equal(opaque, curOpaque)
+	}
+	t, ok := httpDate(cond)
+	// A date is only a strong validator when the file had not changed for at least a
+	// second before now; otherwise a second write within that second could go unseen.
+	return ok && v.hasDate && v.modified.Equal(t) && v.modified.Before(time.Now().Add(-time.Second))
+}
+
+// parseRange resolves a "bytes=" Range header against a file of size bytes
+// (RFC 9110 section 14.1.1). Headers that are malformed, use another unit, or ask
+// for several ranges are ignored: sending the whole file is always allowed and
+// spares a multipart/byteranges body. A zero-length file has no byte to point at,
+// so any range on it is ignored too.
+func parseRange(spec []byte, size int64) (start, length int64, res rangeResult) {
+	const unit = "bytes="
+	if len(spec) < len(unit) || !bytes.EqualFold(spec[:len(unit)], []byte(unit)) || size <= 0 {
+		return 0, 0, rangeIgnored
+	}
+	var one []byte
+	for _, part := range bytes.Split(spec[len(unit):], []byte(",")) {
+		part = bytes.Trim(part, " \t")
+		if len(part) == 0 {
+			continue // empty list elements are allowed
+		}
+		if one != nil {
+			return 0, 0, rangeIgnored
+		}
+		one = part
+	}
+	dash := bytes.IndexByte(one, '-')
+	if dash < 0 {
+		return 0, 0, rangeIgnored
+	}
+	first, last := one[:dash], one[dash+1:]
+	if len(first) == 0 {
+		n, ok := digits(last)
+		if !ok {
+			return 0, 0, rangeIgnored
+		}
+		if n == 0 {
+			return 0, 0, rangeUnsatisfiable
+		}
+		n = min(n, size)
+		return size - n, n, rangeSatisfiable
+	}
+	from, ok := digits(first)
+	if !ok {
+		return 0, 0, rangeIgnored
+	}
+	to := int64(math.MaxInt64)
+	if len(last) > 0 {
+		if to, ok = digits(last); !ok || to < from {
+			return 0, 0, rangeIgnored
+		}
+	}
+	if from >= size {
+		return 0, 0, rangeUnsatisfiable
+	}
+	to = min(to, size-1)
+	return from, to - from + 1, rangeSatisfiable
+}
+
+// digits parses a non-empty run of ASCII digits, saturating at MaxInt64 so that huge
+// positions still mean "past the end" rather than a syntax error.
+func digits(b []byte) (int64, bool) {
+	if len(b) == 0 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if n > (math.MaxInt64-9)/10 {
+			n = math.MaxInt64
+		} else {
+			n = n*10 + int64(c-'0')
+		}
+	}
+	return n, true
 }
