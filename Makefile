@@ -46,7 +46,7 @@ clean:
 
 migrate: build
 	cd $(PROJECT) && ../../../$(PY) manage.py migrate --noinput -v0
-	cd $(PROJECT) && ../../../$(PY) -c "import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'testproject.settings'); django.setup(); from users.models import User; from users.api import seed_users; import asyncio; asyncio.run(seed_users())"
+	cd $(PROJECT) && ../../../$(PY) manage.py seed_demo
 
 run: migrate
 	cd $(PROJECT) && exec ../../../$(PY) manage.py runbolt --host $(HOST) --port $(PORT) --processes $(P) --workers $(WORKERS)

@@ -71,7 +71,6 @@ func goTestAppRequest(id C.long, method *C.char, mlen C.Py_ssize_t, path *C.char
 		return setError(C.PyExc_KeyError, "Invalid test app id")
 	}
 	var req fasthttp.Request
-	req.Header.DisableNormalizing()
 	req.Header.SetMethodBytes(view(method, mlen))
 	uri := append([]byte(nil), view(path, plen)...)
 	if qlen > 0 {
@@ -91,7 +90,6 @@ func goTestAppRequest(id C.long, method *C.char, mlen C.Py_ssize_t, path *C.char
 
 	var ctx fasthttp.RequestCtx
 	ctx.Init(&req, testClientAddr, nil)
-	ctx.Response.Header.DisableNormalizing()
 	app.handler(&ctx)
 
 	out := C.PyList_New(0)

@@ -92,7 +92,6 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 		Name:                          "django-bolt",
 		NoDefaultServerHeader:         true,
 		NoDefaultContentType:          true,
-		DisableHeaderNamesNormalizing: true,
 		MaxRequestBodySize:            t.Settings.MaxUploadSize,
 		ReadBufferSize:                max(16*1024, 2*t.Settings.MaxHeaderSize),
 		ReduceMemoryUsage:             false,

@@ -8,6 +8,7 @@ own. With ``--no-admin`` nothing is added.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import mimetypes
 from pathlib import Path
@@ -94,10 +95,14 @@ class ASGIFallbackHandler:
         }
         body = request.body
         sent = False
+        finished = asyncio.Event()
 
         async def receive() -> dict[str, Any]:
             nonlocal sent
             if sent:
+                # Django listens for a disconnect while the view runs; the whole body was
+                # already delivered, so the "client" stays until the response is complete.
+                await finished.wait()
                 return {"type": "http.disconnect"}
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
@@ -114,7 +119,10 @@ class ASGIFallbackHandler:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
-        await self._app(scope, receive, send)
+        try:
+            await self._app(scope, receive, send)
+        finally:
+            finished.set()
         return status, out_headers, b"".join(chunks)
 
 

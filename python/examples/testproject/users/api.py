@@ -7,11 +7,9 @@ from django_bolt import BoltAPI
 from django_bolt.exceptions import HTTPException
 
 from .models import User
+from .seeding import seed_users
 
 api = BoltAPI()
-
-SEED_COUNT = 1000
-SEED_PREFIX = "demo"
 
 
 class UserMini(msgspec.Struct):
@@ -49,27 +47,8 @@ async def list_users() -> list[UserMini]:
 
 
 @api.get("/users/seed")
-async def seed_users():
-    existing = await User.objects.filter(username__startswith=SEED_PREFIX).acount()
-    if existing < SEED_COUNT:
-        # ignore_conflicts keeps this idempotent when a previous seed was partial
-        # or two requests race: the unique username rejects duplicates.
-        await User.objects.abulk_create(
-            [
-                User(
-                    username=f"{SEED_PREFIX}{i:04d}",
-                    email=f"{SEED_PREFIX}{i:04d}@example.com",
-                    first_name="Demo",
-                    last_name=f"User {i}",
-                    is_staff=i % 50 == 0,
-                    bio=f"Demo account number {i}.",
-                )
-                for i in range(SEED_COUNT)
-            ],
-            ignore_conflicts=True,
-            batch_size=500,
-        )
-    return {"count": await User.objects.acount()}
+async def seed():
+    return {"count": await seed_users()}
 
 
 @api.get("/users/full10")
