@@ -11,9 +11,6 @@ import (
 	"djangobolt/router"
 )
 
-// maxHeaderCount bounds the header lines of one request.
-const maxHeaderCount = 100
-
 // exchange holds one request's buffers; pooled so a request allocates nothing here.
 type exchange struct {
 	req    pyhost.Request
@@ -40,7 +37,8 @@ var (
 	methodOPTIONS = []byte(fasthttp.MethodOptions)
 )
 
-func (s *Server) handle(ctx *fasthttp.RequestCtx) {
+// handle serves one request and returns the matched route's handler id, or -1.
+func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 	x := exchangePool.Get().(*exchange)
 	defer func() {
 		x.reset()
@@ -51,7 +49,7 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 
 	id, ok := s.router.Lookup(method, path, &x.params)
 	if ok && bytes.Equal(method, methodOPTIONS) && middleware.IsPreflight(ctx) && s.preflight(ctx, path, x) {
-		return
+		return id
 	}
 	if !ok && bytes.Equal(method, methodHEAD) {
 		// HEAD is answered for every GET route; fasthttp leaves the body out.
@@ -59,20 +57,30 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	}
 	if !ok {
 		s.noRoute(ctx, method, path, x)
-		return
+		return -1
 	}
 	r := s.routes[id]
 	if !s.checkHeaders(ctx) {
 		r.pipeline.StreamHeaders(ctx)
-		return
+		return id
 	}
 	auth, handled := r.pipeline.Before(ctx)
 	if handled {
-		return
+		return id
+	}
+	if limit := s.table.Settings.MaxPending; limit > 0 && s.pending.Load() >= int64(limit) {
+		// Shed load in Go rather than queue without bound in front of the interpreter.
+		writeJSON(ctx, fasthttp.StatusServiceUnavailable, `{"detail":"Server busy, retry shortly"}`)
+		ctx.Response.Header.Set("Retry-After", "1")
+		r.pipeline.StreamHeaders(ctx)
+		return id
 	}
 	s.fillRequest(ctx, r, x, auth)
+	s.pending.Add(1)
 	s.python.Do(&x.req, &x.resp)
+	s.pending.Add(-1)
 	s.writeResponse(ctx, r, &x.resp)
+	return id
 }
 
 // preflight answers a CORS preflight with the configuration of the route for the
@@ -114,6 +122,7 @@ func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, x *excha
 // checkHeaders enforces the header count and per-value size limits.
 func (s *Server) checkHeaders(ctx *fasthttp.RequestCtx) bool {
 	limit := s.table.Settings.MaxHeaderSize
+	maxCount := s.table.Settings.MaxHeaderCount
 	count, tooLarge := 0, false
 	ctx.Request.Header.VisitAll(func(_, value []byte) {
 		count++
@@ -122,7 +131,7 @@ func (s *Server) checkHeaders(ctx *fasthttp.RequestCtx) bool {
 		}
 	})
 	switch {
-	case count > maxHeaderCount:
+	case count > maxCount:
 		writeText(ctx, fasthttp.StatusBadRequest, "Too many headers")
 		return false
 	case tooLarge:
@@ -164,8 +173,11 @@ func (s *Server) fillRequest(ctx *fasthttp.RequestCtx, r *route, x *exchange, au
 	}
 	if auth != nil {
 		req.Context = authContext(auth)
-	} else if r.spec.Security != nil {
+	} else if r.spec.Security != nil || s.table.Settings.RequestID {
 		req.Context = map[string]any{}
+	}
+	if id := s.obs.requestID(ctx); id != nil {
+		req.Context["request_id"] = string(id)
 	}
 }
 

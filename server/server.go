@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -41,6 +42,8 @@ type Server struct {
 	python   Python
 	http     *fasthttp.Server
 	errorLog *log.Logger
+	obs      *observer
+	pending  atomic.Int64 // requests handed to Python and not answered yet
 }
 
 // New compiles the table: builds the router and each route's middleware pipeline.
@@ -86,18 +89,26 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 		}
 		s.routes[spec.HandlerID] = r
 	}
+	st := &t.Settings
 	s.http = &fasthttp.Server{
-		Handler:                       s.handle,
-		ErrorHandler:                  s.handleParseError,
-		Name:                          "django-bolt",
-		NoDefaultServerHeader:         true,
-		NoDefaultContentType:          true,
-		MaxRequestBodySize:            t.Settings.MaxUploadSize,
-		ReadBufferSize:                max(16*1024, 2*t.Settings.MaxHeaderSize),
-		ReduceMemoryUsage:             false,
-		CloseOnShutdown:               true,
-		Logger:                        logger,
+		Handler:               s.observed,
+		ErrorHandler:          s.handleParseError,
+		Name:                  "django-bolt",
+		NoDefaultServerHeader: true,
+		NoDefaultContentType:  true,
+		MaxRequestBodySize:    st.MaxUploadSize,
+		// The whole request head must fit the read buffer; a larger one is answered 431.
+		ReadBufferSize:                     st.MaxHeaderBytes,
+		ReadTimeout:                        seconds(st.ReadTimeout),
+		WriteTimeout:                       seconds(st.WriteTimeout),
+		IdleTimeout:                        seconds(st.KeepAlive),
+		DisableKeepalive:                   st.KeepAlive == 0,
+		Concurrency:                        st.MaxConnections,
+		CloseOnShutdown:                    true,
+		Logger:                             logger,
+		SleepWhenConcurrencyLimitsExceeded: 0,
 	}
+	s.obs = newObserver(st, s.routes, logger)
 	return s, nil
 }
 
@@ -111,11 +122,15 @@ func (s *Server) Shutdown(timeout time.Duration) error {
 	defer cancel()
 	err := s.http.ShutdownWithContext(ctx)
 	s.shared.Close()
+	s.obs.close()
 	return err
 }
 
 // Handler exposes the request handler, for in-memory tests.
-func (s *Server) Handler() fasthttp.RequestHandler { return s.handle }
+func (s *Server) Handler() fasthttp.RequestHandler { return s.observed }
+
+// OpenConnections is the number of connections being served.
+func (s *Server) OpenConnections() int32 { return s.http.GetOpenConnectionsCount() }
 
 // handleParseError answers requests fasthttp could not read.
 func (s *Server) handleParseError(ctx *fasthttp.RequestCtx, err error) {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -28,12 +29,30 @@ type RouteSpec struct {
 	Name string `msgpack:"name"`
 }
 
-// Settings are the Django settings the core needs.
+// Settings are the server settings (BOLT_* in Django settings, validated by
+// django_bolt.conf; see docs/settings.md). Durations are in seconds.
 type Settings struct {
-	Debug         bool `msgpack:"debug"`
-	MaxUploadSize int  `msgpack:"max_upload_size"`
-	MaxHeaderSize int  `msgpack:"max_header_size"`
+	Debug           bool    `msgpack:"debug"`
+	MaxUploadSize   int     `msgpack:"max_upload_size"`
+	MaxHeaderSize   int     `msgpack:"max_header_size"`
+	MaxHeaderBytes  int     `msgpack:"max_header_bytes"`
+	MaxHeaderCount  int     `msgpack:"max_header_count"`
+	ReadTimeout     float64 `msgpack:"read_timeout"`
+	WriteTimeout    float64 `msgpack:"write_timeout"`
+	KeepAlive       float64 `msgpack:"keep_alive"`
+	MaxConnections  int     `msgpack:"max_connections"`
+	MaxPending      int     `msgpack:"max_pending"`
+	ShutdownTimeout float64 `msgpack:"shutdown_timeout"`
+	Backlog         int     `msgpack:"backlog"`
+	AccessLog       string  `msgpack:"access_log"`
+	AccessLogSample float64 `msgpack:"access_log_sample"`
+	AccessLogSlowMS int     `msgpack:"access_log_slow_ms"`
+	RequestID       bool    `msgpack:"request_id"`
+	Metrics         bool    `msgpack:"metrics"`
+	MetricsPath     string  `msgpack:"metrics_path"`
 }
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // DecodeTable parses the msgpack document produced by django_bolt._runtime.boot.load.
 func DecodeTable(b []byte) (*Table, error) {
@@ -41,9 +60,15 @@ func DecodeTable(b []byte) (*Table, error) {
 	if err := msgpack.Unmarshal(b, &t); err != nil {
 		return nil, fmt.Errorf("route table from Python: %w", err)
 	}
-	if t.Settings.MaxUploadSize <= 0 || t.Settings.MaxHeaderSize <= 0 {
-		return nil, fmt.Errorf("route table from Python: settings missing (max_upload_size=%d, max_header_size=%d)",
-			t.Settings.MaxUploadSize, t.Settings.MaxHeaderSize)
+	st := &t.Settings
+	if st.MaxUploadSize <= 0 || st.MaxHeaderSize <= 0 || st.MaxHeaderBytes <= 0 || st.MaxHeaderCount <= 0 ||
+		st.MaxConnections <= 0 || st.ReadTimeout <= 0 {
+		return nil, fmt.Errorf("route table from Python: server settings missing or out of range: %+v", *st)
+	}
+	switch st.AccessLog {
+	case "off", "text", "json":
+	default:
+		return nil, fmt.Errorf("route table from Python: unknown access_log %q", st.AccessLog)
 	}
 	return &t, nil
 }

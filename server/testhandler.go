@@ -27,5 +27,5 @@ func NewTestHandler(doc []byte, py Python, httpLayer bool) (fasthttp.RequestHand
 	if err != nil {
 		return nil, err
 	}
-	return s.handle, nil
+	return s.observed, nil
 }

@@ -18,6 +18,23 @@ type options struct {
 	noAdmin   bool
 	dev       bool
 	watch     string
+	// Settings given as flags; they override the BOLT_* Django settings.
+	backlog         int
+	shutdownTimeout float64
+	keepAlive       float64
+	maxPending      int
+}
+
+// overrides are the settings given on the command line, for django_bolt.conf.
+func (o options) overrides() map[string]any {
+	m := map[string]any{"BOLT_BACKLOG": o.backlog, "BOLT_SHUTDOWN_TIMEOUT": o.shutdownTimeout}
+	if o.keepAlive >= 0 {
+		m["BOLT_KEEP_ALIVE"] = o.keepAlive
+	}
+	if o.maxPending >= 0 {
+		m["BOLT_MAX_PENDING"] = o.maxPending
+	}
+	return m
 }
 
 func (o options) addr() string { return net.JoinHostPort(o.host, strconv.Itoa(o.port)) }
@@ -28,6 +45,14 @@ func (o options) args() []string {
 		"--workers", strconv.Itoa(o.workers)}
 	if o.noAdmin {
 		a = append(a, "--no-admin")
+	}
+	a = append(a, "--backlog", strconv.Itoa(o.backlog),
+		"--shutdown-timeout", strconv.FormatFloat(o.shutdownTimeout, 'g', -1, 64))
+	if o.keepAlive >= 0 {
+		a = append(a, "--keep-alive", strconv.FormatFloat(o.keepAlive, 'g', -1, 64))
+	}
+	if o.maxPending >= 0 {
+		a = append(a, "--max-pending", strconv.Itoa(o.maxPending))
 	}
 	return a
 }
@@ -43,6 +68,10 @@ func parseFlags(args []string) (options, error) {
 	fs.BoolVar(&o.noAdmin, "no-admin", false, "do not serve the Django admin")
 	fs.BoolVar(&o.dev, "dev", false, "reload when a .py file changes")
 	fs.StringVar(&o.watch, "watch", ".", "directory watched in --dev mode")
+	fs.IntVar(&o.backlog, "backlog", 1024, "listen backlog (BOLT_BACKLOG)")
+	fs.Float64Var(&o.shutdownTimeout, "shutdown-timeout", 30, "seconds in-flight requests get on SIGTERM (BOLT_SHUTDOWN_TIMEOUT)")
+	fs.Float64Var(&o.keepAlive, "keep-alive", -1, "idle keep-alive seconds, 0 disables (BOLT_KEEP_ALIVE)")
+	fs.IntVar(&o.maxPending, "max-pending", -1, "requests queued for Python before 503, 0 unbounded (BOLT_MAX_PENDING)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -56,6 +85,10 @@ func parseFlags(args []string) (options, error) {
 		return o, errors.New("--processes must be at least 1")
 	case o.workers < 1:
 		return o, errors.New("--workers must be at least 1")
+	case o.backlog < 1:
+		return o, errors.New("--backlog must be at least 1")
+	case o.shutdownTimeout < 0:
+		return o, errors.New("--shutdown-timeout must be 0 or more seconds")
 	}
 	return o, nil
 }

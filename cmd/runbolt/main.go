@@ -1,9 +1,11 @@
 // Command bolt-server is the django-bolt server. Users start it through
 // `python manage.py runbolt`, which passes the interpreter and sys.path to embed.
 //
-// With --processes 1 and no --dev the process is the worker itself. Otherwise it is a
-// supervisor (no Python inside) that runs worker processes — this same binary
-// re-executed — restarts those that die, and reloads them in --dev mode.
+// The process started by runbolt is a supervisor (no Python inside): it holds the
+// listening sockets and runs worker processes — this same binary re-executed with
+// BOLT_WORKER set — each embedding the interpreter. It restarts workers that die,
+// replaces them on SIGHUP or (with --dev) on file changes, and drains them on
+// SIGINT/SIGTERM.
 package main
 
 import (
@@ -24,7 +26,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bolt-server:", err)
 		os.Exit(2)
 	}
-	if os.Getenv(envWorker) != "" || (opts.processes == 1 && !opts.dev) {
+	if os.Getenv(envWorker) != "" {
 		os.Exit(runWorker(opts))
 	}
 	os.Exit(runSupervisor(opts))

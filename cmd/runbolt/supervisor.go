@@ -3,11 +3,12 @@ package main
 import (
 	"bufio"
 	"log"
-	"net"
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -15,47 +16,103 @@ import (
 // Restart policy: a worker that dies is restarted after a backoff that doubles up to
 // maxBackoff; one that keeps dying before it ever serves stops the whole server.
 const (
-	minBackoff       = 100 * time.Millisecond
-	maxBackoff       = 5 * time.Second
-	maxFailedStarts  = 3
-	readyTimeout     = 60 * time.Second
-	childStopTimeout = shutdownTimeout + 5*time.Second
+	minBackoff      = 100 * time.Millisecond
+	maxBackoff      = 5 * time.Second
+	maxFailedStarts = 3
+	readyTimeout    = 120 * time.Second
 )
 
-// child is one running worker process.
+// child is one worker process.
 type child struct {
 	slot   int
 	cmd    *exec.Cmd
-	ready  chan bool  // true once serving, false if it exited first
-	exited chan error // receives the exit status
+	ready  chan bool   // true once serving, false if it exited first
+	served atomic.Bool // it became ready at some point
+	done   chan struct{}
+	err    error // exit status, valid after done is closed
 }
+
+type exitEvent struct{ c *child }
 
 type supervisor struct {
 	opts     options
 	log      *log.Logger
-	listener *os.File // held for --dev: the socket outlives each worker
+	sockets  []*os.File // one per slot, open for the supervisor's whole life
+	children []*child   // the current worker of each slot
+	exits    chan exitEvent
+	restart  chan int // slots whose backoff elapsed
+	failures []int
+	backoff  []time.Duration
+	restarts []int
 }
 
+// runSupervisor serves with worker processes: this binary re-executed, one embedded
+// interpreter each. It restarts workers that die, replaces them all on SIGHUP (and on
+// file changes with --dev) without refusing a connection, and drains them on
+// SIGINT/SIGTERM.
 func runSupervisor(o options) int {
-	s := &supervisor{opts: o, log: log.New(os.Stderr, "", log.LstdFlags)}
+	slots := o.processes
 	if o.dev {
-		ln, err := bind(o.addr(), false)
-		if err != nil {
-			s.log.Print(err)
-			return 1
-		}
-		f, err := ln.(*net.TCPListener).File()
-		if err != nil {
-			s.log.Print(err)
-			return 1
-		}
-		s.listener = f
-		return s.runDev()
+		slots = 1
 	}
-	return s.runPool()
+	s := &supervisor{
+		opts: o, log: log.New(os.Stderr, "", log.LstdFlags),
+		children: make([]*child, slots), exits: make(chan exitEvent, 4*slots+4), restart: make(chan int, slots),
+		failures: make([]int, slots), backoff: make([]time.Duration, slots), restarts: make([]int, slots),
+	}
+	sockets, addr, err := listenSockets(o.addr(), slots, o.backlog)
+	if err != nil {
+		s.log.Print(err)
+		return 1
+	}
+	s.sockets = sockets
+	sig := make(chan os.Signal, 4)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	var changes <-chan string
+	if o.dev {
+		if changes, err = watchTree(o.watch, s.log); err != nil {
+			s.log.Printf("--dev: cannot watch %s: %v", o.watch, err)
+			return 1
+		}
+	}
+	s.log.Printf("django-bolt supervisor (pid %d) listening on http://%s with %d worker process(es)", os.Getpid(), addr, slots)
+	for slot := range s.children {
+		if code, fatal := s.startSlot(slot); fatal {
+			s.stopAll(sig)
+			return code
+		}
+	}
+	for {
+		select {
+		case v := <-sig:
+			if v == syscall.SIGHUP {
+				s.log.Print("SIGHUP: replacing the workers")
+				s.reload()
+				continue
+			}
+			s.log.Print("shutting down: letting in-flight requests finish")
+			s.stopAll(sig)
+			return 0
+		case path := <-changes:
+			s.log.Printf("--dev: %s changed; reloading", path)
+			s.reload()
+		case ev := <-s.exits:
+			if code, fatal := s.exited(ev.c); fatal {
+				s.stopAll(sig)
+				return code
+			}
+		case slot := <-s.restart:
+			if s.children[slot] == nil {
+				if code, fatal := s.startSlot(slot); fatal {
+					s.stopAll(sig)
+					return code
+				}
+			}
+		}
+	}
 }
 
-// start launches worker slot: this binary again, with the worker environment.
+// start launches a worker for slot on the slot's socket.
 func (s *supervisor) start(slot int) (*child, error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -67,13 +124,13 @@ func (s *supervisor) start(slot int) (*child, error) {
 	}
 	cmd := exec.Command(exe, s.opts.args()...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	cmd.Env = append(os.Environ(), envWorker+"="+strconv.Itoa(slot), envReadyFD+"=3")
-	cmd.ExtraFiles = []*os.File{readW}
-	if s.listener != nil {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, s.listener)
-		cmd.Env = append(cmd.Env, envListenFD+"=4")
-	} else {
-		cmd.Env = append(cmd.Env, reusePortEnv+"=1")
+	cmd.ExtraFiles = []*os.File{readW, s.sockets[slot]} // fds 3 and 4
+	cmd.Env = append(os.Environ(),
+		envWorker+"="+strconv.Itoa(slot), envReadyFD+"=3", envListenFD+"=4",
+		envRestarts+"="+strconv.Itoa(s.restarts[slot]))
+	if os.Getenv("GOMAXPROCS") == "" {
+		// One interpreter per process: Go needs about its share of the cores.
+		cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(max(1, runtime.NumCPU()/len(s.children))))
 	}
 	if err := cmd.Start(); err != nil {
 		readR.Close()
@@ -81,20 +138,98 @@ func (s *supervisor) start(slot int) (*child, error) {
 		return nil, err
 	}
 	readW.Close()
-	c := &child{slot: slot, cmd: cmd, ready: make(chan bool, 1), exited: make(chan error, 1)}
+	c := &child{slot: slot, cmd: cmd, ready: make(chan bool, 1), done: make(chan struct{})}
 	go func() {
 		line, _ := bufio.NewReader(readR).ReadString('\n')
 		readR.Close()
-		c.ready <- line == "ready\n"
+		ok := line == "ready\n"
+		c.served.Store(ok)
+		c.ready <- ok
 	}()
-	go func() { c.exited <- cmd.Wait() }()
+	go func() {
+		c.err = cmd.Wait()
+		close(c.done)
+		s.exits <- exitEvent{c}
+	}()
 	return c, nil
 }
 
-// waitReady reports whether c started serving; on failure it has exited (or is killed).
+// startSlot starts slot's worker; fatal means start-up must be abandoned.
+func (s *supervisor) startSlot(slot int) (code int, fatal bool) {
+	c, err := s.start(slot)
+	if err != nil {
+		s.log.Printf("cannot start worker %d: %v", slot, err)
+		return 1, true
+	}
+	s.children[slot] = c
+	return 0, false
+}
+
+// exited handles a worker's exit: a replaced worker is simply gone; a current one is
+// restarted after a backoff, unless it keeps failing before it ever serves.
+func (s *supervisor) exited(c *child) (code int, fatal bool) {
+	if s.children[c.slot] != c {
+		return 0, false
+	}
+	s.children[c.slot] = nil
+	slot := c.slot
+	if c.served.Load() {
+		s.failures[slot], s.backoff[slot] = 0, minBackoff
+	} else {
+		s.failures[slot]++
+	}
+	if s.opts.dev {
+		s.log.Printf("--dev: the worker exited (%v); waiting for a file change", c.err)
+		return 0, false
+	}
+	if s.failures[slot] >= maxFailedStarts {
+		s.log.Printf("worker %d failed to start %d times in a row (last: %v); stopping", slot, s.failures[slot], c.err)
+		return exitCode(c.err), true
+	}
+	if s.backoff[slot] == 0 {
+		s.backoff[slot] = minBackoff
+	}
+	s.log.Printf("worker %d (pid %d) exited (%v); restarting in %v", slot, c.cmd.Process.Pid, c.err, s.backoff[slot])
+	s.restarts[slot]++
+	delay := s.backoff[slot]
+	s.backoff[slot] = min(2*delay, maxBackoff)
+	time.AfterFunc(delay, func() { s.restart <- slot })
+	return 0, false
+}
+
+// reload replaces the workers one slot at a time: the new worker shares the slot's
+// socket and the old one is drained only once the new one serves. If new code fails
+// to start, the previous workers keep serving.
+func (s *supervisor) reload() {
+	for slot, old := range s.children {
+		next, err := s.start(slot)
+		if err != nil {
+			s.log.Printf("reload: cannot start worker %d: %v", slot, err)
+			return
+		}
+		if !next.waitReady() {
+			s.log.Print("reload: the new code failed to start; the previous workers keep serving")
+			return
+		}
+		s.children[slot] = next
+		s.failures[slot], s.backoff[slot] = 0, minBackoff
+		if old != nil {
+			go old.stop(s.stopTimeout())
+		}
+	}
+}
+
+func (s *supervisor) stopTimeout() time.Duration {
+	return time.Duration(s.opts.shutdownTimeout*float64(time.Second)) + 5*time.Second
+}
+
+// waitReady reports whether c started serving; a worker that did not is killed.
 func (c *child) waitReady() bool {
 	select {
 	case ok := <-c.ready:
+		if !ok {
+			c.cmd.Process.Kill()
+		}
 		return ok
 	case <-time.After(readyTimeout):
 		c.cmd.Process.Kill()
@@ -102,14 +237,50 @@ func (c *child) waitReady() bool {
 	}
 }
 
-// stop asks c to drain and exit, killing it if it takes too long.
-func (c *child) stop() {
+// stop asks c to drain and exit, and kills it when it takes longer than timeout.
+func (c *child) stop(timeout time.Duration) {
 	c.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case err := <-c.exited:
-		c.exited <- err
-	case <-time.After(childStopTimeout):
+	case <-c.done:
+	case <-time.After(timeout):
 		c.cmd.Process.Kill()
+		<-c.done
+	}
+}
+
+// stopAll drains every worker; a second SIGINT/SIGTERM kills them at once.
+func (s *supervisor) stopAll(sig chan os.Signal) {
+	finished := make(chan struct{})
+	go func() {
+		for _, c := range s.children {
+			if c != nil {
+				c.cmd.Process.Signal(syscall.SIGTERM)
+			}
+		}
+		for _, c := range s.children {
+			if c != nil {
+				c.stop(s.stopTimeout())
+			}
+		}
+		close(finished)
+	}()
+	for {
+		select {
+		case <-finished:
+			return
+		case v := <-sig:
+			if v == syscall.SIGHUP {
+				continue
+			}
+			s.log.Print("second signal: stopping the workers now")
+			for _, c := range s.children {
+				if c != nil {
+					c.cmd.Process.Kill()
+				}
+			}
+			<-finished
+			return
+		}
 	}
 }
 
@@ -118,150 +289,4 @@ func exitCode(err error) int {
 		return ee.ExitCode()
 	}
 	return 1
-}
-
-func notifySignals() chan os.Signal {
-	sig := make(chan os.Signal, 2)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	return sig
-}
-
-// stopAll stops every child concurrently; a second signal kills them.
-func stopAll(children []*child, sig chan os.Signal) {
-	done := make(chan struct{})
-	go func() {
-		for _, c := range children {
-			c.cmd.Process.Signal(syscall.SIGTERM)
-		}
-		for _, c := range children {
-			c.stop()
-		}
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-sig:
-		for _, c := range children {
-			c.cmd.Process.Kill()
-		}
-		<-done
-	}
-}
-
-// runPool keeps opts.processes workers alive until SIGINT/SIGTERM.
-func (s *supervisor) runPool() int {
-	sig := notifySignals()
-	children := make([]*child, s.opts.processes)
-	exits := make(chan int, s.opts.processes)
-	watch := func(c *child) {
-		err := <-c.exited
-		c.exited <- err
-		exits <- c.slot
-	}
-	for i := range children {
-		c, err := s.start(i)
-		if err != nil {
-			s.log.Printf("cannot start worker %d: %v", i, err)
-			stopAll(children[:i], sig)
-			return 1
-		}
-		children[i] = c
-		go watch(c)
-	}
-	failures := make([]int, len(children))
-	backoff := make([]time.Duration, len(children))
-	for {
-		select {
-		case <-sig:
-			s.log.Print("shutting down: waiting for in-flight requests")
-			stopAll(children, sig)
-			return 0
-		case slot := <-exits:
-			old := children[slot]
-			err := <-old.exited
-			served := len(old.ready) > 0 && <-old.ready
-			if served {
-				failures[slot], backoff[slot] = 0, minBackoff
-			} else {
-				failures[slot]++
-			}
-			if failures[slot] >= maxFailedStarts {
-				s.log.Printf("worker %d failed to start %d times (%v); stopping", slot, failures[slot], err)
-				stopAll(children, sig)
-				return exitCode(err)
-			}
-			if backoff[slot] == 0 {
-				backoff[slot] = minBackoff
-			}
-			s.log.Printf("worker %d (pid %d) exited (%v); restarting in %v", slot, old.cmd.Process.Pid, err, backoff[slot])
-			select {
-			case <-time.After(backoff[slot]):
-			case <-sig:
-				stopAll(children, sig)
-				return 0
-			}
-			backoff[slot] = min(2*backoff[slot], maxBackoff)
-			c, err := s.start(slot)
-			if err != nil {
-				s.log.Printf("cannot restart worker %d: %v", slot, err)
-				stopAll(children, sig)
-				return 1
-			}
-			children[slot] = c
-			go watch(c)
-		}
-	}
-}
-
-// runDev serves with one worker on the supervisor's socket and replaces it when the
-// project's files change: the new worker starts first, and the old one drains only
-// once the new one serves, so no connection is refused. A worker that fails to start
-// (an import error, say) leaves the last good one serving.
-func (s *supervisor) runDev() int {
-	sig := notifySignals()
-	changes, err := watchTree(s.opts.watch, s.log)
-	if err != nil {
-		s.log.Printf("--dev: cannot watch %s: %v", s.opts.watch, err)
-		return 1
-	}
-	current, err := s.start(0)
-	if err != nil {
-		s.log.Print(err)
-		return 1
-	}
-	if !current.waitReady() {
-		s.log.Print("--dev: the first worker failed to start; waiting for a file change")
-		current = nil
-	}
-	var exited <-chan error
-	if current != nil {
-		exited = current.exited
-	}
-	for {
-		select {
-		case <-sig:
-			if current != nil {
-				stopAll([]*child{current}, sig)
-			}
-			return 0
-		case err := <-exited:
-			s.log.Printf("--dev: worker exited (%v); waiting for a file change", err)
-			current, exited = nil, nil
-		case path := <-changes:
-			s.log.Printf("--dev: %s changed; reloading", path)
-			next, err := s.start(0)
-			if err != nil {
-				s.log.Print(err)
-				continue
-			}
-			if !next.waitReady() {
-				s.log.Print("--dev: the new code failed to start; still serving the previous version")
-				continue
-			}
-			if current != nil {
-				go current.stop()
-			}
-			current, exited = next, next.exited
-		}
-	}
 }

@@ -15,9 +15,6 @@ import (
 	"djangobolt/server"
 )
 
-// shutdownTimeout bounds how long in-flight requests may take to finish on SIGTERM.
-const shutdownTimeout = 30 * time.Second
-
 // runWorker embeds Python, loads the project and serves until SIGINT/SIGTERM.
 // It runs on the main thread, which becomes the event-loop thread.
 func runWorker(o options) int {
@@ -37,7 +34,8 @@ func runWorker(o options) int {
 		return 1
 	}
 	sysPath := strings.Split(os.Getenv("BOLT_SYS_PATH"), string(os.PathListSeparator))
-	raw, err := pyhost.Call("django_bolt._runtime.boot", "load", sysPath, map[string]any{"no_admin": o.noAdmin})
+	raw, err := pyhost.Call("django_bolt._runtime.boot", "load", sysPath,
+		map[string]any{"no_admin": o.noAdmin, "settings": o.overrides()})
 	if err != nil {
 		logger.Printf("loading the Django project failed:\n%v", err)
 		return 1
@@ -61,7 +59,7 @@ func runWorker(o options) int {
 		logger.Printf("configuration error: %v", err)
 		return 1
 	}
-	ln, err := listen(o)
+	ln, err := inheritedListener()
 	if err != nil {
 		logger.Print(err)
 		return 1
@@ -72,10 +70,10 @@ func runWorker(o options) int {
 			loop.Stop()
 		}
 	}()
-	go handleSignals(srv, loop, logger)
+	go handleSignals(srv, loop, time.Duration(table.Settings.ShutdownTimeout*float64(time.Second)), logger)
 	signalReady()
-	logger.Printf("django-bolt serving %d routes on http://%s (pid %d, Python %s, %d worker threads)",
-		len(table.Routes), ln.Addr(), os.Getpid(), pyhost.CompiledVersion(), o.workers)
+	logger.Printf("django-bolt worker %s serving %d routes on http://%s (pid %d, Python %s, %d threads)",
+		os.Getenv(envWorker), len(table.Routes), ln.Addr(), os.Getpid(), pyhost.CompiledVersion(), o.workers)
 	if _, err := pyhost.Call("django_bolt._runtime.boot", "serve", loop.FD(), o.workers); err != nil {
 		logger.Printf("event loop failed:\n%v", err)
 		return 1
@@ -85,7 +83,7 @@ func runWorker(o options) int {
 
 // handleSignals drains the server on the first SIGINT/SIGTERM, then stops the loop;
 // a second signal exits at once.
-func handleSignals(srv *server.Server, loop *pyhost.Loop, logger *log.Logger) {
+func handleSignals(srv *server.Server, loop *pyhost.Loop, timeout time.Duration, logger *log.Logger) {
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	<-sig
@@ -94,7 +92,7 @@ func handleSignals(srv *server.Server, loop *pyhost.Loop, logger *log.Logger) {
 		logger.Print("second signal: exiting now")
 		os.Exit(1)
 	}()
-	if err := srv.Shutdown(shutdownTimeout); err != nil {
+	if err := srv.Shutdown(timeout); err != nil {
 		logger.Printf("shutdown: %v", err)
 	}
 	loop.Stop()

@@ -17,19 +17,7 @@ import msgspec
 
 __all__ = ["load", "serve", "route_table"]
 
-DEFAULT_MAX_UPLOAD = 10 * 1024 * 1024
-DEFAULT_MAX_HEADER = 8192
-
 _runners: list[Callable[[Any], Any]] = []
-
-
-def _int_setting(settings: Any, name: str, default: int) -> int:
-    from django.core.exceptions import ImproperlyConfigured
-
-    value = getattr(settings, name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ImproperlyConfigured(f"{name} must be a positive integer number of bytes, e.g. {name} = {default}")
-    return value
 
 
 def _setup_logging(settings: Any) -> None:
@@ -44,10 +32,14 @@ def _setup_logging(settings: Any) -> None:
         logger.propagate = False
 
 
-def route_table(api: Any, routes: list[Any]) -> dict[str, Any]:
-    """The document the Go core builds its router and middleware from."""
+def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The document the Go core builds its router and middleware from.
+
+    ``overrides`` are settings given as runbolt flags (``{"BOLT_BACKLOG": 2048}``).
+    """
     from django.conf import settings
 
+    from ..conf import server_settings
     from ..middleware.compiler import global_security_config
 
     return {
@@ -63,11 +55,7 @@ def route_table(api: Any, routes: list[Any]) -> dict[str, Any]:
             for r in routes
         ],
         "global": global_security_config(api.compression),
-        "settings": {
-            "debug": bool(settings.DEBUG),
-            "max_upload_size": _int_setting(settings, "BOLT_MAX_UPLOAD_SIZE", DEFAULT_MAX_UPLOAD),
-            "max_header_size": _int_setting(settings, "BOLT_MAX_HEADER_SIZE", DEFAULT_MAX_HEADER),
-        },
+        "settings": {"debug": bool(settings.DEBUG), **server_settings(settings, overrides)},
     }
 
 
@@ -82,6 +70,10 @@ def load(sys_path: list[str], options: dict[str, Any]) -> bytes:
 
     django.setup()
     _setup_logging(settings)
+    from ..conf import check_unknown_settings
+
+    for warning in check_unknown_settings(settings):
+        print(f"WARNING: {warning}", file=sys.stderr)
 
     from .. import responses
     from ..discovery import discover_apis, merge_apis
@@ -100,7 +92,7 @@ def load(sys_path: list[str], options: dict[str, Any]) -> bytes:
 
     routes = api.routes()
     _runners[:] = [compile_runner(route) for route in routes]
-    table = route_table(api, routes)
+    table = route_table(api, routes, options.get("settings"))
     if os.environ.get("BOLT_PRINT_ROUTES"):
         for r in routes:
             print(f"{r.method:7} {r.path}", file=sys.stderr)

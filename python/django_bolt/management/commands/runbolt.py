@@ -12,9 +12,11 @@ import sys
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from django_bolt import server_binary
+from django_bolt.conf import check_unknown_settings, server_settings
 
 
 class Command(BaseCommand):
@@ -30,7 +32,16 @@ class Command(BaseCommand):
                             help="Threads per process for sync (def) handlers and blocking work.")
         parser.add_argument("--no-admin", action="store_true", help="Do not serve the Django admin.")
         parser.add_argument("--dev", action="store_true",
-                            help="Development mode: one process, restarted when a .py file changes.")
+                            help="Development mode: one process, reloaded when a project file changes.")
+        parser.add_argument("--backlog", type=int, help="Listen backlog (default: BOLT_BACKLOG, 1024).")
+        parser.add_argument("--keep-alive", type=float,
+                            help="Seconds an idle keep-alive connection stays open; 0 disables keep-alive "
+                                 "(default: BOLT_KEEP_ALIVE, 75).")
+        parser.add_argument("--shutdown-timeout", type=float,
+                            help="Seconds in-flight requests get to finish on SIGTERM (default: BOLT_SHUTDOWN_TIMEOUT, 30).")
+        parser.add_argument("--max-pending", type=int,
+                            help="Requests waiting for Python per process before new ones get 503; 0 is unbounded "
+                                 "(default: BOLT_MAX_PENDING, 0).")
 
     def handle(self, *args, **opts):
         if not 1 <= opts["port"] <= 65535:
@@ -39,6 +50,18 @@ class Command(BaseCommand):
             raise CommandError(f"--processes {opts['processes']}: run at least one process")
         if opts["workers"] < 1:
             raise CommandError(f"--workers {opts['workers']}: use at least one worker thread")
+        overrides = {
+            name: opts[option]
+            for option, name in (("backlog", "BOLT_BACKLOG"), ("keep_alive", "BOLT_KEEP_ALIVE"),
+                                 ("shutdown_timeout", "BOLT_SHUTDOWN_TIMEOUT"), ("max_pending", "BOLT_MAX_PENDING"))
+            if opts[option] is not None
+        }
+        try:
+            resolved = server_settings(settings, overrides)
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
+        for warning in check_unknown_settings(settings):
+            self.stderr.write(f"WARNING: {warning}")
         binary = server_binary()
         if not binary.is_file():
             raise CommandError(
@@ -54,7 +77,13 @@ class Command(BaseCommand):
             "--port", str(opts["port"]),
             "--processes", str(opts["processes"]),
             "--workers", str(opts["workers"]),
+            "--backlog", str(resolved["backlog"]),
+            "--shutdown-timeout", repr(resolved["shutdown_timeout"]),
         ]
+        if "BOLT_KEEP_ALIVE" in overrides:
+            argv += ["--keep-alive", repr(resolved["keep_alive"])]
+        if "BOLT_MAX_PENDING" in overrides:
+            argv += ["--max-pending", str(resolved["max_pending"])]
         if opts["no_admin"]:
             argv.append("--no-admin")
         if opts["dev"]:

@@ -1,0 +1,337 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"unsafe"
+
+	"github.com/valyala/fasthttp"
+
+	"djangobolt/pyhost"
+)
+
+// seenRequest is a deep copy of what the server handed to Python: the server's
+// buffers are reused once Do returns, so nothing may be kept by reference.
+type seenRequest struct {
+	Handler int
+	Want    pyhost.Want
+	Method  string
+	Path    string
+	Params  []string // name, value, name, value...
+	Query   []byte   // nil when the server sent none
+	Headers []string // name, value, ...
+	Body    []byte   // nil when the server sent none
+	Context map[string]any
+}
+
+// header returns the value of the first header named name (exactly as sent).
+func (r seenRequest) header(name string) (string, bool) {
+	for i := 0; i+1 < len(r.Headers); i += 2 {
+		if r.Headers[i] == name {
+			return r.Headers[i+1], true
+		}
+	}
+	return "", false
+}
+
+func copyPairs(kvs []pyhost.KV) []string {
+	var out []string
+	for _, kv := range kvs {
+		out = append(out, string(kv.Key), string(kv.Value))
+	}
+	return out
+}
+
+func cloneBytes(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte{}, b...)
+}
+
+// pyReply is what a fake handler answers.
+type pyReply struct {
+	status  int
+	headers []string // name, value pairs
+	body    string
+	stream  int // used when streaming is set
+	streaming bool
+	err     error
+}
+
+// pullFunc answers the n-th (0-based) pull of a stream: status 0 = chunk, 1 = end,
+// 2 = failure with the message in chunk. It may block.
+type pullFunc func(stream, n int) (status int, chunk string)
+
+// fakePython implements Python: it records every call and answers requests from a
+// per-handler function and stream pulls from pull.
+type fakePython struct {
+	handlers map[int]func(seenRequest) pyReply
+	pull     pullFunc
+
+	mu       sync.Mutex
+	requests []seenRequest
+	pulls    map[int]int // pulls per stream id
+	closed   []int
+	closedCh chan int // receives every CloseStream id
+}
+
+func newFake(handlers map[int]func(seenRequest) pyReply) *fakePython {
+	return &fakePython{handlers: handlers, pulls: map[int]int{}, closedCh: make(chan int, 64)}
+}
+
+// answer is a handler that always replies status with a text body.
+func answer(status int, body string, headers ...string) func(seenRequest) pyReply {
+	return func(seenRequest) pyReply { return pyReply{status: status, body: body, headers: headers} }
+}
+
+func (f *fakePython) Do(req *pyhost.Request, resp *pyhost.Response) {
+	seen := seenRequest{
+		Handler: req.Handler,
+		Want:    req.Want,
+		Method:  string(req.Method),
+		Path:    string(req.Path),
+		Params:  copyPairs(req.Params),
+		Query:   cloneBytes(req.Query),
+		Headers: copyPairs(req.Headers),
+		Body:    cloneBytes(req.Body),
+		Context: req.Context,
+	}
+	f.mu.Lock()
+	f.requests = append(f.requests, seen)
+	h := f.handlers[req.Handler]
+	f.mu.Unlock()
+
+	resp.Stream = -1 // as the real loop does: every field is written
+	if h == nil {
+		resp.Err = fmt.Errorf("fake python: no handler %d", req.Handler)
+		return
+	}
+	r := h(seen)
+	resp.Status = r.status
+	resp.Body = append(resp.Body[:0], r.body...)
+	setPyHeaders(resp, r.headers...)
+	resp.Err = r.err
+	if r.streaming {
+		resp.Stream = r.stream
+	}
+}
+
+func (f *fakePython) Pull(stream int, resp *pyhost.Response) {
+	f.mu.Lock()
+	n := f.pulls[stream]
+	f.pulls[stream] = n + 1
+	pull := f.pull
+	f.mu.Unlock()
+	if pull == nil {
+		resp.Status, resp.Body = 2, []byte("fake python: no streams")
+		return
+	}
+	status, chunk := pull(stream, n)
+	resp.Status = status
+	resp.Body = append(resp.Body[:0], chunk...)
+}
+
+func (f *fakePython) CloseStream(stream int) {
+	f.mu.Lock()
+	f.closed = append(f.closed, stream)
+	f.mu.Unlock()
+	select {
+	case f.closedCh <- stream:
+	default:
+	}
+}
+
+func (f *fakePython) doCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.requests)
+}
+
+func (f *fakePython) lastRequest(t *testing.T) seenRequest {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.requests) == 0 {
+		t.Fatal("Python was never called")
+	}
+	return f.requests[len(f.requests)-1]
+}
+
+func (f *fakePython) pullCount(stream int) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.pulls[stream]
+}
+
+func (f *fakePython) closedStreams() []int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]int(nil), f.closed...)
+}
+
+// pyhost.Response keeps Python's headers in unexported fields (filled by cgo code);
+// the fake writes them through the same layout: buf holds names and values, hdrs
+// three offsets per header (name start, name end, value end).
+var respBufOffset, respHdrsOffset = func() (uintptr, uintptr) {
+	typ := reflect.TypeFor[pyhost.Response]()
+	buf, ok1 := typ.FieldByName("buf")
+	hdrs, ok2 := typ.FieldByName("hdrs")
+	if !ok1 || !ok2 || buf.Type != reflect.TypeFor[[]byte]() || hdrs.Type != reflect.TypeFor[[]int32]() {
+		panic("pyhost.Response no longer has buf []byte and hdrs []int32: update setPyHeaders")
+	}
+	return buf.Offset, hdrs.Offset
+}()
+
+// setPyHeaders appends Python response headers to resp (name, value pairs).
+func setPyHeaders(resp *pyhost.Response, kv ...string) {
+	buf := (*[]byte)(unsafe.Add(unsafe.Pointer(resp), respBufOffset))
+	hdrs := (*[]int32)(unsafe.Add(unsafe.Pointer(resp), respHdrsOffset))
+	for i := 0; i+1 < len(kv); i += 2 {
+		start := int32(len(*buf))
+		*buf = append(*buf, kv[i]...)
+		mid := int32(len(*buf))
+		*buf = append(*buf, kv[i+1]...)
+		*hdrs = append(*hdrs, start, mid, int32(len(*buf)))
+	}
+}
+
+func TestFakeResponseHeaderLayout(t *testing.T) {
+	var resp pyhost.Response
+	resp.Reset()
+	setPyHeaders(&resp, "content-type", "text/plain", "x-a", "")
+	if resp.NumHeaders() != 2 {
+		t.Fatalf("NumHeaders = %d, want 2", resp.NumHeaders())
+	}
+	for i, want := range [][2]string{{"content-type", "text/plain"}, {"x-a", ""}} {
+		name, value := resp.Header(i)
+		if string(name) != want[0] || string(value) != want[1] {
+			t.Errorf("header %d = %q: %q, want %q: %q", i, name, value, want[0], want[1])
+		}
+	}
+	resp.Reset()
+	if resp.NumHeaders() != 0 {
+		t.Errorf("after Reset NumHeaders = %d", resp.NumHeaders())
+	}
+}
+
+// ---- server construction ---------------------------------------------------------
+
+// logBuffer collects the server's error log; safe for concurrent writers.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func testSettings() Settings { return Settings{MaxUploadSize: 1 << 20, MaxHeaderSize: 8192} }
+
+func newTable(routes ...RouteSpec) *Table {
+	return &Table{Routes: routes, Settings: testSettings()}
+}
+
+// newTestServer compiles table; the server's shared state is released at cleanup.
+func newTestServer(t testing.TB, table *Table, py Python) (*Server, *logBuffer) {
+	t.Helper()
+	logs := &logBuffer{}
+	s, err := New(table, py, log.New(logs, "", 0))
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { s.shared.Close() })
+	return s, logs
+}
+
+var testPeer = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}
+
+// newCtx builds an in-memory request; headers are name, value pairs.
+func newCtx(method, uri string, headers ...string) *fasthttp.RequestCtx {
+	return newCtxBody(method, uri, nil, headers...)
+}
+
+func newCtxBody(method, uri string, body []byte, headers ...string) *fasthttp.RequestCtx {
+	var req fasthttp.Request
+	req.Header.SetMethod(method)
+	req.SetRequestURI(uri)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Add(headers[i], headers[i+1])
+	}
+	if body != nil {
+		req.SetBody(body)
+	}
+	ctx := &fasthttp.RequestCtx{}
+	ctx.Init(&req, testPeer, nil)
+	return ctx
+}
+
+// sentResponse is a response as it goes out on a connection.
+type sentResponse struct {
+	status int
+	raw    string // status line and header block
+	body   string
+	resp   *fasthttp.Response
+}
+
+// get returns a header value, "" when absent.
+func (r sentResponse) get(name string) string { return string(r.resp.Header.Peek(name)) }
+
+// count is the number of header lines named name.
+func (r sentResponse) count(name string) int {
+	return strings.Count(strings.ToLower(r.raw), "\r\n"+strings.ToLower(name)+":")
+}
+
+// send serializes ctx's response as fasthttp.Server would (no body for HEAD) and
+// parses it back.
+func send(t *testing.T, ctx *fasthttp.RequestCtx) sentResponse {
+	t.Helper()
+	r, err := trySend(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func trySend(ctx *fasthttp.RequestCtx) (sentResponse, error) {
+	head := ctx.IsHead()
+	ctx.Response.SkipBody = head
+	var buf bytes.Buffer
+	bw := bufio.NewWriter(&buf)
+	if err := ctx.Response.Write(bw); err != nil {
+		return sentResponse{}, err
+	}
+	if err := bw.Flush(); err != nil {
+		return sentResponse{}, err
+	}
+	raw := buf.String()
+	out := &fasthttp.Response{SkipBody: head}
+	if err := out.Read(bufio.NewReader(&buf)); err != nil {
+		return sentResponse{}, fmt.Errorf("unreadable response %q: %w", raw, err)
+	}
+	end := strings.Index(raw, "\r\n\r\n")
+	if head && len(raw) != end+4 {
+		return sentResponse{}, fmt.Errorf("HEAD response carries a body: %q", raw[end+4:])
+	}
+	return sentResponse{status: out.StatusCode(), raw: raw[:end+2], body: string(out.Body()), resp: out}, nil
+}
+
+// drain reads r to the end, for readers whose content does not matter.
+func drain(r io.Reader) { _, _ = io.Copy(io.Discard, r) }

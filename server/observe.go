@@ -1,0 +1,216 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/hex"
+	"log"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// observer adds what operators need around each request: a request id, an access log
+// line and metrics. Each is off unless its setting turns it on, and then costs only
+// what it does.
+type observer struct {
+	requestIDs  bool
+	metricsPath []byte // nil: no metrics endpoint
+	metrics     *metrics
+
+	logFormat string // "", "text" or "json"
+	logSample float64
+	logSlow   time.Duration
+	logMu     sync.Mutex
+	logOut    *bufio.Writer
+	stopFlush chan struct{}
+}
+
+const headerRequestID = "X-Request-ID"
+
+func newObserver(st *Settings, routes []*route, logger *log.Logger) *observer {
+	o := &observer{requestIDs: st.RequestID}
+	if st.Metrics {
+		o.metricsPath = []byte(st.MetricsPath)
+		o.metrics = newMetrics(routes)
+	}
+	if st.AccessLog != "off" {
+		o.logFormat = st.AccessLog
+		o.logSample = st.AccessLogSample
+		o.logSlow = time.Duration(st.AccessLogSlowMS) * time.Millisecond
+		o.logOut = bufio.NewWriterSize(os.Stderr, 64*1024)
+		o.stopFlush = make(chan struct{})
+		go o.flushLoop()
+	}
+	return o
+}
+
+func (o *observer) active() bool { return o.requestIDs || o.metrics != nil || o.logFormat != "" }
+
+// observed is the server's request handler: handle plus the observer's work.
+func (s *Server) observed(ctx *fasthttp.RequestCtx) {
+	o := s.obs
+	if !o.active() {
+		s.handle(ctx)
+		return
+	}
+	if o.metricsPath != nil && bytes.Equal(ctx.Path(), o.metricsPath) {
+		o.metrics.serve(ctx, s)
+		return
+	}
+	start := time.Now()
+	if o.requestIDs {
+		ensureRequestID(ctx)
+	}
+	id := s.handle(ctx)
+	elapsed := time.Since(start)
+	if o.requestIDs {
+		ctx.Response.Header.SetBytesV(headerRequestID, ctx.Request.Header.Peek(headerRequestID))
+	}
+	if o.metrics != nil {
+		o.metrics.observe(id, ctx.Response.StatusCode(), elapsed)
+	}
+	if o.logFormat != "" {
+		o.log(ctx, s, id, elapsed)
+	}
+}
+
+// requestID is the request's id when request ids are on, else nil.
+func (o *observer) requestID(ctx *fasthttp.RequestCtx) []byte {
+	if !o.requestIDs {
+		return nil
+	}
+	return ctx.Request.Header.Peek(headerRequestID)
+}
+
+// ensureRequestID keeps a sane client-supplied X-Request-ID and replaces anything
+// else with a fresh random one; it lives in the request header from then on.
+func ensureRequestID(ctx *fasthttp.RequestCtx) {
+	if id := ctx.Request.Header.Peek(headerRequestID); validRequestID(id) {
+		return
+	}
+	var raw [8]byte
+	n := rand.Uint64()
+	for i := range raw {
+		raw[i] = byte(n >> (8 * i))
+	}
+	var text [16]byte
+	hex.Encode(text[:], raw[:])
+	ctx.Request.Header.SetBytesV(headerRequestID, text[:])
+}
+
+func validRequestID(id []byte) bool {
+	if len(id) == 0 || len(id) > 128 {
+		return false
+	}
+	for _, c := range id {
+		if c <= ' ' || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// log writes one access-log line; successful requests are sampled and filtered by
+// the slow threshold, errors always appear.
+func (o *observer) log(ctx *fasthttp.RequestCtx, s *Server, id int, elapsed time.Duration) {
+	status := ctx.Response.StatusCode()
+	if status < 400 {
+		if elapsed < o.logSlow || (o.logSample < 1 && rand.Float64() >= o.logSample) {
+			return
+		}
+	}
+	size := -1 // streamed: unknown when the handler returns
+	if !ctx.Response.IsBodyStream() {
+		size = len(ctx.Response.Body())
+	}
+	route := ""
+	if id >= 0 {
+		route = s.routes[id].spec.Path
+	}
+	rid := ctx.Request.Header.Peek(headerRequestID)
+	var line []byte
+	now := time.Now().UTC()
+	ms := float64(elapsed.Microseconds()) / 1000
+	if o.logFormat == "json" {
+		line = append(line, `{"time":"`...)
+		line = now.AppendFormat(line, time.RFC3339Nano)
+		line = append(line, `","remote":`...)
+		line = strconv.AppendQuote(line, ctx.RemoteIP().String())
+		line = append(line, `,"method":`...)
+		line = strconv.AppendQuote(line, string(ctx.Method()))
+		line = append(line, `,"path":`...)
+		line = strconv.AppendQuote(line, string(ctx.RequestURI()))
+		line = append(line, `,"route":`...)
+		line = strconv.AppendQuote(line, route)
+		line = append(line, `,"status":`...)
+		line = strconv.AppendInt(line, int64(status), 10)
+		line = append(line, `,"bytes":`...)
+		line = strconv.AppendInt(line, int64(size), 10)
+		line = append(line, `,"duration_ms":`...)
+		line = strconv.AppendFloat(line, ms, 'f', 3, 64)
+		if o.requestIDs {
+			line = append(line, `,"request_id":`...)
+			line = strconv.AppendQuote(line, string(rid))
+		}
+		line = append(line, "}\n"...)
+	} else {
+		line = now.AppendFormat(line, time.RFC3339)
+		line = append(line, ' ')
+		line = append(line, ctx.RemoteIP().String()...)
+		line = append(line, ` "`...)
+		line = append(line, ctx.Method()...)
+		line = append(line, ' ')
+		line = append(line, ctx.RequestURI()...)
+		line = append(line, `" `...)
+		line = strconv.AppendInt(line, int64(status), 10)
+		line = append(line, ' ')
+		if size >= 0 {
+			line = strconv.AppendInt(line, int64(size), 10)
+		} else {
+			line = append(line, '-')
+		}
+		line = append(line, ' ')
+		line = strconv.AppendFloat(line, ms, 'f', 3, 64)
+		line = append(line, "ms"...)
+		if o.requestIDs {
+			line = append(line, " rid="...)
+			line = append(line, rid...)
+		}
+		line = append(line, '\n')
+	}
+	o.logMu.Lock()
+	o.logOut.Write(line)
+	o.logMu.Unlock()
+}
+
+// flushLoop writes buffered log lines out at least every 200 ms, so the log is
+// near real time without a write system call per request.
+func (o *observer) flushLoop() {
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			o.logMu.Lock()
+			o.logOut.Flush()
+			o.logMu.Unlock()
+		case <-o.stopFlush:
+			return
+		}
+	}
+}
+
+func (o *observer) close() {
+	if o.logOut == nil {
+		return
+	}
+	close(o.stopFlush)
+	o.logMu.Lock()
+	o.logOut.Flush()
+	o.logMu.Unlock()
+}
