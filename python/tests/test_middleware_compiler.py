@@ -288,9 +288,11 @@ def test_auth_and_guards_metadata():
     assert security.python_guards == ()
 
 
-def test_allow_any_adds_no_rule():
+def test_allow_any_adds_no_rule_and_ends_the_guard_list():
     assert compile_(guards=[AllowAny()]).native is None
-    assert compile_(guards=[AllowAny, IsStaff()]).native == {"guards": [{"type": "is_staff"}]}
+    # AllowAny allows at once: the guards after it never run.
+    assert compile_(guards=[AllowAny, IsStaff()]).native is None
+    assert compile_(guards=[IsStaff(), AllowAny()]).native == {"guards": [{"type": "is_staff"}]}
 
 
 def test_custom_guards_run_in_python_after_native_ones():
