@@ -218,18 +218,18 @@ def _fake_tokens(n: int) -> list[str]:
 
 
 @api.post("/v1/chat/completions")
-async def chat_completions(req: ChatCompletionRequest):
+async def chat_completions(chat: ChatCompletionRequest):
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
-    tokens = _fake_tokens(req.n_chunks)
+    tokens = _fake_tokens(chat.n_chunks)
 
-    if not req.stream:
-        prompt_tokens = sum(len(m.content.split()) for m in req.messages)
+    if not chat.stream:
+        prompt_tokens = sum(len(m.content.split()) for m in chat.messages)
         return {
             "id": completion_id,
             "object": "chat.completion",
             "created": created,
-            "model": req.model,
+            "model": chat.model,
             "choices": [
                 {
                     "index": 0,
@@ -246,13 +246,13 @@ async def chat_completions(req: ChatCompletionRequest):
 
     async def chunks():
         for i, token in enumerate(tokens):
-            if i and req.delay_ms:
-                await asyncio.sleep(req.delay_ms / 1000)
+            if i and chat.delay_ms:
+                await asyncio.sleep(chat.delay_ms / 1000)
             chunk = {
                 "id": completion_id,
                 "object": "chat.completion.chunk",
                 "created": created,
-                "model": req.model,
+                "model": chat.model,
                 "choices": [
                     {
                         "index": 0,
