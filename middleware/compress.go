@@ -143,33 +143,42 @@ func (c *compressor) encode(enc encoding, w *sliceWriter, body []byte) {
 	}
 }
 
-// negotiate picks the configured encoding when acceptable, else gzip when
-// falling back is allowed and acceptable, else identity.
+// negotiate picks, by the client's q-values, the configured encoding or (when falling
+// back is allowed) gzip; identity when the client accepts neither.
 func (c *compressor) negotiate(accept []byte) encoding {
 	if len(accept) == 0 {
 		return encIdentity
 	}
-	q := parseAcceptEncoding(accept)
-	if q.acceptable(c.backend) {
-		return c.backend
+	a := parseAcceptEncoding(accept)
+	best, bestQ := encIdentity, 0
+	if q := a.weight(c.backend); q > 0 {
+		best, bestQ = c.backend, q
 	}
-	if c.gzipFallback && q.acceptable(encGzip) {
-		return encGzip
+	// gzip wins only when the client prefers it: on a tie the configured backend stays.
+	if c.gzipFallback && c.backend != encGzip {
+		if q := a.weight(encGzip); q > bestQ {
+			best = encGzip
+		}
 	}
-	return encIdentity
+	return best
 }
 
-// acceptance records, per coding, whether Accept-Encoding listed it and with
-// a non-zero q; index 0 stands for "*".
+// acceptance records, per coding, whether Accept-Encoding listed it and its weight
+// in thousandths (q=0.5 is 500); index 0 stands for "*".
 type acceptance struct {
-	listed, ok [4]bool
+	listed [4]bool
+	q      [4]int
 }
 
-func (a acceptance) acceptable(e encoding) bool {
+// weight is e's q in thousandths; 0 means not acceptable.
+func (a acceptance) weight(e encoding) int {
 	if a.listed[e] {
-		return a.ok[e]
+		return a.q[e]
 	}
-	return a.listed[0] && a.ok[0]
+	if a.listed[0] {
+		return a.q[0]
+	}
+	return 0
 }
 
 func parseAcceptEncoding(h []byte) acceptance {
@@ -193,14 +202,14 @@ func parseAcceptEncoding(h []byte) acceptance {
 			continue
 		}
 		a.listed[e] = true
-		a.ok[e] = !qIsZero(params)
+		a.q[e] = qValue(params)
 	}
 	return a
 }
 
-// qIsZero reports whether the parameters carry q=0 (or 0.0, 0.000): the only
-// weight that matters here, since any other value means acceptable.
-func qIsZero(params []byte) bool {
+// qValue is the q parameter in thousandths (RFC 9110 allows three decimals); a
+// missing or malformed q counts as 1.
+func qValue(params []byte) int {
 	for len(params) > 0 {
 		var p []byte
 		p, params, _ = bytes.Cut(params, []byte(";"))
@@ -209,17 +218,26 @@ func qIsZero(params []byte) bool {
 			continue
 		}
 		v = bytes.TrimSpace(v)
-		if len(v) == 0 || v[0] != '0' {
-			return false
+		if len(v) == 0 || (v[0] != '0' && v[0] != '1') {
+			return 1000
 		}
-		for _, c := range v[1:] {
-			if c != '.' && c != '0' {
-				return false
+		whole := int(v[0]-'0') * 1000
+		frac, scale := 0, 100
+		if len(v) > 1 {
+			if v[1] != '.' {
+				return 1000
+			}
+			for _, c := range v[2:] {
+				if c < '0' || c > '9' || scale == 0 {
+					return 1000
+				}
+				frac += int(c-'0') * scale
+				scale /= 10
 			}
 		}
-		return true
+		return min(whole+frac, 1000)
 	}
-	return false
+	return 1000
 }
 
 // compressibleType accepts textual media types; already-compressed formats

@@ -275,6 +275,13 @@ int bolt_result_view(PyObject *item, bolt_result *out) {
     return 0;
 }
 
+long bolt_result_rid(PyObject *item) {
+    if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) < 1 || !PyLong_Check(PyTuple_GET_ITEM(item, 0))) return -1;
+    long rid = PyLong_AsLong(PyTuple_GET_ITEM(item, 0));
+    if (rid == -1 && PyErr_Occurred()) PyErr_Clear();
+    return rid;
+}
+
 int bolt_header_pair(PyObject *list, Py_ssize_t i, const char **name, Py_ssize_t *nlen, const char **value,
                      Py_ssize_t *vlen) {
     PyObject *pair = PyList_GET_ITEM(list, i);

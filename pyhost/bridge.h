@@ -49,6 +49,8 @@ typedef struct {
 
 /* Fills out from item; returns 0, or -1 with a Python error set. */
 int bolt_result_view(PyObject *item, bolt_result *out);
+/* The request id of a result item that failed bolt_result_view, or -1. */
+long bolt_result_rid(PyObject *item);
 /* Header i of the result item: name/value UTF-8 views; returns 0 or -1 with an error set. */
 int bolt_result_header(PyObject *item, int i, const char **name, Py_ssize_t *nlen,
                        const char **value, Py_ssize_t *vlen);

@@ -26,15 +26,15 @@ func cstr(s string) *C.char {
 	return (*C.char)(unsafe.Pointer(unsafe.StringData(s)))
 }
 
-// goString copies a Python str into a Go string.
-func goString(o *C.PyObject) string {
+// goString copies a Python str into a Go string; a str that is not valid UTF-8 (a
+// lone surrogate) is an error, not an empty string.
+func goString(o *C.PyObject) (string, error) {
 	var n C.Py_ssize_t
 	p := C.PyUnicode_AsUTF8AndSize(o, &n)
 	if p == nil {
-		C.PyErr_Clear()
-		return ""
+		return "", fetchError()
 	}
-	return C.GoStringN(p, C.int(n))
+	return C.GoStringN(p, C.int(n)), nil
 }
 
 // toPython converts plain Go values (as found in auth contexts and call arguments) into a
@@ -134,7 +134,7 @@ func fromPython(o *C.PyObject) (any, error) {
 		}
 		return C.GoBytes(unsafe.Pointer(p), C.int(n)), nil
 	case C.BOLT_STR:
-		return goString(o), nil
+		return goString(o)
 	case C.BOLT_SEQ:
 		n := int(C.PySequence_Size(o))
 		out := make([]any, n)
@@ -174,5 +174,6 @@ func fromPython(o *C.PyObject) (any, error) {
 	}
 	name := C.bolt_type_name(o)
 	defer C.bolt_decref(name)
-	return nil, fmt.Errorf("pyhost: cannot convert a %s to Go", goString(name))
+	typ, _ := goString(name)
+	return nil, fmt.Errorf("pyhost: cannot convert a %s to Go", typ)
 }

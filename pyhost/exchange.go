@@ -7,6 +7,7 @@ package pyhost
 import "C"
 
 import (
+	"log"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -22,9 +23,7 @@ func goExchange(results *C.PyObject) *C.PyObject {
 		setRuntimeError("django_bolt._core.exchange: no server is running in this process")
 		return nil
 	}
-	if !l.complete(results) {
-		return nil
-	}
+	l.complete(results)
 	return l.take()
 }
 
@@ -34,23 +33,25 @@ func setRuntimeError(msg string) {
 	C.PyErr_SetString(C.PyExc_RuntimeError, cmsg)
 }
 
-// complete copies each result into its waiting Response and wakes the submitter.
-// It returns false with a Python exception set when a result is malformed.
-func (l *Loop) complete(results *C.PyObject) bool {
+// complete copies each result into its waiting Response and wakes the submitter. A
+// malformed result fails only its own request (with the Python error as Err); a result
+// for an id that is not in flight is logged and dropped, never delivered twice.
+func (l *Loop) complete(results *C.PyObject) {
 	if C.bolt_is_none(results) != 0 {
-		return true
+		return
 	}
 	n := int(C.PyList_Size(results))
-	if n < 0 {
-		return false
-	}
-	if n == 0 {
-		return true
+	if n <= 0 {
+		C.PyErr_Clear()
+		return
 	}
 	views := make([]C.bolt_result, n)
+	errs := make([]error, n)
 	for i := range views {
-		if C.bolt_result_view(C.PyList_GetItem(results, C.Py_ssize_t(i)), &views[i]) < 0 {
-			return false
+		item := C.PyList_GetItem(results, C.Py_ssize_t(i))
+		if C.bolt_result_view(item, &views[i]) < 0 {
+			errs[i] = fetchError()
+			views[i].rid = C.bolt_result_rid(item)
 		}
 	}
 	// Look the calls up and free their slots in one critical section.
@@ -59,7 +60,7 @@ func (l *Loop) complete(results *C.PyObject) bool {
 	for i := range views {
 		rid := int(views[i].rid)
 		var c *call
-		if rid >= 0 && rid < len(l.slots) {
+		if rid >= 0 && rid < len(l.slots) && l.slots[rid] != nil {
 			c = l.slots[rid]
 			l.slots[rid] = nil
 			l.free = append(l.free, rid)
@@ -69,15 +70,17 @@ func (l *Loop) complete(results *C.PyObject) bool {
 	l.mu.Unlock()
 	for i, c := range l.waiting {
 		if c == nil {
-			continue // an id Python invented; nothing waits for it
+			log.Printf("pyhost: dropped a result for request id %d, which is not in flight", views[i].rid)
+			continue
 		}
-		item := C.PyList_GetItem(results, C.Py_ssize_t(i))
-		if !fill(c.resp, &views[i], item) {
+		switch {
+		case errs[i] != nil:
+			c.resp.Err = errs[i]
+		case !fill(c.resp, &views[i], C.PyList_GetItem(results, C.Py_ssize_t(i))):
 			c.resp.Err = fetchError()
 		}
 		c.done <- struct{}{}
 	}
-	return true
 }
 
 // fill copies one result view into resp.
@@ -90,7 +93,7 @@ func fill(resp *Response, v *C.bolt_result, item *C.PyObject) bool {
 		if C.bolt_result_header(item, C.int(i), &name, &nlen, &value, &vlen) < 0 {
 			return false
 		}
-		resp.addHeader(unsafe.Slice((*byte)(unsafe.Pointer(name)), int(nlen)),
+		resp.AddHeader(unsafe.Slice((*byte)(unsafe.Pointer(name)), int(nlen)),
 			unsafe.Slice((*byte)(unsafe.Pointer(value)), int(vlen)))
 	}
 	if v.body != nil {

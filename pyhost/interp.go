@@ -45,7 +45,14 @@ func fetchError() error {
 		return errors.New("python: unknown error")
 	}
 	defer C.bolt_decref(text)
-	return &Error{Traceback: goString(text)}
+	var n C.Py_ssize_t
+	p := C.PyUnicode_AsUTF8AndSize(text, &n)
+	if p == nil {
+		// The traceback itself cannot be encoded: keep what can be said.
+		C.PyErr_Clear()
+		return &Error{Traceback: "python: an exception whose text is not valid UTF-8"}
+	}
+	return &Error{Traceback: C.GoStringN(p, C.int(n))}
 }
 
 // Call runs module.fn(*args) with the GIL held by the caller and returns its result

@@ -76,7 +76,8 @@ func (r *Response) Header(i int) (name, value []byte) {
 	return r.buf[h[0]:h[1]], r.buf[h[1]:h[2]]
 }
 
-func (r *Response) addHeader(name, value []byte) {
+// AddHeader appends a header; the server's tests use it to stand in for Python.
+func (r *Response) AddHeader(name, value []byte) {
 	start := int32(len(r.buf))
 	r.buf = append(r.buf, name...)
 	mid := int32(len(r.buf))

@@ -7,6 +7,8 @@ package pyhost
 import "C"
 
 import (
+	"bytes"
+	"io"
 	"net"
 	"unsafe"
 
@@ -92,15 +94,32 @@ func goTestAppRequest(id C.long, method *C.char, mlen C.Py_ssize_t, path *C.char
 	ctx.Init(&req, testClientAddr, nil)
 	app.handler(&ctx)
 
-	out := C.PyList_New(0)
-	ctx.Response.Header.VisitAll(func(k, v []byte) {
-		C.bolt_list_append(out, pair(k, v))
-	})
-	respBody := ctx.Response.Body() // drains a streamed body: files and streams arrive whole
+	respBody := collectBody(&ctx.Response)
 	if ctx.IsHead() {
 		respBody = nil
 	}
+	out := C.PyList_New(0)
+	ctx.Response.Header.VisitAll(func(k, v []byte) {
+		if !bytes.EqualFold(k, []byte(fasthttp.HeaderTransferEncoding)) {
+			C.bolt_list_append(out, pair(k, v))
+		}
+	})
 	return C.bolt_response_tuple(C.long(ctx.Response.StatusCode()), out, cbytes(respBody), C.Py_ssize_t(len(respBody)))
+}
+
+// collectBody reads a streamed body (a file or a StreamingResponse) whole. A stream
+// that fails keeps what it produced before, as a client on a connection would see;
+// the response then carries the collected length instead of chunked framing.
+func collectBody(resp *fasthttp.Response) []byte {
+	if !resp.IsBodyStream() {
+		return resp.Body()
+	}
+	var buf bytes.Buffer
+	_, _ = io.Copy(&buf, resp.BodyStream())
+	resp.CloseBodyStream()
+	resp.SetBodyRaw(buf.Bytes())
+	resp.Header.SetContentLength(buf.Len())
+	return buf.Bytes()
 }
 
 func view(p *C.char, n C.Py_ssize_t) []byte {

@@ -4,14 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"io"
 	"log"
 	"net"
-	"reflect"
 	"strings"
 	"sync"
 	"testing"
-	"unsafe"
 
 	"github.com/valyala/fasthttp"
 
@@ -59,12 +56,12 @@ func cloneBytes(b []byte) []byte {
 
 // pyReply is what a fake handler answers.
 type pyReply struct {
-	status  int
-	headers []string // name, value pairs
-	body    string
-	stream  int // used when streaming is set
+	status    int
+	headers   []string // name, value pairs
+	body      string
+	stream    int // used when streaming is set
 	streaming bool
-	err     error
+	err       error
 }
 
 // pullFunc answers the n-th (0-based) pull of a stream: status 0 = chunk, 1 = end,
@@ -178,33 +175,14 @@ func (f *fakePython) closedStreams() []int {
 	return append([]int(nil), f.closed...)
 }
 
-// pyhost.Response keeps Python's headers in unexported fields (filled by cgo code);
-// the fake writes them through the same layout: buf holds names and values, hdrs
-// three offsets per header (name start, name end, value end).
-var respBufOffset, respHdrsOffset = func() (uintptr, uintptr) {
-	typ := reflect.TypeFor[pyhost.Response]()
-	buf, ok1 := typ.FieldByName("buf")
-	hdrs, ok2 := typ.FieldByName("hdrs")
-	if !ok1 || !ok2 || buf.Type != reflect.TypeFor[[]byte]() || hdrs.Type != reflect.TypeFor[[]int32]() {
-		panic("pyhost.Response no longer has buf []byte and hdrs []int32: update setPyHeaders")
-	}
-	return buf.Offset, hdrs.Offset
-}()
-
 // setPyHeaders appends Python response headers to resp (name, value pairs).
 func setPyHeaders(resp *pyhost.Response, kv ...string) {
-	buf := (*[]byte)(unsafe.Add(unsafe.Pointer(resp), respBufOffset))
-	hdrs := (*[]int32)(unsafe.Add(unsafe.Pointer(resp), respHdrsOffset))
 	for i := 0; i+1 < len(kv); i += 2 {
-		start := int32(len(*buf))
-		*buf = append(*buf, kv[i]...)
-		mid := int32(len(*buf))
-		*buf = append(*buf, kv[i+1]...)
-		*hdrs = append(*hdrs, start, mid, int32(len(*buf)))
+		resp.AddHeader([]byte(kv[i]), []byte(kv[i+1]))
 	}
 }
 
-func TestFakeResponseHeaderLayout(t *testing.T) {
+func TestResponseHeaders(t *testing.T) {
 	var resp pyhost.Response
 	resp.Reset()
 	setPyHeaders(&resp, "content-type", "text/plain", "x-a", "")
@@ -243,7 +221,14 @@ func (l *logBuffer) String() string {
 	return l.b.String()
 }
 
-func testSettings() Settings { return Settings{MaxUploadSize: 1 << 20, MaxHeaderSize: 8192} }
+// testSettings are the defaults django_bolt.conf sends, with the access log off.
+func testSettings() Settings {
+	return Settings{
+		MaxUploadSize: 1 << 20, MaxHeaderSize: 8192, MaxHeaderBytes: 32768, MaxHeaderCount: 100,
+		ReadTimeout: 30, WriteTimeout: 30, KeepAlive: 75, MaxConnections: 10000, ShutdownTimeout: 30,
+		AccessLog: "off", AccessLogSample: 1,
+	}
+}
 
 func newTable(routes ...RouteSpec) *Table {
 	return &Table{Routes: routes, Settings: testSettings()}
@@ -332,6 +317,3 @@ func trySend(ctx *fasthttp.RequestCtx) (sentResponse, error) {
 	}
 	return sentResponse{status: out.StatusCode(), raw: raw[:end+2], body: string(out.Body()), resp: out}, nil
 }
-
-// drain reads r to the end, for readers whose content does not matter.
-func drain(r io.Reader) { _, _ = io.Copy(io.Discard, r) }

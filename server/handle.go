@@ -16,6 +16,7 @@ type exchange struct {
 	req    pyhost.Request
 	resp   pyhost.Response
 	params router.Params
+	other  router.Params // lookups for another method (preflights) must not clobber params
 	kv     []pyhost.KV
 	buf    []byte  // copied header names (lower-cased) and values, and decoded params
 	offs   []int32 // name start, name end, value end per pair in buf
@@ -87,7 +88,7 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 // requested method; false when that route has no CORS (the request is then routed).
 func (s *Server) preflight(ctx *fasthttp.RequestCtx, path []byte, x *exchange) bool {
 	requested := ctx.Request.Header.Peek("Access-Control-Request-Method")
-	id, ok := s.router.Lookup(requested, path, &x.params)
+	id, ok := s.router.Lookup(requested, path, &x.other)
 	if !ok {
 		return false
 	}

@@ -47,8 +47,9 @@ func (s *Server) writeResponse(ctx *fasthttp.RequestCtx, r *route, resp *pyhost.
 		r.pipeline.StreamHeaders(ctx)
 		s.stream(ctx, resp.Stream)
 	case file != nil:
-		r.pipeline.StreamHeaders(ctx)
+		// After serveFile: its error answers replace the response, CORS headers included.
 		serveFile(ctx, string(file))
+		r.pipeline.StreamHeaders(ctx)
 	default:
 		ctx.Response.SetBody(resp.Body)
 		r.pipeline.After(ctx)

@@ -47,6 +47,16 @@ from .middleware import (
     rate_limit,
     skip_middleware,
 )
+from .openapi import (
+    JsonRenderPlugin,
+    OpenAPIConfig,
+    RapidocRenderPlugin,
+    RedocRenderPlugin,
+    ScalarRenderPlugin,
+    StoplightRenderPlugin,
+    SwaggerRenderPlugin,
+    YamlRenderPlugin,
+)
 from .responses import JSON, Response, StreamingResponse
 
 default_app_config = "django_bolt.apps.DjangoBoltConfig"
@@ -80,6 +90,14 @@ __all__ = [
     "get_current_user",
     "extract_user_id_from_context",
     "get_auth_context",
+    "OpenAPIConfig",
+    "SwaggerRenderPlugin",
+    "RedocRenderPlugin",
+    "ScalarRenderPlugin",
+    "RapidocRenderPlugin",
+    "StoplightRenderPlugin",
+    "JsonRenderPlugin",
+    "YamlRenderPlugin",
 ]
 
 

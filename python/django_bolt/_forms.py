@@ -9,8 +9,9 @@ per request, into a ``FormData``:
 
 The media type is matched by prefix and case-insensitively:
 
-* urlencoded bodies are read exactly like a query string (blank values kept
-  as ``""``); they carry no files;
+* urlencoded bodies are read like a query string, except that a blank value
+  (``a=``) counts as absent, as an empty text input of an HTML form means "no
+  value"; they carry no files;
 * multipart bodies need a ``boundary`` parameter and go through the
   ``multipart`` package's push parser, which is linear in the body size and
   rejects malformed input with an exception rather than guessing. A part with
@@ -59,7 +60,8 @@ def parse_form(content_type: str, body: bytes) -> FormData:
     if media_type.startswith("application/x-www-form-urlencoded"):
         form = FormData()
         for name, value in parse_query_string(body):
-            form.add_field(name, value)
+            if value:
+                form.add_field(name, value)
         return form
     if media_type.startswith("multipart/form-data"):
         return _parse_multipart(content_type, body)

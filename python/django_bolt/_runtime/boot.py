@@ -8,7 +8,7 @@ its traceback; nothing is served half-configured.
 
 from __future__ import annotations
 
-import logging
+import atexit
 import os
 import sys
 from typing import Any, Callable
@@ -20,16 +20,15 @@ __all__ = ["load", "serve", "route_table"]
 _runners: list[Callable[[Any], Any]] = []
 
 
-def _setup_logging(settings: Any) -> None:
-    if getattr(settings, "LOGGING", None):
-        return
-    logger = logging.getLogger("django_bolt")
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(levelname)s - %(asctime)s - %(name)s - %(message)s", "%Y-%m-%d %H:%M:%S"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG if settings.DEBUG else logging.INFO)
-        logger.propagate = False
+_EVERYTHING = ("params", "query", "headers", "cookies", "body")
+
+
+def _needs(route: Any) -> frozenset[str]:
+    """What Go must send: the binding plan's needs, or everything when Python guards or
+    middleware will look at the request too."""
+    if route.security.python_guards or route.security.python_middleware:
+        return frozenset(_EVERYTHING)
+    return route.plan.needs
 
 
 def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -48,7 +47,7 @@ def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = 
                 "method": r.method,
                 "path": r.path,
                 "handler_id": r.handler_id,
-                "needs": sorted(r.plan.needs),
+                "needs": sorted(_needs(r)),
                 "security": r.security.native,
                 "name": f"{r.fn.__module__}.{r.fn.__qualname__}",
             }
@@ -69,7 +68,9 @@ def load(sys_path: list[str], options: dict[str, Any]) -> bytes:
     from django.conf import settings
 
     django.setup()
-    _setup_logging(settings)
+    from ..logging.config import setup_django_logging
+
+    setup_django_logging()
     from ..conf import check_unknown_settings
 
     for warning in check_unknown_settings(settings):
@@ -77,6 +78,8 @@ def load(sys_path: list[str], options: dict[str, Any]) -> bytes:
 
     from .. import responses
     from ..discovery import discover_apis, merge_apis
+    from ..openapi.config import resolve_openapi_config
+    from ..openapi.routes import OpenAPIRouteRegistrar
     from .route import compile_runner
 
     responses.initialize_file_response_settings()
@@ -89,6 +92,9 @@ def load(sys_path: list[str], options: dict[str, Any]) -> bytes:
         from ..admin import register_admin_routes
 
         register_admin_routes(api)
+    docs_config = resolve_openapi_config(found.openapi_config for _, found in apis)
+    if docs_config is not None:
+        OpenAPIRouteRegistrar(api, docs_config).register()
 
     routes = api.routes()
     _runners[:] = [compile_runner(route) for route in routes]
@@ -104,5 +110,8 @@ def serve(fd: int, workers: int) -> None:
     from .loop import serve as serve_loop
 
     serve_loop(fd, _runners, workers)
+    # The Go side exits without finalising the interpreter: run the exit hooks now
+    # (the logging queue listener flushes there).
+    atexit._run_exitfuncs()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -24,8 +24,18 @@ def _is_queryset(value: Any) -> bool:
     return hasattr(value, "_iterable_class") and hasattr(value, "model")
 
 
+# Set while the in-process test client runs a request: sync handlers then run on the
+# test's own thread (asgiref's thread-sensitive mode), where its database connection and
+# TestCase transaction live, instead of in the worker pool.
+run_sync_inline: contextvars.ContextVar[bool] = contextvars.ContextVar("run_sync_inline", default=False)
+
+
 async def run_sync(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
     """Run a ``def`` handler in the worker pool, with the request's context."""
+    if run_sync_inline.get():
+        from asgiref.sync import sync_to_async
+
+        return await sync_to_async(fn, thread_sensitive=True)(*args, **kwargs)
     loop = asyncio.get_running_loop()
     ctx = contextvars.copy_context()
     return await loop.run_in_executor(None, partial(ctx.run, fn, *args, **kwargs))

@@ -14,11 +14,17 @@ from asgiref.sync import async_to_sync
 
 from ..request import Request
 from ..responses import StreamingResponse
+from .._runtime.route import run_sync_inline
 from .._runtime.streams import CHUNK, END, FAILED, StreamSource, stream_headers, to_bytes
 
 __all__ = ["InlineRunner"]
 
 PULL, CLOSE = -1, -2
+
+
+def _fail_after(chunks: list[Any], exc: Exception) -> Iterator[Any]:
+    yield from chunks
+    raise exc
 
 
 async def _anext(source: Any) -> tuple[bytes, bool]:
@@ -67,18 +73,23 @@ class InlineRunner:
         Each async_to_sync call has its own loop, and a loop that closes finalizes the
         async generators it started, so the stream could not be resumed in a later call.
         """
+        run_sync_inline.set(True)
         result = await runner(request)
         if not isinstance(result, StreamingResponse):
             return result, None
         source = StreamSource(result)
         if not source.is_async:
             return result, source.source
-        chunks = []
-        while True:
-            chunk, ended = await _anext(source.source)
-            if ended:
-                return result, iter(chunks)
-            chunks.append(chunk)
+        chunks: list[Any] = []
+        try:
+            while True:
+                chunk, ended = await _anext(source.source)
+                if ended:
+                    return result, iter(chunks)
+                chunks.append(chunk)
+        except Exception as exc:
+            # The body ends where the stream failed, as it would on a connection.
+            return result, _fail_after(chunks, exc)
 
     def _pull(self, sid: int) -> tuple:
         source = self._streams.get(sid)

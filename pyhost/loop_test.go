@@ -1,0 +1,466 @@
+package pyhost
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// runLoop creates a Loop and serves it with pyhost_loops.<serve> on the main thread
+// while drive(l) runs on another goroutine; Stop follows drive. It returns what the
+// Python function returned.
+func runLoop(t *testing.T, serve string, drive func(l *Loop)) map[string]any {
+	t.Helper()
+	l, err := NewLoop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.FD() < 0 {
+		t.Fatalf("FD() = %d", l.FD())
+	}
+	driven := make(chan struct{})
+	go func() {
+		defer close(driven)
+		defer l.Stop()
+		drive(l)
+	}()
+	var out any
+	onMain(t, 90*time.Second, func() { out, err = Call("pyhost_loops", serve, l.FD(), 60.0) })
+	if err != nil {
+		t.Fatalf("the event loop failed: %v", err)
+	}
+	select {
+	case <-driven:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the driving goroutine did not finish")
+	}
+	res, ok := out.(map[string]any)
+	if !ok {
+		t.Fatalf("serve returned %#v", out)
+	}
+	if res["timed_out"] == true {
+		t.Fatal("the event loop ran into its safety timeout: Stop never arrived")
+	}
+	return res
+}
+
+// doWithin runs Do and reports false if no answer arrives in time (the call is then
+// abandoned, its goroutine left waiting).
+func doWithin(l *Loop, req *Request, resp *Response, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		l.Do(req, resp)
+		close(done)
+	}()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
+
+func pullWithin(l *Loop, id int, resp *Response, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		l.Pull(id, resp)
+		close(done)
+	}()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
+
+func headers(r *Response) map[string]string {
+	m := map[string]string{}
+	for i := range r.NumHeaders() {
+		k, v := r.Header(i)
+		m[string(k)] = string(v)
+	}
+	return m
+}
+
+func newResponse() *Response {
+	r := &Response{}
+	r.Reset()
+	return r
+}
+
+// Handler ids of pyhost_loops.RUNNERS.
+const (
+	runEcho = iota
+	runEchoLater
+	runAsyncStream
+	runEndlessSyncStream
+	runFailingStream
+)
+
+func TestLoopAnswersEachWaitingGoroutine(t *testing.T) {
+	const goroutines, perGoroutine = 48, 25
+	runLoop(t, "serve_dispatcher", func(l *Loop) {
+		var wg sync.WaitGroup
+		for g := range goroutines {
+			wg.Go(func() {
+				resp := &Response{}
+				for j := range perGoroutine {
+					path := fmt.Sprintf("/echo/%d/%d", g, j)
+					handler, status := runEcho, 200
+					if (g+j)%2 == 1 {
+						handler, status = runEchoLater, 201
+					}
+					resp.Reset()
+					req := &Request{Handler: handler, Method: []byte("GET"), Path: []byte(path)}
+					if !doWithin(l, req, resp, 20*time.Second) {
+						t.Errorf("%s: no answer", path)
+						return
+					}
+					if resp.Err != nil || resp.Status != status || string(resp.Body) != path || resp.Stream != -1 {
+						t.Errorf("%s: got status %d body %q stream %d err %v", path, resp.Status, resp.Body, resp.Stream, resp.Err)
+					}
+					if h := headers(resp); h["x-path"] != path {
+						t.Errorf("%s: headers %v", path, h)
+					}
+				}
+			})
+		}
+		wg.Wait()
+	})
+}
+
+func TestLoopStreams(t *testing.T) {
+	res := runLoop(t, "serve_dispatcher", func(l *Loop) {
+		open := func(handler int, path string) int {
+			resp := newResponse()
+			if !doWithin(l, &Request{Handler: handler, Method: []byte("GET"), Path: []byte(path)}, resp, 10*time.Second) {
+				t.Errorf("%s: no answer", path)
+				return -1
+			}
+			if resp.Err != nil || resp.Status != 200 || resp.Stream < 0 {
+				t.Errorf("%s: status %d stream %d err %v", path, resp.Status, resp.Stream, resp.Err)
+				return -1
+			}
+			return resp.Stream
+		}
+		pull := func(id int) (int, string) {
+			resp := newResponse()
+			if !pullWithin(l, id, resp, 10*time.Second) {
+				t.Errorf("pull of stream %d: no answer", id)
+				return -1, ""
+			}
+			if resp.Err != nil {
+				t.Errorf("pull of stream %d: %v", id, resp.Err)
+			}
+			return resp.Status, string(resp.Body)
+		}
+
+		// An async generator: one chunk per pull, then the end.
+		sid := open(runAsyncStream, "/s/full")
+		if sid >= 0 {
+			var got []string
+			for range 4 {
+				status, chunk := pull(sid)
+				got = append(got, fmt.Sprint(status, " ", chunk))
+			}
+			want := []string{"0 /s/full:one", "0 /s/full:two", "0 /s/full:three", "1 "}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("pulls %q, want %q", got, want)
+			}
+		}
+		// Closing an async stream after one chunk runs its finally.
+		if sid := open(runAsyncStream, "/s/half"); sid >= 0 {
+			if status, chunk := pull(sid); status != 0 || chunk != "/s/half:one" {
+				t.Errorf("first pull %d %q", status, chunk)
+			}
+			l.CloseStream(sid)
+		}
+		// A sync generator runs in the executor; closing it runs its finally there.
+		if sid := open(runEndlessSyncStream, "/s/endless"); sid >= 0 {
+			if status, chunk := pull(sid); status != 0 || len(chunk) == 0 || strings.Trim(chunk, "x") != "" {
+				t.Errorf("endless pull %d %d bytes", status, len(chunk))
+			}
+			l.CloseStream(sid)
+		}
+		// A generator that raises: status 2 with the message.
+		if sid := open(runFailingStream, "/s/fail"); sid >= 0 {
+			if status, chunk := pull(sid); status != 0 || chunk != "fine" {
+				t.Errorf("first pull %d %q", status, chunk)
+			}
+			if status, chunk := pull(sid); status != 2 || !strings.Contains(chunk, "generator broke") {
+				t.Errorf("failing pull %d %q", status, chunk)
+			}
+		}
+		// A stream nobody knows ends at once.
+		if status, chunk := pull(987654); status != 1 || chunk != "" {
+			t.Errorf("pull of an unknown stream: %d %q", status, chunk)
+		}
+	})
+	closed := fmt.Sprint(res["closed"])
+	if closed != "[/s/endless /s/full /s/half]" {
+		t.Errorf("generators finalised: %s, want /s/endless, /s/full and /s/half", closed)
+	}
+	if logged := fmt.Sprint(res["logged"]); !strings.Contains(logged, "generator broke") {
+		t.Errorf("the failing stream was not logged: %s", logged)
+	}
+}
+
+// rawItem is pyhost_loops.describe(item) as JSON.
+type rawItem struct {
+	Handler      int               `json:"handler"`
+	Method       string            `json:"method"`
+	Path         string            `json:"path"`
+	Params       map[string]string `json:"params"`
+	Query        *string           `json:"query"`
+	QueryType    string            `json:"query_type"`
+	Headers      map[string]string `json:"headers"`
+	Body         *string           `json:"body"`
+	BodyType     string            `json:"body_type"`
+	Context      map[string]any    `json:"context"`
+	ContextTypes map[string]string `json:"context_types"`
+}
+
+func decodeItem(t *testing.T, resp *Response) rawItem {
+	t.Helper()
+	var it rawItem
+	if resp.Err != nil {
+		t.Errorf("response error: %v", resp.Err)
+		return it
+	}
+	if err := json.Unmarshal(resp.Body, &it); err != nil {
+		t.Errorf("item description %q: %v", resp.Body, err)
+	}
+	return it
+}
+
+func TestLoopRequestItems(t *testing.T) {
+	kv := func(pairs ...string) []KV {
+		var out []KV
+		for i := 0; i+1 < len(pairs); i += 2 {
+			out = append(out, KV{Key: []byte(pairs[i]), Value: []byte(pairs[i+1])})
+		}
+		return out
+	}
+	full := Request{
+		Handler: 3,
+		Method:  []byte("PATCH"),
+		Path:    []byte("/p/\xc3\xa9/\xff"),
+		Params:  kv("id", "4 2", "name", "ünï"),
+		Query:   []byte("a=1&b=%20"),
+		Headers: kv("x-a", "1", "content-type", "application/json"),
+		Body:    []byte("pay\x00load\xff"),
+		Context: map[string]any{
+			"user_id": "42", "is_staff": true, "n": json.Number("12"), "f": json.Number("1.5"),
+			"permissions": []string{"a", "b"}, "none": nil,
+			"auth_claims": map[string]any{"nested": []any{json.Number("1"), "x", nil, false}},
+		},
+	}
+	cases := []struct {
+		name  string
+		want  Want
+		check func(t *testing.T, it rawItem)
+	}{
+		{"everything", WantParams | WantQuery | WantHeaders | WantBody, func(t *testing.T, it rawItem) {
+			if !reflect.DeepEqual(it.Params, map[string]string{"id": "4 2", "name": "ünï"}) {
+				t.Errorf("params %v", it.Params)
+			}
+			if it.QueryType != "bytes" || it.Query == nil || *it.Query != "a=1&b=%20" {
+				t.Errorf("query %s %v", it.QueryType, it.Query)
+			}
+			if !reflect.DeepEqual(it.Headers, map[string]string{"x-a": "1", "content-type": "application/json"}) {
+				t.Errorf("headers %v", it.Headers)
+			}
+			if it.BodyType != "bytes" || it.Body == nil || *it.Body != "pay\x00load\u00ff" {
+				t.Errorf("body %s %q", it.BodyType, deref(it.Body))
+			}
+		}},
+		{"params and headers only", WantParams | WantHeaders, func(t *testing.T, it rawItem) {
+			if it.Params == nil || it.Headers == nil {
+				t.Errorf("params %v headers %v", it.Params, it.Headers)
+			}
+			if it.QueryType != "NoneType" || it.BodyType != "NoneType" {
+				t.Errorf("query %s, body %s: unwanted parts crossed", it.QueryType, it.BodyType)
+			}
+		}},
+		{"nothing", 0, func(t *testing.T, it rawItem) {
+			if it.Params != nil || it.Headers != nil || it.QueryType != "NoneType" || it.BodyType != "NoneType" {
+				t.Errorf("unwanted parts crossed: %+v", it)
+			}
+		}},
+		{"empty wanted parts are empty, not None", WantParams | WantQuery | WantHeaders | WantBody, nil},
+	}
+	res := runLoop(t, "serve_raw", func(l *Loop) {
+		for _, tc := range cases {
+			req := full
+			req.Want = tc.want
+			if tc.check == nil {
+				req.Params, req.Headers, req.Query, req.Body, req.Context = nil, nil, nil, nil, nil
+				tc.check = func(t *testing.T, it rawItem) {
+					if it.Params == nil || len(it.Params) != 0 || it.Headers == nil || len(it.Headers) != 0 ||
+						it.QueryType != "bytes" || it.BodyType != "bytes" || deref(it.Query) != "" || deref(it.Body) != "" {
+						t.Errorf("empty parts: %+v", it)
+					}
+					if it.Context != nil {
+						t.Errorf("nil context became %v", it.Context)
+					}
+				}
+			}
+			resp := newResponse()
+			if !doWithin(l, &req, resp, 10*time.Second) {
+				t.Errorf("%s: no answer", tc.name)
+				continue
+			}
+			it := decodeItem(t, resp)
+			if it.Handler != 3 || it.Method != "PATCH" || it.Path != "/p/é/\ufffd" {
+				t.Errorf("%s: handler %d method %q path %q", tc.name, it.Handler, it.Method, it.Path)
+			}
+			tc.check(t, it)
+			if req.Context != nil {
+				wantTypes := map[string]string{"user_id": "str", "is_staff": "bool", "n": "int", "f": "float",
+					"permissions": "list", "none": "NoneType", "auth_claims": "dict"}
+				if !reflect.DeepEqual(it.ContextTypes, wantTypes) {
+					t.Errorf("%s: context types %v", tc.name, it.ContextTypes)
+				}
+				claims, _ := it.Context["auth_claims"].(map[string]any)
+				if !reflect.DeepEqual(claims["nested"], []any{1.0, "x", nil, false}) || it.Context["n"] != 12.0 {
+					t.Errorf("%s: context %v", tc.name, it.Context)
+				}
+			}
+		}
+
+		// Control items: a pull is answered, a close and the stop are not.
+		resp := newResponse()
+		if !pullWithin(l, 7, resp, 10*time.Second) {
+			t.Error("pull: no answer")
+		} else if resp.Status != 0 || string(resp.Body) != "chunk-7" {
+			t.Errorf("pull answered %d %q", resp.Status, resp.Body)
+		}
+		l.CloseStream(9)
+	})
+	control := fmt.Sprint(res["control"])
+	if !regexp.MustCompile(`^\[\[\d+ -1 7\] \[-1 -2 9\] \[-1 -3 0\]\]$`).MatchString(control) {
+		t.Errorf("control items %s, want a pull of 7 (with a request id), a close of 9 and the stop", control)
+	}
+}
+
+func TestLoopResultsForUnknownIDsAreIgnored(t *testing.T) {
+	res := runLoop(t, "serve_raw", func(l *Loop) {
+		for i := range 3 {
+			path := fmt.Sprintf("/ghost/%d", i)
+			resp := newResponse()
+			if !doWithin(l, &Request{Method: []byte("GET"), Path: []byte(path)}, resp, 10*time.Second) {
+				t.Errorf("%s: no answer", path)
+				return
+			}
+			if it := decodeItem(t, resp); it.Path != path {
+				t.Errorf("%s answered with %q", path, it.Path)
+			}
+		}
+		// The loop still serves ordinary requests concurrently afterwards.
+		var wg sync.WaitGroup
+		for i := range 20 {
+			wg.Go(func() {
+				path := fmt.Sprintf("/after/%d", i)
+				resp := newResponse()
+				if !doWithin(l, &Request{Method: []byte("GET"), Path: []byte(path)}, resp, 10*time.Second) {
+					t.Errorf("%s: no answer", path)
+					return
+				}
+				if it := decodeItem(t, resp); it.Path != path {
+					t.Errorf("%s answered with %q", path, it.Path)
+				}
+			})
+		}
+		wg.Wait()
+	})
+	if errs := fmt.Sprint(res["errors"]); errs != "[]" {
+		t.Errorf("exchange raised: %s", errs)
+	}
+}
+
+func TestLoopBadResultHeaderFailsOnlyThatRequest(t *testing.T) {
+	runLoop(t, "serve_raw", func(l *Loop) {
+		bad, good := newResponse(), newResponse()
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			if !doWithin(l, &Request{Method: []byte("GET"), Path: []byte("/badheader/1")}, bad, 10*time.Second) {
+				t.Error("bad header: no answer")
+			}
+		})
+		wg.Go(func() {
+			if !doWithin(l, &Request{Method: []byte("GET"), Path: []byte("/fine")}, good, 10*time.Second) {
+				t.Error("good request: no answer")
+			}
+		})
+		wg.Wait()
+		var pyErr *Error
+		if e, ok := bad.Err.(*Error); ok {
+			pyErr = e
+		}
+		if pyErr == nil || !strings.Contains(pyErr.Traceback, "TypeError") {
+			t.Errorf("a non-str header value: Err %v, want a Python TypeError", bad.Err)
+		}
+		if it := decodeItem(t, good); it.Path != "/fine" {
+			t.Errorf("the other request got %q", it.Path)
+		}
+	})
+}
+
+func TestLoopDuplicateResultDoesNotCrossRequests(t *testing.T) {
+	runLoop(t, "serve_raw", func(l *Loop) {
+		resp := newResponse()
+		if !doWithin(l, &Request{Method: []byte("GET"), Path: []byte("/dup/1")}, resp, 10*time.Second) {
+			t.Error("/dup/1: no answer")
+			return
+		}
+		// Two requests in flight at once (Python holds both until it has two).
+		var wg sync.WaitGroup
+		for _, path := range []string{"/hold/a", "/hold/b"} {
+			wg.Go(func() {
+				resp := newResponse()
+				if !doWithin(l, &Request{Method: []byte("GET"), Path: []byte(path)}, resp, 5*time.Second) {
+					t.Errorf("%s: no answer", path)
+					return
+				}
+				if it := decodeItem(t, resp); it.Path != path {
+					t.Errorf("%s got the answer for %q", path, it.Path)
+				}
+			})
+		}
+		wg.Wait()
+	})
+}
+
+func TestLoopMalformedResultDoesNotStrandOthers(t *testing.T) {
+	runLoop(t, "serve_raw", func(l *Loop) {
+		var wg sync.WaitGroup
+		malformed, good := newResponse(), newResponse()
+		// Both are held until Python has both, so their results go out in one call.
+		wg.Go(func() {
+			if !doWithin(l, &Request{Method: []byte("GET"), Path: []byte("/hold/malformed/x")}, malformed, 5*time.Second) {
+				t.Error("the malformed result's request never returned")
+			} else if malformed.Err == nil {
+				t.Error("the malformed result was not reported as an error")
+			}
+		})
+		wg.Go(func() {
+			if !doWithin(l, &Request{Method: []byte("GET"), Path: []byte("/hold/good")}, good, 5*time.Second) {
+				t.Error("a well-formed result sent together with a malformed one was lost")
+			}
+		})
+		wg.Wait()
+	})
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "<nil>"
+	}
+	return *s
+}

@@ -1,0 +1,207 @@
+"""Small event loops fed by a pyhost.Loop, run on the test binary's main thread.
+
+serve_dispatcher uses the runtime's own Dispatcher with a few trivial runners;
+serve_raw drains the items by hand so the tests can see exactly what crossed.
+"""
+
+import asyncio
+import json
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from django_bolt import _core
+from django_bolt._runtime.loop import PULL, STOP, Dispatcher
+from django_bolt.responses import StreamingResponse
+
+closed = []  # paths of the streams whose generator was closed or finished
+
+
+async def echo(request):
+    return 200, [("content-type", "text/plain"), ("x-path", request.path)], request.path.encode()
+
+
+async def echo_later(request):
+    await asyncio.sleep(0)  # finishes in a later loop iteration, through a done callback
+    return 201, [("x-path", request.path)], request.path.encode()
+
+
+async def async_stream(request):
+    name = request.path
+
+    async def chunks():
+        try:
+            for part in ("one", "two", "three"):
+                yield f"{name}:{part}"
+        finally:
+            closed.append(name)
+
+    return StreamingResponse(chunks(), media_type="text/plain")
+
+
+async def endless_sync_stream(request):
+    name = request.path
+
+    def chunks():
+        try:
+            while True:
+                yield b"x" * 1024
+        finally:
+            closed.append(name)
+
+    return StreamingResponse(chunks())
+
+
+async def failing_stream(request):
+    async def chunks():
+        yield "fine"
+        raise RuntimeError("generator broke")
+
+    return StreamingResponse(chunks())
+
+
+RUNNERS = [echo, echo_later, async_stream, endless_sync_stream, failing_stream]
+
+
+def _run(loop, fd, drain, timeout):
+    state = {"timed_out": False}
+
+    def expire():
+        state["timed_out"] = True
+        loop.stop()
+
+    loop.add_reader(fd, drain)
+    timer = loop.call_later(timeout, expire)
+    try:
+        loop.run_forever()
+        # Let closing generators (aclose tasks) finish before reporting.
+        pending = asyncio.all_tasks(loop)
+        if pending:
+            loop.run_until_complete(asyncio.wait(pending, timeout=5))
+    finally:
+        timer.cancel()
+        loop.remove_reader(fd)
+    return state["timed_out"]
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def serve_dispatcher(fd, timeout):
+    """Serve with the runtime's Dispatcher; returns the finalised streams and what the
+    runtime logged (kept out of the test output)."""
+    closed.clear()
+    logger = logging.getLogger("django_bolt")
+    collect = _Collect()
+    logger.addHandler(collect)
+    propagate, logger.propagate = logger.propagate, False
+    loop = asyncio.new_event_loop()
+    executor = ThreadPoolExecutor(max_workers=2)
+    dispatcher = Dispatcher(loop, RUNNERS, executor, _core.exchange)
+    try:
+        timed_out = _run(loop, fd, dispatcher.drain, timeout)
+    finally:
+        executor.shutdown(wait=True)
+        loop.close()
+        logger.removeHandler(collect)
+        logger.propagate = propagate
+    return {"timed_out": timed_out, "closed": sorted(closed), "logged": collect.messages}
+
+
+def _text(value):
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return value
+
+
+def describe(item):
+    """A JSON-able view of a request item (rid, handler, method, path, params, query,
+    headers, body, context), keeping None distinct from empty."""
+    rid, handler, method, path, params, query, headers, body, context = item
+    return {
+        "handler": handler,
+        "method": method,
+        "path": path,
+        "params": params,
+        "query": _text(query),
+        "query_type": type(query).__name__,
+        "headers": headers,
+        "body": _text(body),
+        "body_type": type(body).__name__,
+        "context": context,
+        "context_types": {k: type(v).__name__ for k, v in (context or {}).items()},
+    }
+
+
+def serve_raw(fd, timeout):
+    """Answer each request with describe(item) as JSON; pulls get b"chunk-<sid>".
+
+    Paths ask for special answers:
+      /hold/<rest>    held until two are held, then both answered together as <rest>
+      /dup/...        answered twice in the same exchange call
+      /ghost/...      answered, together with results for ids nobody waits for
+      /badheader/...  answered with a header value that is not a str
+      /malformed/...  answered with a 2-tuple instead of a result
+    Control items are recorded and returned.
+    """
+    loop = asyncio.new_event_loop()
+    log = []
+    errors = []
+    held = []
+    results = []
+
+    def answer(item):
+        return (item[0], 200, [("content-type", "application/json")], json.dumps(describe(item)).encode())
+
+    def respond(item, path):
+        rid = item[0]
+        if path.startswith("/dup/"):
+            return [answer(item), answer(item)]
+        if path.startswith("/ghost/"):
+            return [(10**6, 200, None, b"nobody"), (-5, 200, None, b"nobody"), answer(item)]
+        if path.startswith("/badheader/"):
+            return [(rid, 200, [("x-count", 5)], b"body")]
+        if path.startswith("/malformed/"):
+            return [(rid, 200)]
+        return [answer(item)]
+
+    def drain():
+        nonlocal results
+        while True:
+            out, results = results, []
+            try:
+                batch = _core.exchange(out)
+            except Exception as exc:  # a malformed result: keep serving
+                errors.append(f"{type(exc).__name__}: {exc}")
+                continue
+            if batch is None:
+                return
+            for item in batch:
+                rid, kind = item[0], item[1]
+                if kind < 0:
+                    log.append(list(item))
+                    if kind == PULL:
+                        results.append((rid, 0, None, b"chunk-%d" % item[2]))
+                    elif kind == STOP:
+                        loop.stop()
+                    continue
+                path = item[3]
+                if path.startswith("/hold/"):
+                    held.append(item)
+                    if len(held) == 2:
+                        for h in held:
+                            results.extend(respond(h, h[3][len("/hold"):]))
+                        held.clear()
+                else:
+                    results.extend(respond(item, path))
+
+    try:
+        timed_out = _run(loop, fd, drain, timeout)
+    finally:
+        loop.close()
+    return {"timed_out": timed_out, "control": log, "errors": errors}

@@ -1,0 +1,379 @@
+"""Serving the docs (SPEC §13.1, §13.2, §12.2 step 4, Decision 20), end to end through the Go pipeline."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Annotated
+
+import django
+import msgspec
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+if not settings.configured:
+    settings.configure(
+        SECRET_KEY="test-secret-key",
+        INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth"],
+        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+        USE_TZ=True,
+    )
+django.setup()
+
+import django_bolt  # noqa: E402
+from django_bolt import (  # noqa: E402
+    BoltAPI,
+    IsAuthenticated,
+    JsonRenderPlugin,
+    JWTAuthentication,
+    OpenAPIConfig,
+    RapidocRenderPlugin,
+    RedocRenderPlugin,
+    ScalarRenderPlugin,
+    StoplightRenderPlugin,
+    SwaggerRenderPlugin,
+    YamlRenderPlugin,
+)
+from django_bolt.middleware import Middleware  # noqa: E402
+from django_bolt.openapi import routes as openapi_routes  # noqa: E402
+from django_bolt.openapi.config import default_openapi_config, resolve_openapi_config  # noqa: E402
+from django_bolt.openapi.routes import OpenAPIRouteRegistrar  # noqa: E402
+from django_bolt.params import Header  # noqa: E402
+from django_bolt.testing import TestClient  # noqa: E402
+
+OPENAPI_JSON = "application/vnd.oai.openapi+json"
+
+
+class Item(msgspec.Struct):
+    name: str
+    price: float
+
+
+def shop_api(**kwargs) -> BoltAPI:
+    api = BoltAPI(**kwargs)
+
+    @api.get("/items/{item_id}")
+    async def get_item(item_id: int, q: str | None = None) -> Item:
+        """Get one item."""
+        return Item("a", 1.0)
+
+    @api.post("/items", status_code=201, auth=[JWTAuthentication(secret="s")], guards=[IsAuthenticated()])
+    async def create_item(item: Item, x_trace: Annotated[str, Header()] = "") -> Item:
+        return item
+
+    return api
+
+
+def docs_client(api: BoltAPI, config: OpenAPIConfig | None = None) -> TestClient:
+    OpenAPIRouteRegistrar(api, config or default_openapi_config()).register()
+    return TestClient(api)
+
+
+# -- routes ----------------------------------------------------------------------------------
+
+
+def test_schema_is_served_as_openapi_json():
+    with docs_client(shop_api()) as client:
+        response = client.get("/docs/openapi.json")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == OPENAPI_JSON
+    doc = response.json()
+    assert doc["openapi"] == "3.1.0"
+    assert doc["info"] == {"title": "API", "version": "1.0.0"}
+    assert set(doc["paths"]) == {"/items/{item_id}", "/items"}
+    assert doc["paths"]["/items"]["post"]["security"] == [{"BearerAuth": []}]
+
+
+def test_schema_validates_against_the_openapi_specification():
+    validator = pytest.importorskip("openapi_spec_validator")
+    with docs_client(shop_api()) as client:
+        validator.validate(client.get("/docs/openapi.json").json())
+
+
+@pytest.mark.parametrize("path", ["/docs/openapi.yaml", "/docs/openapi.yml"])
+def test_schema_is_served_as_yaml(path):
+    yaml = pytest.importorskip("yaml")
+    with docs_client(shop_api()) as client:
+        response = client.get(path)
+        as_json = client.get("/docs/openapi.json").json()
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/yaml; charset=utf-8"
+    assert yaml.safe_load(response.text) == as_json
+    assert "&id" not in response.text  # no YAML anchors
+
+
+def test_yaml_without_pyyaml_is_json_text_under_a_comment(monkeypatch):
+    monkeypatch.setitem(sys.modules, "yaml", None)  # makes `import yaml` fail
+    with docs_client(shop_api()) as client:
+        response = client.get("/docs/openapi.yaml")
+        as_json = client.get("/docs/openapi.json").json()
+    assert response.status_code == 200
+    first, _, rest = response.text.partition("\n")
+    assert first.startswith("# PyYAML is not installed")
+    assert msgspec.json.decode(rest) == as_json
+
+
+@pytest.mark.parametrize(
+    ("path", "marker"),
+    [
+        ("/docs/", "SwaggerUIBundle"),
+        ("/docs/redoc", "<redoc spec-url=\"/docs/openapi.json\""),
+        ("/docs/scalar", 'data-url="/docs/openapi.json"'),
+        ("/docs/rapidoc", '<rapi-doc spec-url="/docs/openapi.json"'),
+        ("/docs/stoplight", '<elements-api apiDescriptionUrl="/docs/openapi.json"'),
+    ],
+)
+def test_default_ui_pages(path, marker):
+    with docs_client(shop_api()) as client:
+        response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert marker in response.text
+    assert "<title>API</title>" in response.text
+
+
+def test_docs_path_redirects_to_the_default_page():
+    with docs_client(shop_api()) as client:
+        response = client.get("/docs", follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"] == "/docs/"
+
+
+def test_custom_path_and_plugins():
+    config = OpenAPIConfig(
+        title="Shop",
+        version="2.0",
+        path="api-docs/",
+        render_plugins=[RedocRenderPlugin(), SwaggerRenderPlugin(path=["/swagger", "/"])],
+    )
+    with docs_client(shop_api(), config) as client:
+        assert client.get("/api-docs", follow_redirects=False).headers["location"] == "/api-docs/swagger"
+        assert "SwaggerUIBundle" in client.get("/api-docs/").text
+        assert "<redoc" in client.get("/api-docs/redoc").text
+        assert client.get("/api-docs/openapi.json").json()["info"]["title"] == "Shop"
+        assert client.get("/docs/openapi.json").status_code == 404
+
+
+def test_without_plugins_scalar_serves_the_page():
+    config = OpenAPIConfig(title="Shop", version="2.0", path="/schema")
+    with docs_client(shop_api(), config) as client:
+        # The redirect goes to the default plugin's first path.
+        assert client.get("/schema", follow_redirects=False).headers["location"] == "/schema/scalar"
+        assert 'id="api-reference"' in client.get("/schema/").text
+        assert 'id="api-reference"' in client.get("/schema/scalar").text
+
+
+def test_own_json_plugin_path_is_served_beside_the_standard_one():
+    config = OpenAPIConfig(title="Shop", version="2.0", path="/docs",
+                           render_plugins=[SwaggerRenderPlugin(path="/"), JsonRenderPlugin(path="/spec.json")])
+    with docs_client(shop_api(), config) as client:
+        assert client.get("/docs/spec.json").json() == client.get("/docs/openapi.json").json()
+
+
+def test_two_plugins_on_one_path_is_an_error():
+    plugins = [SwaggerRenderPlugin(path="/"), RedocRenderPlugin(path="/")]
+    config = OpenAPIConfig(title="Shop", version="2.0", render_plugins=plugins)
+    with pytest.raises(ValueError, match="both serve /schema/"):
+        OpenAPIRouteRegistrar(BoltAPI(), config).register()
+
+
+def test_docs_are_public_whatever_the_api_defaults():
+    class Deny(Middleware):
+        async def process_request(self, request, call_next):
+            return 403, [("content-type", "text/plain")], b"denied"
+
+    with override_settings(BOLT_DEFAULT_PERMISSION_CLASSES=[IsAuthenticated()]):
+        api = BoltAPI(middleware=[Deny()])
+
+        @api.get("/private")
+        async def private():
+            return {}
+
+        with docs_client(api) as client:
+            assert client.get("/private").status_code == 401
+            assert client.get("/docs/openapi.json").status_code == 200
+            assert client.get("/docs/").status_code == 200
+            assert client.get("/docs", follow_redirects=False).status_code == 307
+
+
+def test_schema_is_generated_once(monkeypatch):
+    calls = []
+    real = openapi_routes.SchemaGenerator
+
+    class Counting(real):
+        def generate(self):
+            calls.append(1)
+            return super().generate()
+
+    monkeypatch.setattr(openapi_routes, "SchemaGenerator", Counting)
+    with docs_client(shop_api()) as client:
+        for path in ("/docs/openapi.json", "/docs/openapi.json", "/docs/openapi.yaml", "/docs/", "/docs/redoc"):
+            assert client.get(path).status_code == 200
+    assert calls == [1]
+
+
+def test_docs_routes_are_not_in_the_schema():
+    with docs_client(shop_api()) as client:
+        paths = client.get("/docs/openapi.json").json()["paths"]
+    assert not any(path.startswith("/docs") for path in paths)
+
+
+# -- configuration ---------------------------------------------------------------------------
+
+
+def test_config_defaults():
+    config = OpenAPIConfig(title="Shop", version="1")
+    assert config.path == "/schema"
+    assert [type(p) for p in config.render_plugins] == [ScalarRenderPlugin]
+    assert config.default_plugin is config.render_plugins[0]
+    assert [s.url for s in config.servers] == ["/"]
+    assert config.exclude_paths == ["/admin", "/static"]
+    assert config.use_handler_docstrings is True
+    assert config.components.schemas == {}
+
+
+@pytest.mark.parametrize(("given", "expected"), [("docs", "/docs"), ("/docs/", "/docs"), ("//a/b//", "/a/b")])
+def test_config_path_is_normalised(given, expected):
+    assert OpenAPIConfig(title="t", version="1", path=given).path == expected
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"path": "/"}, ValueError),
+        ({"title": ""}, ValueError),
+        ({"render_plugins": ["swagger"]}, TypeError),
+        ({"exclude_paths": ["admin"]}, ValueError),
+    ],
+)
+def test_config_rejects_mistakes(kwargs, error):
+    with pytest.raises(error):
+        OpenAPIConfig(**{"title": "t", "version": "1", **kwargs})
+
+
+def test_default_plugin_is_the_one_serving_the_root():
+    config = OpenAPIConfig(title="t", version="1", render_plugins=[RedocRenderPlugin(), RapidocRenderPlugin(path="/")])
+    assert isinstance(config.default_plugin, RapidocRenderPlugin)
+    config = OpenAPIConfig(title="t", version="1", render_plugins=[RedocRenderPlugin(), RapidocRenderPlugin()])
+    assert isinstance(config.default_plugin, RedocRenderPlugin)
+
+
+def test_default_config():
+    config = default_openapi_config()
+    assert (config.title, config.version, config.path) == ("API", "1.0.0", "/docs")
+    assert [(type(p), p.paths) for p in config.render_plugins] == [
+        (SwaggerRenderPlugin, ("/",)),
+        (RedocRenderPlugin, ("/redoc",)),
+        (ScalarRenderPlugin, ("/scalar",)),
+        (RapidocRenderPlugin, ("/rapidoc",)),
+        (StoplightRenderPlugin, ("/stoplight",)),
+    ]
+
+
+def test_default_title_comes_from_settings():
+    with override_settings(SITE_NAME="Site"):
+        assert default_openapi_config().title == "Site"
+        with override_settings(PROJECT_NAME="Project"):
+            assert default_openapi_config().title == "Project"
+
+
+def test_resolve_config_takes_the_first_api_with_docs():
+    own = OpenAPIConfig(title="Own", version="1")
+    assert resolve_openapi_config([False, own, None]) is own
+    assert resolve_openapi_config([False, None, own]).path == "/docs"
+    assert resolve_openapi_config([False, False]) is None
+    assert resolve_openapi_config([]) is None
+    with pytest.raises(TypeError, match="openapi_config"):
+        resolve_openapi_config([True])
+
+
+# -- plugins ---------------------------------------------------------------------------------
+
+
+def test_plugin_default_paths_and_media_types():
+    assert SwaggerRenderPlugin().paths == ("/swagger",)
+    assert RedocRenderPlugin().paths == ("/redoc",)
+    assert ScalarRenderPlugin().paths == ("/scalar", "/")
+    assert RapidocRenderPlugin().paths == ("/rapidoc",)
+    assert StoplightRenderPlugin().paths == ("/elements",)
+    assert JsonRenderPlugin().paths == ("/openapi.json",)
+    assert YamlRenderPlugin().paths == ("/openapi.yaml", "/openapi.yml")
+    assert SwaggerRenderPlugin().media_type == "text/html; charset=utf-8"
+    assert JsonRenderPlugin().media_type == OPENAPI_JSON
+    assert YamlRenderPlugin().media_type == "text/yaml; charset=utf-8"
+
+
+def test_plugin_paths_start_with_a_slash():
+    with pytest.raises(ValueError, match="start with '/'"):
+        SwaggerRenderPlugin(path="swagger")
+
+
+def test_pages_escape_the_title_and_use_the_configured_assets():
+    schema = {"info": {"title": "</title><script>alert(1)</script>"}}
+    plugin = SwaggerRenderPlugin(version="5.0.0", favicon="/icon.png", style="h1 {}")
+    page = plugin.render(schema, "/d/openapi.json").decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;/title&gt;" in page
+    assert "swagger-ui-dist@5.0.0/swagger-ui-bundle.js" in page
+    assert '<link rel="icon" href="/icon.png">' in page
+    assert "<style>h1 {}</style>" in page
+    own = RedocRenderPlugin(js_url="https://intranet/redoc.js", google_fonts=False).render(schema, "/x").decode()
+    assert 'src="https://intranet/redoc.js"' in own
+    assert "fonts.googleapis.com" not in own
+
+
+def test_scalar_options_become_its_configuration():
+    page = ScalarRenderPlugin(options={"theme": "moon"}).render({"info": {"title": "t"}}, "/x").decode()
+    assert 'data-configuration="{&quot;theme&quot;: &quot;moon&quot;}"' in page
+
+
+# -- runbolt start-up ------------------------------------------------------------------------
+
+
+boot_api: BoltAPI | None = None
+
+
+@pytest.fixture
+def boot_load(monkeypatch):
+    """``_runtime.boot.load`` on ``boot_api`` of this module, leaving sys.path and logging as they were."""
+    from django_bolt._runtime import boot
+
+    bolt_logger = logging.getLogger("django_bolt")
+    saved = (list(sys.path), list(bolt_logger.handlers), bolt_logger.level, bolt_logger.propagate)
+
+    def load(api: BoltAPI) -> dict:
+        monkeypatch.setattr(sys.modules[__name__], "boot_api", api)
+        with override_settings(BOLT_API=[f"{__name__}:boot_api"]):
+            return msgspec.msgpack.decode(boot.load(list(sys.path), {"no_admin": True}))
+
+    yield load
+    sys.path[:] = saved[0]
+    bolt_logger.handlers, bolt_logger.level, bolt_logger.propagate = saved[1], saved[2], saved[3]
+
+
+def test_runbolt_registers_public_docs_routes(boot_load):
+    table = boot_load(shop_api())
+    routes = {(r["method"], r["path"]): r for r in table["routes"]}
+    for path in ("/docs", "/docs/", "/docs/redoc", "/docs/openapi.json", "/docs/openapi.yaml", "/docs/openapi.yml"):
+        assert routes[("GET", path)]["security"] is None
+    assert routes[("POST", "/items")]["security"]["auth_backends"][0]["type"] == "jwt"
+
+
+def test_runbolt_uses_the_api_config(boot_load):
+    table = boot_load(shop_api(openapi_config=OpenAPIConfig(title="Shop", version="2", path="/reference")))
+    paths = {r["path"] for r in table["routes"]}
+    assert "/reference/openapi.json" in paths
+    assert not any(p.startswith("/docs") for p in paths)
+
+
+def test_runbolt_serves_no_docs_when_disabled(boot_load):
+    table = boot_load(shop_api(openapi_config=False))
+    assert {r["path"] for r in table["routes"]} == {"/items/{item_id}", "/items"}
+
+
+def test_top_level_exports():
+    for name in ("OpenAPIConfig", "SwaggerRenderPlugin", "RedocRenderPlugin", "ScalarRenderPlugin",
+                 "RapidocRenderPlugin", "StoplightRenderPlugin", "JsonRenderPlugin", "YamlRenderPlugin"):
+        assert name in django_bolt.__all__
+        assert getattr(django_bolt, name) is getattr(django_bolt.openapi, name)
