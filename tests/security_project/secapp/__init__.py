@@ -1,0 +1,1 @@
+"""Routes exercising authentication, guards and middleware; one API module per settings profile."""
