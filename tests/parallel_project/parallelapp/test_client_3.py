@@ -1,0 +1,18 @@
+from django.contrib.auth.models import Group
+from django.test import TestCase
+
+from django_bolt.testing import TestClient
+from parallelapp.api import api
+
+
+class ClientTests3(TestCase):
+    def test_handler_sees_the_test_transaction(self):
+        Group.objects.create(name="group-3")
+        with TestClient(api) as client:
+            self.assertEqual(client.get("/groups").json(), ["group-3"])
+
+    def test_runs_in_this_process(self):
+        import os
+
+        with TestClient(api) as client:
+            self.assertEqual(client.get("/pid").json(), {"pid": os.getpid()})
