@@ -24,12 +24,13 @@ const (
 
 // child is one worker process.
 type child struct {
-	slot   int
-	cmd    *exec.Cmd
-	ready  chan bool   // true once serving, false if it exited first
-	served atomic.Bool // it became ready at some point
-	done   chan struct{}
-	err    error // exit status, valid after done is closed
+	slot     int
+	cmd      *exec.Cmd
+	signaled atomic.Bool // SIGTERM sent: a second one would make it exit at once
+	ready    chan bool   // true once serving, false if it exited first
+	served   atomic.Bool // it became ready at some point
+	done     chan struct{}
+	err      error // exit status, valid after done is closed
 }
 
 type exitEvent struct{ c *child }
@@ -124,6 +125,9 @@ func (s *supervisor) start(slot int) (*child, error) {
 	}
 	cmd := exec.Command(exe, s.opts.args()...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	// Workers get signals from the supervisor only (a terminal's Ctrl-C reaches the
+	// supervisor, which drains them once), and die with it if it is killed.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	cmd.ExtraFiles = []*os.File{readW, s.sockets[slot]} // fds 3 and 4
 	cmd.Env = append(os.Environ(),
 		envWorker+"="+strconv.Itoa(slot), envReadyFD+"=3", envListenFD+"=4",
@@ -177,6 +181,11 @@ func (s *supervisor) exited(c *child) (code int, fatal bool) {
 		s.failures[slot], s.backoff[slot] = 0, minBackoff
 	} else {
 		s.failures[slot]++
+	}
+	if !c.served.Load() && c.err == nil {
+		// It exited cleanly before serving: the project has nothing to serve (it said why).
+		s.log.Printf("worker %d exited without serving; stopping", slot)
+		return 0, true
 	}
 	if s.opts.dev {
 		s.log.Printf("--dev: the worker exited (%v); waiting for a file change", c.err)
@@ -237,9 +246,16 @@ func (c *child) waitReady() bool {
 	}
 }
 
+// terminate asks c to drain and exit; only the first call signals it.
+func (c *child) terminate() {
+	if c.signaled.CompareAndSwap(false, true) {
+		c.cmd.Process.Signal(syscall.SIGTERM)
+	}
+}
+
 // stop asks c to drain and exit, and kills it when it takes longer than timeout.
 func (c *child) stop(timeout time.Duration) {
-	c.cmd.Process.Signal(syscall.SIGTERM)
+	c.terminate()
 	select {
 	case <-c.done:
 	case <-time.After(timeout):
@@ -254,7 +270,7 @@ func (s *supervisor) stopAll(sig chan os.Signal) {
 	go func() {
 		for _, c := range s.children {
 			if c != nil {
-				c.cmd.Process.Signal(syscall.SIGTERM)
+				c.terminate()
 			}
 		}
 		for _, c := range s.children {

@@ -3,8 +3,7 @@
 Each ``StreamingResponse`` gets an id. The core asks for the next chunk only when it has
 written the previous one, so at most one batch per stream is buffered. Async iterators
 are advanced on the loop; sync ones in the worker thread pool, so a generator that
-blocks never stalls other requests. Server-sent events are sent one event per pull so
-that each reaches the client as soon as it exists; other sync streams are batched.
+blocks never stalls other requests. Each chunk is sent as soon as it exists.
 """
 
 from __future__ import annotations
@@ -26,8 +25,6 @@ logger = logging.getLogger("django_bolt")
 CHUNK, END, FAILED = 0, 1, 2
 
 SSE_TYPE = "text/event-stream"
-_BATCH_BYTES = 64 * 1024
-_BATCH_CHUNKS = 16
 
 
 def to_bytes(chunk: Any) -> bytes:
@@ -56,7 +53,7 @@ def stream_headers(resp: StreamingResponse) -> list[tuple[str, str]]:
 
 
 class StreamSource:
-    __slots__ = ("source", "is_async", "one_per_pull")
+    __slots__ = ("source", "is_async")
 
     def __init__(self, resp: StreamingResponse) -> None:
         content = resp.content
@@ -71,23 +68,14 @@ class StreamSource:
         else:
             self.source = iter(content)
             self.is_async = False
-        self.one_per_pull = resp.media_type == SSE_TYPE
 
 
-def _next_batch(source: Iterator[Any], one: bool) -> tuple[bytes, bool]:
-    """Runs in a worker thread: the next chunk(s) and whether the stream ended."""
-    parts: list[bytes] = []
-    size = 0
-    for _ in range(1 if one else _BATCH_CHUNKS):
-        try:
-            chunk = to_bytes(next(source))
-        except StopIteration:
-            return b"".join(parts), True
-        parts.append(chunk)
-        size += len(chunk)
-        if size >= _BATCH_BYTES:
-            break
-    return b"".join(parts), False
+def _next_chunk(source: Iterator[Any]) -> tuple[bytes, bool]:
+    """Runs in a worker thread: the next chunk and whether the stream ended."""
+    try:
+        return to_bytes(next(source)), False
+    except StopIteration:
+        return b"", True
 
 
 class Streams:
@@ -114,7 +102,7 @@ class Streams:
         if stream.is_async:
             task = self._loop.create_task(self._next_async(stream.source))
         else:
-            task = self._loop.run_in_executor(self._executor, _next_batch, stream.source, stream.one_per_pull)
+            task = self._loop.run_in_executor(self._executor, _next_chunk, stream.source)
         task.add_done_callback(lambda fut: self._finish(rid, sid, fut))
 
     async def _next_async(self, source: AsyncIterator[Any]) -> tuple[bytes, bool]:

@@ -1,0 +1,297 @@
+"""Routes that report how handlers run inside the server, for the integration tests.
+
+State shared between requests (stream progress, sync-handler markers) is kept in
+module-level structures keyed by a token the test chooses, so tests sharing one
+server never see each other's entries.
+"""
+import asyncio
+import contextvars
+import os
+import sys
+import threading
+import time
+
+import msgspec
+
+from django_bolt import BoltAPI, StreamingResponse
+from django_bolt.exceptions import HTTPException
+
+from .models import Note
+
+api = BoltAPI()
+
+# Changed by the --dev reload test.
+VERSION = "v1"
+
+
+@api.get("/version")
+async def version():
+    return {"version": VERSION}
+
+
+@api.get("/ping")
+async def ping():
+    return {"pong": True}
+
+
+# --- process and interpreter ------------------------------------------------
+
+
+@api.get("/pid")
+async def pid():
+    return {"pid": os.getpid()}
+
+
+@api.get("/env")
+async def env():
+    return {
+        "prefix": sys.prefix,
+        "base_prefix": sys.base_prefix,
+        "executable": sys.executable,
+        "msgspec": msgspec.__file__,
+    }
+
+
+# --- contextvars and tasks ----------------------------------------------------
+
+REQUEST_TAG: contextvars.ContextVar[str] = contextvars.ContextVar("request_tag", default="<default>")
+
+
+@api.get("/ctx/{tag}")
+async def ctx(tag: str):
+    before = REQUEST_TAG.get()
+    REQUEST_TAG.set(tag)
+    await asyncio.sleep(0.05)
+    return {"tag": tag, "before": before, "after": REQUEST_TAG.get()}
+
+
+@api.get("/task")
+async def task():
+    first = asyncio.current_task()
+    await asyncio.sleep(0.01)
+    second = asyncio.current_task()
+    return {"has_task": first is not None, "same_task": first is second and first is not None}
+
+
+@api.get("/timeout")
+async def timeout():
+    started = time.monotonic()
+    try:
+        async with asyncio.timeout(0.05):
+            await asyncio.sleep(1)
+    except TimeoutError:
+        return {"caught": True, "elapsed": time.monotonic() - started}
+    return {"caught": False, "elapsed": time.monotonic() - started}
+
+
+_in_flight = 0
+
+
+@api.get("/sleep")
+async def sleep(ms: int = 200):
+    global _in_flight
+    _in_flight += 1
+    seen = _in_flight
+    try:
+        await asyncio.sleep(ms / 1000)
+    finally:
+        _in_flight -= 1
+    return {"slept_ms": ms, "in_flight_on_entry": seen}
+
+
+# --- async ORM ------------------------------------------------------------------
+
+
+class NoteIn(msgspec.Struct):
+    text: str
+
+
+def _note(n: Note) -> dict:
+    return {"id": n.id, "text": n.text}
+
+
+@api.post("/notes")
+async def create_note(note: NoteIn):
+    created = await Note.objects.acreate(text=note.text)
+    return _note(created)
+
+
+@api.get("/notes/count")
+async def count_notes(prefix: str = ""):
+    return {"count": await Note.objects.filter(text__startswith=prefix).acount()}
+
+
+@api.get("/notes/{note_id}")
+async def get_note(note_id: int):
+    try:
+        found = await Note.objects.aget(pk=note_id)
+    except Note.DoesNotExist:
+        raise HTTPException(status_code=404, detail=f"note {note_id} not found")
+    return _note(found)
+
+
+@api.get("/notes")
+async def list_notes(prefix: str = ""):
+    return [_note(n) async for n in Note.objects.filter(text__startswith=prefix).order_by("id")]
+
+
+# --- sync handlers ------------------------------------------------------------------
+
+
+@api.post("/sync/notes")
+def sync_create_note(note: NoteIn):
+    created = Note.objects.create(text=note.text)
+    return {**_note(created), "thread": threading.current_thread().name}
+
+
+@api.get("/sync/notes")
+def sync_list_notes(prefix: str = ""):
+    rows = list(Note.objects.filter(text__startswith=prefix).order_by("id"))
+    return {"count": len(rows), "texts": [n.text for n in rows], "thread": threading.current_thread().name}
+
+
+_sync_started: set[str] = set()
+
+
+@api.get("/sync/sleep")
+def sync_sleep(token: str, ms: int = 300):
+    _sync_started.add(token)
+    time.sleep(ms / 1000)
+    return {"slept_ms": ms, "thread": threading.current_thread().name}
+
+
+@api.get("/sync/started")
+async def sync_started(token: str):
+    return {"started": token in _sync_started}
+
+
+# --- slow requests (shutdown tests) ----------------------------------------------------
+
+_slow_started: set[str] = set()
+
+
+@api.get("/slow")
+async def slow(token: str, ms: int = 1500):
+    _slow_started.add(token)
+    await asyncio.sleep(ms / 1000)
+    return {"slept_ms": ms, "token": token}
+
+
+@api.get("/slow/started")
+async def slow_started(token: str):
+    return {"started": token in _slow_started}
+
+
+# --- streaming ---------------------------------------------------------------------------
+
+# token -> what the stream's generator did: "started", "finished", "closed".
+_stream_events: dict[str, list[str]] = {}
+_releases: dict[str, threading.Event] = {}
+
+
+def _record(token: str, what: str) -> None:
+    _stream_events.setdefault(token, []).append(what)
+
+
+def _release_event(token: str) -> threading.Event:
+    return _releases.setdefault(token, threading.Event())
+
+
+@api.get("/sse/slow")
+async def sse_slow():
+    """One event, a one-second pause, another event."""
+
+    async def events():
+        yield "data: first\n\n"
+        await asyncio.sleep(1)
+        yield "data: second\n\n"
+
+    return StreamingResponse(events(), media_type="text/event-stream")
+
+
+@api.get("/sse/gated-async")
+async def sse_gated_async(token: str):
+    """One event, then wait (at most 10 s) until /release is called, then another."""
+    gate = _release_event(token)
+
+    async def events():
+        _record(token, "started")
+        yield "data: first\n\n"
+        for _ in range(200):
+            if gate.is_set():
+                break
+            await asyncio.sleep(0.05)
+        yield "data: second\n\n"
+        _record(token, "finished")
+
+    return StreamingResponse(events(), media_type="text/event-stream")
+
+
+@api.get("/sse/gated-sync")
+async def sse_gated_sync(token: str):
+    """As /sse/gated-async, with a plain generator (advanced in worker threads)."""
+    gate = _release_event(token)
+
+    def events():
+        _record(token, "started")
+        yield "data: first\n\n"
+        gate.wait(10)
+        yield "data: second\n\n"
+        _record(token, "finished")
+
+    return StreamingResponse(events(), media_type="text/event-stream")
+
+
+@api.get("/text/gated-sync")
+async def text_gated_sync(token: str):
+    """A plain-text stream from a plain generator that pauses after its first line."""
+    gate = _release_event(token)
+
+    def lines():
+        yield "first\n"
+        gate.wait(10)
+        yield "second\n"
+        _record(token, "finished")
+
+    return StreamingResponse(lines(), media_type="text/plain")
+
+
+@api.get("/release")
+async def release(token: str):
+    _release_event(token).set()
+    return {"released": token}
+
+
+@api.get("/endless/async")
+async def endless_async(token: str):
+    """Chunks every 50 ms for up to ~100 s; the finally records how it ended."""
+
+    async def chunks():
+        try:
+            for i in range(2000):
+                yield f"chunk {i}\n"
+                await asyncio.sleep(0.05)
+            _record(token, "finished")
+        finally:
+            _record(token, "closed")
+
+    return StreamingResponse(chunks(), media_type="text/plain")
+
+
+@api.get("/endless/sync")
+async def endless_sync(token: str):
+    def chunks():
+        try:
+            for i in range(2000):
+                yield f"chunk {i}\n"
+                time.sleep(0.05)
+            _record(token, "finished")
+        finally:
+            _record(token, "closed")
+
+    return StreamingResponse(chunks(), media_type="text/plain")
+
+
+@api.get("/stream-events")
+async def stream_events(token: str):
+    return {"events": _stream_events.get(token, [])}
