@@ -45,6 +45,9 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 		x.reset()
 		exchangePool.Put(x)
 	}()
+	if !s.checkHeaders(ctx) {
+		return -1
+	}
 	method := ctx.Method()
 	path := ctx.URI().PathOriginal()
 
@@ -61,23 +64,20 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 		return -1
 	}
 	r := s.routes[id]
-	if !s.checkHeaders(ctx) {
-		r.pipeline.StreamHeaders(ctx)
-		return id
-	}
 	auth, handled := r.pipeline.Before(ctx)
 	if handled {
 		return id
 	}
-	if limit := s.table.Settings.MaxPending; limit > 0 && s.pending.Load() >= int64(limit) {
+	pending := s.pending.Add(1)
+	if limit := s.table.Settings.MaxPending; limit > 0 && pending > int64(limit) {
 		// Shed load in Go rather than queue without bound in front of the interpreter.
+		s.pending.Add(-1)
 		writeJSON(ctx, fasthttp.StatusServiceUnavailable, `{"detail":"Server busy, retry shortly"}`)
 		ctx.Response.Header.Set("Retry-After", "1")
 		r.pipeline.StreamHeaders(ctx)
 		return id
 	}
 	s.fillRequest(ctx, r, x, auth)
-	s.pending.Add(1)
 	s.python.Do(&x.req, &x.resp)
 	s.pending.Add(-1)
 	s.writeResponse(ctx, r, &x.resp)

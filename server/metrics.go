@@ -31,7 +31,7 @@ type metrics struct {
 
 func newMetrics(routes []*route) *metrics {
 	m := &metrics{started: time.Now(), restarts: os.Getenv("BOLT_WORKER_RESTARTS")}
-	m.unmatched.pattern = "(unmatched)"
+	m.unmatched.method, m.unmatched.pattern = "*", "(unmatched)"
 	m.routes = make([]*routeMetrics, len(routes))
 	for i, r := range routes {
 		if r != nil {

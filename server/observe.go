@@ -59,6 +59,11 @@ func (s *Server) observed(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	if o.metricsPath != nil && bytes.Equal(ctx.Path(), o.metricsPath) {
+		if !ctx.IsGet() && !ctx.IsHead() {
+			writeJSON(ctx, fasthttp.StatusMethodNotAllowed, `{"detail":"Method Not Allowed"}`)
+			ctx.Response.Header.Set("Allow", "GET, HEAD")
+			return
+		}
 		o.metrics.serve(ctx, s)
 		return
 	}

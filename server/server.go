@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"net"
@@ -136,6 +137,12 @@ func (s *Server) OpenConnections() int32 { return s.http.GetOpenConnectionsCount
 func (s *Server) handleParseError(ctx *fasthttp.RequestCtx, err error) {
 	if _, ok := err.(*fasthttp.ErrSmallBuffer); ok {
 		writeText(ctx, fasthttp.StatusRequestHeaderFieldsTooLarge, "Request headers too large")
+		return
+	}
+	var timeout interface{ Timeout() bool }
+	if errors.As(err, &timeout) && timeout.Timeout() {
+		writeText(ctx, fasthttp.StatusRequestTimeout, "Request Timeout")
+		ctx.SetConnectionClose()
 		return
 	}
 	if err == fasthttp.ErrBodyTooLarge {

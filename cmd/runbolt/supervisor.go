@@ -88,15 +88,20 @@ func runSupervisor(o options) int {
 		case v := <-sig:
 			if v == syscall.SIGHUP {
 				s.log.Print("SIGHUP: replacing the workers")
-				s.reload()
-				continue
+				if v = s.reload(sig); v == nil {
+					continue
+				}
 			}
 			s.log.Print("shutting down: letting in-flight requests finish")
 			s.stopAll(sig)
 			return 0
 		case path := <-changes:
 			s.log.Printf("--dev: %s changed; reloading", path)
-			s.reload()
+			if s.reload(sig) != nil {
+				s.log.Print("shutting down: letting in-flight requests finish")
+				s.stopAll(sig)
+				return 0
+			}
 		case ev := <-s.exits:
 			if code, fatal := s.exited(ev.c); fatal {
 				s.stopAll(sig)
@@ -206,43 +211,75 @@ func (s *supervisor) exited(c *child) (code int, fatal bool) {
 	return 0, false
 }
 
-// reload replaces the workers one slot at a time: the new worker shares the slot's
-// socket and the old one is drained only once the new one serves. If new code fails
-// to start, the previous workers keep serving.
-func (s *supervisor) reload() {
-	for slot, old := range s.children {
-		next, err := s.start(slot)
-		if err != nil {
-			s.log.Printf("reload: cannot start worker %d: %v", slot, err)
-			return
-		}
-		if !next.waitReady() {
-			s.log.Print("reload: the new code failed to start; the previous workers keep serving")
-			return
-		}
-		s.children[slot] = next
-		s.failures[slot], s.backoff[slot] = 0, minBackoff
-		if old != nil {
-			go old.stop(s.stopTimeout())
+// reload replaces every worker: a new worker is started on each slot's socket, and
+// only when all of them serve are the old ones drained, so the whole server switches
+// to the new code at once. If any new worker fails to start, all the new ones are
+// stopped and the previous workers keep serving. A SIGINT/SIGTERM during the wait
+// abandons the reload; reload then returns it so the caller shuts down.
+func (s *supervisor) reload(sig chan os.Signal) (stop os.Signal) {
+	next := make([]*child, len(s.children))
+	abandon := func() {
+		for _, c := range next {
+			if c != nil {
+				c.cmd.Process.Kill()
+			}
 		}
 	}
+	for slot := range s.children {
+		c, err := s.start(slot)
+		if err != nil {
+			s.log.Printf("reload: cannot start worker %d: %v", slot, err)
+			abandon()
+			return nil
+		}
+		next[slot] = c
+	}
+	for _, c := range next {
+		ready, v := c.waitReady(sig)
+		if v != nil {
+			s.log.Print("reload abandoned: shutting down")
+			abandon()
+			return v
+		}
+		if !ready {
+			s.log.Print("reload: the new code failed to start; the previous workers keep serving")
+			abandon()
+			return nil
+		}
+	}
+	for slot, c := range next {
+		if old := s.children[slot]; old != nil {
+			go old.stop(s.stopTimeout())
+		}
+		s.children[slot] = c
+		s.failures[slot], s.backoff[slot] = 0, minBackoff
+	}
+	return nil
 }
 
 func (s *supervisor) stopTimeout() time.Duration {
 	return time.Duration(s.opts.shutdownTimeout*float64(time.Second)) + 5*time.Second
 }
 
-// waitReady reports whether c started serving; a worker that did not is killed.
-func (c *child) waitReady() bool {
-	select {
-	case ok := <-c.ready:
-		if !ok {
+// waitReady reports whether c started serving (a worker that did not is killed).
+// A SIGINT/SIGTERM arriving meanwhile is returned instead; SIGHUPs are ignored.
+func (c *child) waitReady(sig chan os.Signal) (ready bool, stop os.Signal) {
+	timeout := time.After(readyTimeout)
+	for {
+		select {
+		case ok := <-c.ready:
+			if !ok {
+				c.cmd.Process.Kill()
+			}
+			return ok, nil
+		case v := <-sig:
+			if v != syscall.SIGHUP {
+				return false, v
+			}
+		case <-timeout:
 			c.cmd.Process.Kill()
+			return false, nil
 		}
-		return ok
-	case <-time.After(readyTimeout):
-		c.cmd.Process.Kill()
-		return false
 	}
 }
 

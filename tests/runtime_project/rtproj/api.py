@@ -1,0 +1,73 @@
+"""Routes the runtime tests drive: fast, slow, streaming, and ones that report on the
+process and the request."""
+import asyncio
+import os
+
+from django_bolt import BoltAPI, StreamingResponse
+from django_bolt.exceptions import HTTPException
+
+api = BoltAPI()
+
+# Rewritten by the reload tests to tell old code from new.
+VERSION = "v1"
+
+# Tokens of /slow requests whose handler has started.
+_started: set[str] = set()
+
+
+@api.get("/")
+async def index():
+    return {"ok": True, "version": VERSION}
+
+
+@api.get("/slow")
+async def slow(ms: int = 500, token: str = ""):
+    if token:
+        _started.add(token)
+    await asyncio.sleep(ms / 1000)
+    return {"slept_ms": ms, "token": token, "pid": os.getpid()}
+
+
+@api.get("/started")
+async def started(token: str):
+    return {"started": token in _started}
+
+
+@api.get("/pid")
+async def pid():
+    return {"pid": os.getpid(), "version": VERSION}
+
+
+@api.get("/stream")
+async def stream(n: int = 5, ms: int = 300):
+    """``n`` server-sent events, ``ms`` milliseconds apart."""
+
+    async def events():
+        for i in range(n):
+            if i:
+                await asyncio.sleep(ms / 1000)
+            yield f"data: {i}\n\n"
+
+    return StreamingResponse(events(), media_type="text/event-stream")
+
+
+@api.get("/context")
+async def context(request):
+    return {"context": request.context}
+
+
+@api.post("/upload")
+async def upload(request):
+    return {"size": len(request.body)}
+
+
+@api.get("/items/{item_id}")
+async def item(item_id: int):
+    return {"item_id": item_id}
+
+
+@api.get("/status")
+async def status(code: int = 200):
+    if code >= 400:
+        raise HTTPException(status_code=code, detail=f"status {code}")
+    return {"code": code}
