@@ -9,15 +9,14 @@ PORT    ?= 8000
 P       ?= 1
 WORKERS ?= 2
 C       ?= 64
-N       ?= 10000
+D       ?= 10
 PROJECT := python/examples/testproject
 BINARY  := python/django_bolt/bin/bolt-server
 CGO     = eval "$$($(PY) tools/cgoflags.py)"
 CGO_EXT = eval "$$($(PY) tools/cgoflags.py --extension)"
 EXT_SUFFIX = $$($(PY) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
-GO_SRC  := $(shell find cmd pyhost server router middleware -name '*.go' -o -name '*.c' -o -name '*.h' 2>/dev/null) go.mod go.sum
 
-.PHONY: venv build rebuild clean run run-bg kill test test-go test-py smoke orm-smoke bench save-bench perf-test orm-test migrate
+.PHONY: venv build rebuild clean run run-bg kill test test-go test-py smoke orm-smoke bench bench-quick bench-sse save-bench perf-test orm-test migrate
 
 venv: $(VENV)/.installed
 
@@ -27,22 +26,19 @@ $(VENV)/.installed: pyproject.toml setup.py
 	$(PY) -m pip install -q -e ".[test]"
 	touch $@
 
-# The Go server binary, built against the virtualenv's interpreter.
-build: venv $(BINARY) $(VENV)/.extension
-
-$(BINARY): $(GO_SRC) $(VENV)/.installed
+# The Go server binary and the extension module django_bolt._core (the in-process test
+# client), built against the virtualenv's interpreter. Always run: the binary is shared by
+# every virtualenv, so it must be relinked when switching Python versions; Go's build cache
+# keeps an unchanged build to a few seconds.
+build: venv
 	$(CGO) && go build -trimpath -o $(BINARY) ./cmd/runbolt
-
-# The extension module django_bolt._core (the in-process test client); one per Python version.
-$(VENV)/.extension: $(GO_SRC) $(VENV)/.installed
 	$(CGO_EXT) && go build -trimpath -buildmode=c-shared -o python/django_bolt/_core$(EXT_SUFFIX) ./cmd/core
 	rm -f python/django_bolt/_core*.h
-	touch $@
 
 rebuild: clean build
 
 clean:
-	rm -rf $(dir $(BINARY)) build dist python/*.egg-info python/django_bolt/_core*.so $(VENV)/.extension
+	rm -rf $(dir $(BINARY)) build dist python/*.egg-info python/django_bolt/_core*.so
 
 migrate: build
 	cd $(PROJECT) && ../../../$(PY) manage.py migrate --noinput -v0
@@ -75,14 +71,27 @@ orm-smoke:
 	@for path in /users/seed /users/ /users/full10 /users/mini10; do \
 		printf '%-16s ' "$$path"; curl -s -o /dev/null -w '%{http_code}\n' "http://$(HOST):$(PORT)$$path"; done
 
+# Benchmarks (bench/README.md): wrk from Debian and the peer frameworks in bench/.venv.
 bench: build
-	$(PY) bench/run.py --connections $(C) --requests $(N)
+	bash bench/setup.sh
+	$(PY) bench/run.py --connections $(C) --duration $(D)
+
+bench-quick: build
+	bash bench/setup.sh
+	$(PY) bench/run.py --quick
+
+bench-sse: build
+	bash bench/setup.sh
+	$(PY) bench/sse_scale.py --clients 10000
 
 save-bench: build
-	$(PY) bench/run.py --connections $(C) --requests $(N) --save
+	bash bench/setup.sh
+	$(PY) bench/run.py --connections $(C) --duration $(D) --save
 
 perf-test: build
-	$(PY) bench/run.py --connections $(C) --requests 50000 --processes 4
+	bash bench/setup.sh
+	$(PY) bench/run.py --connections $(C) --processes 4 --servers bolt,bolt-mp,ceiling
 
 orm-test: build
-	$(PY) bench/run.py --connections $(C) --requests $(N) --only orm
+	bash bench/setup.sh
+	$(PY) bench/run.py --connections $(C) --only orm

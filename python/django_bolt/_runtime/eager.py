@@ -29,26 +29,88 @@ if sys.version_info >= (3, 12):
         return asyncio.Task(coro, loop=loop, context=contextvars.copy_context(), eager_start=True)
 
 else:
+    import inspect
+
     _counter = tasks._task_name_counter  # type: ignore[attr-defined]
+    _PENDING = futures._PENDING  # type: ignore[attr-defined]
+    _Future = futures._PyFuture  # type: ignore[attr-defined]
+    _enter_task = tasks._enter_task  # type: ignore[attr-defined]
+    _leave_task = tasks._leave_task  # type: ignore[attr-defined]
+    _register_task = tasks._register_task  # type: ignore[attr-defined]
+    _current_tasks = tasks._current_tasks  # type: ignore[attr-defined]
 
     class _EagerTask(tasks._PyTask):  # type: ignore[name-defined,misc]
-        """A pure-Python Task whose first step runs in the constructor."""
+        """A pure-Python Task built without ``__init__``: ``start`` fills it in and runs
+        its first step. Per-task state that ``Task.__init__`` would set lives here as
+        class-level defaults, so a task that finishes at once costs a few attributes."""
 
-        def __init__(self, coro: Coroutine[Any, Any, Any], loop: asyncio.AbstractEventLoop) -> None:
-            futures._PyFuture.__init__(self, loop=loop)  # type: ignore[attr-defined]
-            self._name = f"Task-{_counter()}"
-            self._num_cancels_requested = 0
-            self._must_cancel = False
-            self._fut_waiter = None
-            self._coro = coro
-            self._context = contextvars.copy_context()
-            # The step enters and leaves the task itself, inside the request's context.
-            self._context.run(self._Task__step)
-            if not self.done():
-                tasks._register_task(self)
+        _num_cancels_requested = 0
+        _must_cancel = False
+        _fut_waiter = None
 
     def start(coro: Coroutine[Any, Any, Any], loop: asyncio.AbstractEventLoop) -> asyncio.Future:
-        if tasks._current_tasks.get(loop) is not None:  # type: ignore[attr-defined]
+        if _current_tasks.get(loop) is not None:
             # Called from inside a task (3.11 cannot nest task steps): start normally.
             return loop.create_task(coro)
-        return _EagerTask(coro, loop)
+        task = object.__new__(_EagerTask)
+        task._loop = loop
+        task._callbacks = []
+        task._name = f"Task-{_counter()}"
+        task._coro = coro
+        task._context = ctx = contextvars.copy_context()
+        # The first step, as Task.__step takes it, inside the request's own context.
+        _enter_task(loop, task)
+        try:
+            result = ctx.run(coro.send, None)
+        except StopIteration as exc:
+            if task._must_cancel:
+                # The handler cancelled its own task just before returning.
+                task._must_cancel = False
+                _Future.cancel(task, msg=task._cancel_message)
+            else:
+                _Future.set_result(task, exc.value)
+            return task
+        except asyncio.CancelledError as exc:
+            task._cancelled_exc = exc
+            _Future.cancel(task)
+            return task
+        except (KeyboardInterrupt, SystemExit) as exc:
+            _Future.set_exception(task, exc)
+            raise
+        except BaseException as exc:
+            _Future.set_exception(task, exc)
+            return task
+        finally:
+            _leave_task(loop, task)
+        _hand_over(task, result)
+        _register_task(task)
+        return task
+
+    def _hand_over(task: Any, result: Any) -> None:
+        """What Task.__step does with the value a suspending coroutine yielded."""
+        loop, ctx, step = task._loop, task._context, task._Task__step
+        blocking = getattr(result, "_asyncio_future_blocking", None)
+        if blocking is not None:
+            if futures._get_loop(result) is not loop:
+                error = RuntimeError(f"Task {task!r} got Future {result!r} attached to a different loop")
+                loop.call_soon(step, error, context=ctx)
+            elif blocking:
+                if result is task:
+                    loop.call_soon(step, RuntimeError(f"Task cannot await on itself: {task!r}"), context=ctx)
+                else:
+                    result._asyncio_future_blocking = False
+                    result.add_done_callback(task._Task__wakeup, context=ctx)
+                    task._fut_waiter = result
+                    if task._must_cancel and result.cancel(msg=task._cancel_message):
+                        task._must_cancel = False
+            else:
+                error = RuntimeError(f"yield was used instead of yield from in task {task!r} with {result!r}")
+                loop.call_soon(step, error, context=ctx)
+        elif result is None:
+            # A bare yield gives up one loop iteration.
+            loop.call_soon(step, context=ctx)
+        elif inspect.isgenerator(result):
+            error = RuntimeError(f"yield was used instead of yield from for generator in task {task!r} with {result!r}")
+            loop.call_soon(step, error, context=ctx)
+        else:
+            loop.call_soon(step, RuntimeError(f"Task got bad yield: {result!r}"), context=ctx)

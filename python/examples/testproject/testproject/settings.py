@@ -79,3 +79,6 @@ USE_TZ = True
 STATIC_URL = "static/"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The benchmarks hold 10,000 concurrent streams open on one process.
+BOLT_MAX_CONNECTIONS = 20000

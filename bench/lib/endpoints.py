@@ -1,0 +1,69 @@
+"""The benchmarked endpoints. Adding one is one line in ENDPOINTS.
+
+Each server is probed with one request before its warm-up; a server answering 404
+to an endpoint that should exist is skipped for it (and the report says so), so an
+endpoint can be listed before every server implements it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from . import payloads
+
+Body = Callable[[], tuple[bytes, str]]  # returns (body, content type)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    method: str
+    path: str
+    body: Body | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    expect: int = 200  # the status a correct answer has
+    # Bytes the correct answer contains, to tell a deliberate 404 from a missing route.
+    expect_body: bytes | None = None
+    tags: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+E = Endpoint
+ENDPOINTS: list[Endpoint] = [
+    E("root", "GET", "/", tags=("core",)),
+    E("item", "GET", "/items/1?q=hello", tags=("core",)),
+    E("item-put", "PUT", "/items/1", body=payloads.item),
+    E("parse", "POST", "/bench/parse", body=payloads.bench_parse),
+    E("header", "GET", "/header", headers={"x-test": "benchmark"}),
+    E("cookie", "GET", "/cookie", headers={"Cookie": "session=abc123"}),
+    E("exc", "GET", "/exc", expect=404, expect_body=b"Not found"),
+    E("html", "GET", "/html"),
+    E("redirect", "GET", "/redirect", expect=302),
+    E("file", "GET", "/file-static"),
+    E("stream", "GET", "/stream", tags=("stream",)),
+    E("sse", "GET", "/sse", tags=("stream",)),
+    E("sse-async", "GET", "/sse-async", tags=("stream",)),
+    E("form", "POST", "/form", body=payloads.form),
+    E("upload", "POST", "/upload", body=payloads.upload),
+    E("users-full10", "GET", "/users/full10", tags=("orm",)),
+    E("users-mini10", "GET", "/users/mini10", tags=("orm",)),
+    E("404", "GET", "/no/such/route", expect=404),
+    E("auth-401", "GET", "/auth/me", expect=401, expect_body=b"Authentication required",
+      tags=("auth",)),
+]
+
+
+def select(only: str | None) -> list[Endpoint]:
+    """Endpoints named, or tagged, in a comma-separated list; all when None."""
+    if not only:
+        return list(ENDPOINTS)
+    wanted = {w.strip() for w in only.split(",") if w.strip()}
+    known = {e.name for e in ENDPOINTS} | {t for e in ENDPOINTS for t in e.tags}
+    unknown = wanted - known
+    if unknown:
+        raise SystemExit(f"--only: unknown endpoint or tag {', '.join(sorted(unknown))} "
+                         f"(known: {', '.join(sorted(known))})")
+    return [e for e in ENDPOINTS if e.name in wanted or wanted & set(e.tags)]

@@ -1,0 +1,54 @@
+"""Request bodies for the POST/PUT endpoints. Deterministic, so every run and every
+server receives the same bytes."""
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+JSON = "application/json"
+
+
+def item() -> tuple[bytes, str]:
+    return json.dumps({"name": "widget", "price": 9.99, "is_offer": True}).encode(), JSON
+
+
+def bench_parse(entries: int = 90) -> tuple[bytes, str]:
+    """A ~10 KB document of the BenchPayload shape (testproject/api.py): a header,
+    `entries` records with a nested author, and some tags and metadata."""
+    words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"]
+    doc = {
+        "title": "Quarterly report",
+        "entries": [
+            {
+                "id": i,
+                "title": f"E{i}",
+                "score": round(i * 0.37 % 10, 2),
+                "published": i % 3 != 0,
+                "author": {"id": i % 12, "name": f"A{i % 12}", "email": f"a{i % 12}@ex.io"},
+                "tags": [words[i % 8]],
+            }
+            for i in range(entries)
+        ],
+        "tags": words,
+        "metadata": {f"key{i}": f"value {i}" for i in range(8)},
+    }
+    return json.dumps(doc, separators=(",", ":")).encode(), JSON
+
+
+def form() -> tuple[bytes, str]:
+    body = urlencode({"name": "Alice", "age": "30", "email": "alice@example.com"})
+    return body.encode(), "application/x-www-form-urlencoded"
+
+
+BOUNDARY = "benchBoundary7MA4YWxkTrZu0gW"
+
+
+def upload(size: int = 1024) -> tuple[bytes, str]:
+    """multipart/form-data with one 1 KiB text file in the field "file"."""
+    content = (b"0123456789abcdef" * (size // 16 + 1))[:size]
+    body = (
+        f"--{BOUNDARY}\r\n"
+        'Content-Disposition: form-data; name="file"; filename="report.txt"\r\n'
+        "Content-Type: text/plain\r\n\r\n"
+    ).encode() + content + f"\r\n--{BOUNDARY}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={BOUNDARY}"

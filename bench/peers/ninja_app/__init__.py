@@ -1,0 +1,1 @@
+"""The benchmark endpoints written with Django Ninja, in the example project."""

@@ -1,0 +1,184 @@
+"""The benchmark endpoints of python/examples/testproject, written with Django Ninja
+the way its documentation shows: Schemas, Header/Cookie/Form/File parameters,
+HttpError, Django responses, async views and the async ORM on the same models."""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from pathlib import Path
+
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from ninja import Cookie, File, Form, Header, NinjaAPI, P, Schema, UploadedFile
+from ninja.errors import HttpError
+from users.models import User
+
+api = NinjaAPI(title="bench", docs_url=None)
+
+SAMPLE_FILE = Path(__file__).resolve().parents[3] / (
+    "python/examples/testproject/testproject/static_files/sample.txt")
+TEXT = "text/plain; charset=utf-8"
+
+
+class Item(Schema):
+    name: str
+    price: float
+    is_offer: bool | None = None
+
+
+@api.get("/")
+async def root(request):
+    return {"Hello": "World"}
+
+
+@api.get("/items/{item_id}")
+async def read_item(request, item_id: int, q: str | None = None):
+    return {"item_id": item_id, "q": q}
+
+
+@api.put("/items/{item_id}")
+async def update_item(request, item_id: int, item: Item):
+    return {"item_id": item_id, "item_name": item.name}
+
+
+class Author(Schema):
+    id: int
+    name: str
+    email: str
+
+
+class Entry(Schema):
+    id: int
+    title: str
+    score: float
+    published: bool
+    author: Author
+    tags: list[str] = []
+
+
+class BenchPayload(Schema):
+    title: str
+    entries: list[Entry]
+    tags: list[str] = []
+    metadata: dict[str, str] = {}
+
+
+@api.post("/bench/parse")
+async def bench_parse(request, payload: BenchPayload):
+    return {
+        "title": payload.title,
+        "entries": len(payload.entries),
+        "published": sum(1 for e in payload.entries if e.published),
+        "authors": len({e.author.id for e in payload.entries}),
+        "tags": len(payload.tags),
+        "metadata_keys": len(payload.metadata),
+    }
+
+
+@api.get("/header")
+async def header(request, x_test: Header[str, P(alias="x-test")]):
+    return HttpResponse(x_test, content_type=TEXT)
+
+
+@api.get("/cookie")
+async def cookie(request, session: Cookie[str]):
+    return HttpResponse(session, content_type=TEXT)
+
+
+@api.get("/exc")
+async def exc(request):
+    raise HttpError(404, "Not found")
+
+
+@api.get("/html")
+async def html(request):
+    return HttpResponse("<h1>Hello</h1>", content_type="text/html; charset=utf-8")
+
+
+@api.get("/redirect")
+async def redirect(request):
+    return HttpResponseRedirect("/")
+
+
+@api.post("/form")
+async def form(request, name: Form[str], age: Form[int], email: Form[str] = ""):
+    return {"name": name, "age": age, "email": email}
+
+
+@api.post("/upload")
+async def upload(request, file: File[list[UploadedFile]]):
+    return {
+        "uploaded": len(file),
+        "total_bytes": sum(f.size for f in file),
+        "names": [f.name for f in file],
+    }
+
+
+@api.get("/file-static")
+async def file_static(request):
+    return FileResponse(open(SAMPLE_FILE, "rb"), content_type="text/plain")
+
+
+# Django serves StreamingHttpResponse under ASGI from an async iterator; a sync one
+# is first read whole in a thread (with a warning), so Django code uses async ones.
+
+
+@api.get("/stream")
+async def stream(request):
+    async def lines():
+        for i in range(100):
+            yield f"line {i}\n"
+
+    return StreamingHttpResponse(lines(), content_type="text/plain")
+
+
+def _sse(events) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(events, content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+@api.get("/sse")
+async def sse(request):
+    async def events():
+        for i in range(3):
+            yield f"data: event {i}\n\n"
+
+    return _sse(events())
+
+
+@api.get("/sse-async")
+async def sse_async(request):
+    async def events():
+        for i in range(3):
+            yield f"data: event {i}\n\n"
+            await asyncio.sleep(0)
+
+    return _sse(events())
+
+
+class UserMini(Schema):
+    id: int
+    username: str
+
+
+class UserFull(Schema):
+    id: int
+    username: str
+    email: str
+    first_name: str
+    last_name: str
+    is_active: bool
+    is_staff: bool
+    date_joined: datetime
+    bio: str
+
+
+@api.get("/users/full10", response=list[UserFull])
+async def users_full10(request):
+    return [u async for u in User.objects.order_by("id")[:10]]
+
+
+@api.get("/users/mini10", response=list[UserMini])
+async def users_mini10(request):
+    return [u async for u in User.objects.only("id", "username").order_by("id")[:10]]
