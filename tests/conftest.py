@@ -1,43 +1,30 @@
 """Helpers and fixtures for the integration tests: real servers on real sockets.
 
-Every server is started the way users start it (``manage.py runbolt`` in the project
-directory, with the virtualenv's interpreter) in its own process group, so that
-stopping it also reaches worker processes a supervisor may have started.
+Servers are started and stopped by the shared machinery of ``servers.py`` (``manage.py
+runbolt`` in the project directory, in a session of its own, so that stopping it also
+reaches worker processes a supervisor may have started); this file adds the fixtures and
+helpers of the example and semantics projects.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import signal
 import socket
 import subprocess
-import sys
-import threading
-import time
 import uuid
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
-import httpx
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-VENV = REPO / ".venv"
-VENV_PYTHON = VENV / "bin" / "python"
-PYTHON = str(VENV_PYTHON if VENV_PYTHON.exists() else Path(sys.executable))
+from .servers import (
+    PYTHON, REPO, START_TIMEOUT, VENV, RequestLoop, RunboltServer, ServerGroup, copy_project, free_port,
+    group_fixture, parent_pid, server_env, wait_until,
+)
+
 EXAMPLE_PROJECT = REPO / "python" / "examples" / "testproject"
 SEMANTICS_PROJECT = Path(__file__).resolve().parent / "semantics_project"
 SERVER_BINARY = REPO / "python" / "django_bolt" / "bin" / "bolt-server"
-
-START_TIMEOUT = 40.0
-STOP_TIMEOUT = 20.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def port_is_bindable(port: int) -> bool:
@@ -52,28 +39,8 @@ def port_is_bindable(port: int) -> bool:
         return True
 
 
-def parent_pid(pid: int) -> int:
-    with open(f"/proc/{pid}/stat") as f:
-        stat = f.read()
-    # The command name may hold spaces; the fields after its closing parenthesis do not.
-    return int(stat.rsplit(")", 1)[1].split()[1])
-
-
 def token() -> str:
     return uuid.uuid4().hex
-
-
-def wait_until(predicate: Callable[[], object], timeout: float, interval: float = 0.05,
-               message: str = "condition") -> object:
-    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            pytest.fail(f"timed out after {timeout:.0f}s waiting for {message}")
-        time.sleep(interval)
 
 
 def run_manage(project: Path, *args: str, env: dict[str, str] | None = None,
@@ -90,129 +57,9 @@ def migrate(project: Path, env: dict[str, str]) -> None:
     assert done.returncode == 0, f"migrate failed:\n{done.stdout}\n{done.stderr}"
 
 
-class Server:
-    """A running ``manage.py runbolt``. runbolt execs the server binary, so ``pid`` is the
-    server's own process; it runs in a new session, whose members are all stopped at the end."""
-
-    def __init__(self, project: Path, args: tuple[str, ...], env: dict[str, str], log_path: Path) -> None:
-        self.project = project
-        self.port = free_port()
-        self.host = "127.0.0.1"
-        self.log_path = log_path
-        self._log = open(log_path, "wb")
-        self.proc = subprocess.Popen(
-            [PYTHON, "manage.py", "runbolt", "--host", self.host, "--port", str(self.port), *args],
-            cwd=project, env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.pgid = self.proc.pid  # new session: the group id is the leader's pid
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def url(self, path: str) -> str:
-        return self.base_url + path
-
-    def output(self) -> str:
-        self._log.flush()
-        return self.log_path.read_bytes().decode(errors="replace")
-
-    def lost_port_race(self, timeout: float = START_TIMEOUT) -> bool:
-        """Wait until the server answers or exits; True if it exited because the port was taken."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                return "address already in use" in self.output().lower()
-            if self.answers():
-                return False
-            time.sleep(0.1)
-        return False
-
-    def answers(self) -> bool:
-        try:
-            httpx.get(self.url("/"), timeout=2.0)
-        except httpx.HTTPError:
-            return False
-        return True
-
-    def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                pytest.fail(f"server exited with code {self.proc.returncode} before answering:\n{self.output()}")
-            if self.answers():
-                return
-            time.sleep(0.1)
-        self.kill()
-        pytest.fail(f"server did not answer on port {self.port} within {timeout:.0f}s:\n{self.output()}")
-
-    def get(self, path: str, **kwargs) -> httpx.Response:
-        kwargs.setdefault("timeout", 10.0)
-        return httpx.get(self.url(path), **kwargs)
-
-    def post(self, path: str, **kwargs) -> httpx.Response:
-        kwargs.setdefault("timeout", 10.0)
-        return httpx.post(self.url(path), **kwargs)
-
-    def signal(self, sig: int) -> None:
-        self.proc.send_signal(sig)
-
-    def wait_exit(self, timeout: float = STOP_TIMEOUT) -> int:
-        try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"server did not exit within {timeout:.0f}s:\n{self.output()}")
-
-    def group_members(self) -> list[int]:
-        """Live processes of this server's process group and session (workers included)."""
-        members = []
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            state, pgrp, session = fields[0], int(fields[2]), int(fields[3])
-            if pgrp == self.pgid and session == self.pgid and state != "Z":
-                members.append(int(entry))
-        return members
-
-    def kill(self) -> None:
-        """SIGKILL the server and every process of its group (workers a supervisor started)."""
-        if self.proc.poll() is None:
-            # The leader is alive, so the group id is still ours.
-            try:
-                os.killpg(self.pgid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        for pid in self.group_members():
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
-
-    def stop(self) -> None:
-        """SIGTERM, wait, then SIGKILL; always leaves no process of the group behind."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                pass
-        # Workers of a supervisor that was killed, or that outlived it, go too.
-        self.kill()
-        self._log.close()
+class Server(RunboltServer):
+    """A running ``manage.py runbolt`` (see ``servers.RunboltServer``): ready once anything
+    answers on ``/``; ``get``/``post`` open a new connection each, 10 s timeout."""
 
 
 class Hammer:
@@ -222,68 +69,38 @@ class Hammer:
     def __init__(self, server: Server, path: str, key: str, max_requests: int = 20000,
                  max_seconds: float = 120) -> None:
         self.server = server
-        self.path = path
         self.key = key
-        self.max_requests = max_requests
-        self.max_seconds = max_seconds
-        self.values: list = []
-        self.errors: list[str] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.loop = RequestLoop(server, path, max_seconds=max_seconds, max_requests=max_requests,
+                                timeout=30.0, join_timeout=60)
 
-    def _run(self) -> None:
-        deadline = time.monotonic() + self.max_seconds
-        for _ in range(self.max_requests):
-            if self._stop.is_set() or time.monotonic() > deadline:
-                return
-            try:
-                r = httpx.get(self.server.url(self.path), timeout=30.0, headers={"connection": "close"})
-            except httpx.HTTPError as exc:
-                self.errors.append(repr(exc))
-                continue
-            if r.status_code != 200:
-                self.errors.append(f"HTTP {r.status_code}: {r.text[:200]}")
-            else:
-                self.values.append(r.json()[self.key])
+    @property
+    def values(self) -> list:
+        return [o.body[self.key] for o in self.loop.ok()]
+
+    @property
+    def errors(self) -> list[str]:
+        return self.loop.errors()
 
     def __enter__(self) -> "Hammer":
-        self._thread.start()
+        self.loop.__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join(timeout=60)
+        self.loop.stop()
 
     def count(self) -> int:
-        return len(self.values) + len(self.errors)
+        return self.loop.count()
 
 
-class ServerFactory:
+class ServerFactory(ServerGroup):
     """Starts servers and stops every one of them at teardown."""
 
     def __init__(self, log_dir: Path) -> None:
-        self.log_dir = log_dir
-        self.servers: list[Server] = []
+        super().__init__(log_dir, Server, "server")
 
     def start(self, project: Path, *args: str, env: dict[str, str] | None = None,
               wait: bool = True, timeout: float = START_TIMEOUT) -> Server:
-        # The free port is only reserved once the server binds it: another program on
-        # the machine may take it first, so a start that finds it in use is retried.
-        for attempt in range(3):
-            log_path = self.log_dir / f"server-{len(self.servers)}-{uuid.uuid4().hex[:6]}.log"
-            server = Server(project, args, env if env is not None else os.environ.copy(), log_path)
-            self.servers.append(server)
-            if not wait:
-                return server
-            if attempt < 2 and server.lost_port_race():
-                continue
-            server.wait_ready(timeout)
-            return server
-        raise AssertionError("unreachable")
-
-    def stop_all(self) -> None:
-        for server in self.servers:
-            server.stop()
+        return self.launch(project, args, env if env is not None else os.environ.copy(), wait=wait, timeout=timeout)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -292,37 +109,18 @@ def _binary_built() -> None:
         pytest.exit(f"the server binary is missing ({SERVER_BINARY}); run `make build` first", returncode=2)
 
 
-@pytest.fixture
-def servers(tmp_path: Path) -> Iterator[ServerFactory]:
-    """Start servers for one test; all of them are stopped when it ends, even on failure."""
-    factory = ServerFactory(tmp_path)
-    try:
-        yield factory
-    finally:
-        factory.stop_all()
-
-
-@pytest.fixture(scope="session")
-def session_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory]:
-    factory = ServerFactory(tmp_path_factory.mktemp("server-logs"))
-    try:
-        yield factory
-    finally:
-        factory.stop_all()
+servers = group_fixture(
+    ServerFactory, doc="Start servers for one test; all of them are stopped when it ends, even on failure.")
+session_servers = group_fixture(
+    ServerFactory, "session", "server-logs", doc="Servers shared by the whole session, stopped at its end.")
 
 
 def example_env(db_path: Path) -> dict[str, str]:
-    env = os.environ.copy()
-    env["TESTPROJECT_DB"] = str(db_path)
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    return env
+    return server_env(TESTPROJECT_DB=str(db_path))
 
 
 def semantics_env(db_path: Path) -> dict[str, str]:
-    env = os.environ.copy()
-    env["SEMANTICS_DB"] = str(db_path)
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    return env
+    return server_env(SEMANTICS_DB=str(db_path))
 
 
 @pytest.fixture(scope="session")
@@ -367,11 +165,6 @@ def start_semantics(servers: ServerFactory, semantics_db: Path) -> Callable[...,
         return servers.start(project, *args, env=semantics_env(semantics_db), **kwargs)
 
     return start
-
-
-def copy_project(src: Path, dst: Path) -> Path:
-    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3", "*.pyc"))
-    return dst
 
 
 def raw_request(port: int, path: str, host: str = "127.0.0.1", timeout: float = 10.0) -> socket.socket:

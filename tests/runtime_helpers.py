@@ -1,10 +1,10 @@
 """Shared helpers of the production-runtime tests (``test_runtime_*.py``).
 
-Servers are started as users start them: ``manage.py runbolt`` in
-``tests/runtime_project`` (or a copy of it), with the virtualenv's interpreter. runbolt
-execs the Go binary, so the subprocess's pid is the supervisor's; its worker processes
-are its children. Every server a test starts is stopped at teardown, supervisor and
-every worker seen, even when the test fails.
+Servers are started as users start them, by the shared machinery of ``servers.py``:
+``manage.py runbolt`` in ``tests/runtime_project`` (or a copy of it), with the
+virtualenv's interpreter. runbolt execs the Go binary, so the subprocess's pid is the
+supervisor's; its worker processes are its children. Every server a test starts is
+stopped at teardown, supervisor and every worker, even when the test fails.
 
 Per-test ``BOLT_*`` settings reach the project through ``RUNTIME_SETTINGS_JSON``.
 """
@@ -13,56 +13,32 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import shutil
-import signal
 import socket
-import subprocess
-import sys
-import threading
-import time
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
 
-TESTS_DIR = Path(__file__).resolve().parent
-REPO = TESTS_DIR.parent
-RUNTIME_PROJECT = TESTS_DIR / "runtime_project"
-_VENV_PYTHON = REPO / ".venv" / "bin" / "python"
-PYTHON = str(_VENV_PYTHON if _VENV_PYTHON.exists() else Path(sys.executable))
+from .servers import SSL_CONTEXT, RunboltServer, ServerGroup, TESTS_DIR, run_to_exit, server_env, group_fixture
+from .servers import copy_project as _copy_project
+from .servers import (  # noqa: F401 (re-exported for the test modules)
+    PYTHON, REPO, START_TIMEOUT, STOP_TIMEOUT, Finished, Outcome, RequestLoop, alive, children_of, environ_of,
+    free_port, group_members, wait_until,
+)
 
-START_TIMEOUT = 45.0  # the machine is shared: starting Python can be slow
-STOP_TIMEOUT = 20.0
+RUNTIME_PROJECT = TESTS_DIR / "runtime_project"
 
 
 # --- small utilities -----------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def new_token() -> str:
     return uuid.uuid4().hex[:16]
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float, message: str, interval: float = 0.05) -> Any:
-    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            pytest.fail(f"timed out after {timeout:g}s waiting for {message}")
-        time.sleep(interval)
 
 
 def runtime_env(settings: dict[str, Any] | None = None, **extra: str) -> dict[str, str]:
@@ -70,21 +46,16 @@ def runtime_env(settings: dict[str, Any] | None = None, **extra: str) -> dict[st
 
     GOMAXPROCS is removed unless given, so the supervisor's own choice is what runs.
     """
-    env = os.environ.copy()
-    for name in ("DJANGO_SETTINGS_MODULE", "GOMAXPROCS", "RUNTIME_SETTINGS_JSON"):
-        env.pop(name, None)
-    env["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ in the repository, no stale bytecode
-    env["PYTHONUNBUFFERED"] = "1"
+    # No __pycache__ in the repository, no stale bytecode.
+    values = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}
     if settings:
-        env["RUNTIME_SETTINGS_JSON"] = json.dumps(settings)
-    env.update(extra)
-    return env
+        values["RUNTIME_SETTINGS_JSON"] = json.dumps(settings)
+    return server_env("GOMAXPROCS", "RUNTIME_SETTINGS_JSON", **{**values, **extra})
 
 
 def copy_project(dst: Path) -> Path:
     """A private copy of the runtime project, for tests that edit its code."""
-    shutil.copytree(RUNTIME_PROJECT, dst, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    return dst
+    return _copy_project(RUNTIME_PROJECT, dst)
 
 
 def api_file(project: Path) -> Path:
@@ -108,351 +79,62 @@ def break_project(project: Path, marker: str) -> str:
     return original
 
 
-# --- processes -------------------------------------------------------------------------
-
-
-def _stat_fields(pid: int) -> list[str] | None:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            stat = f.read()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    # The command name may hold spaces; the fields after its closing parenthesis do not.
-    return stat.rsplit(")", 1)[1].split()
-
-
-def alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie does not)."""
-    fields = _stat_fields(pid)
-    return fields is not None and fields[0] not in ("Z", "X")
-
-
-def _all_pids() -> Iterator[int]:
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            yield int(entry)
-
-
-def children_of(pid: int) -> set[int]:
-    """Live child processes of ``pid``."""
-    out = set()
-    for p in _all_pids():
-        fields = _stat_fields(p)
-        if fields and fields[0] not in ("Z", "X") and int(fields[1]) == pid:
-            out.add(p)
-    return out
-
-
-def group_members(pgid: int) -> set[int]:
-    """Live processes of process group ``pgid``."""
-    out = set()
-    for p in _all_pids():
-        fields = _stat_fields(p)
-        if fields and fields[0] not in ("Z", "X") and int(fields[2]) == pgid:
-            out.add(p)
-    return out
-
-
-def environ_of(pid: int) -> dict[str, str]:
-    with open(f"/proc/{pid}/environ", "rb") as f:
-        raw = f.read()
-    pairs = (item.decode(errors="replace").partition("=") for item in raw.split(b"\0") if item)
-    return {name: value for name, _, value in pairs}
-
-
 # --- servers ---------------------------------------------------------------------------
 
 
-_SERVING = re.compile(r"django-bolt worker \d+ serving")
+class RuntimeServer(RunboltServer):
+    """One ``manage.py runbolt`` process: the supervisor, once runbolt has exec'd. Ready
+    once ``/`` answers 200 and every worker waited for logged "serving"."""
 
-
-class RuntimeServer:
-    """One ``manage.py runbolt`` process: the supervisor, once runbolt has exec'd."""
+    term_timeout = 10.0
+    ready_status = 200
+    ready_workers = 1
 
     def __init__(self, project: Path, args: tuple[str, ...], env: dict[str, str], log_path: Path) -> None:
-        self.project = project
-        self.host = "127.0.0.1"
-        self.port = free_port()
-        self.log_path = log_path
-        self._log = open(log_path, "wb")
-        self.proc = subprocess.Popen(
-            [PYTHON, "manage.py", "runbolt", "--host", self.host, "--port", str(self.port), *args],
-            cwd=project, env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.seen_workers: set[int] = set()
+        super().__init__(project, args, env, log_path)
         # One client for the test's requests; "connection: close" gives each request a
         # fresh connection, so any worker may answer it.
-        self.http = httpx.Client(headers={"connection": "close"}, timeout=15.0)
+        self.http = httpx.Client(headers={"connection": "close"}, timeout=15.0, verify=SSL_CONTEXT)
 
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def url(self, path: str) -> str:
-        return f"http://{self.host}:{self.port}{path}"
-
-    def output(self) -> str:
-        if not self._log.closed:
-            self._log.flush()
-        return self.log_path.read_bytes().decode(errors="replace")
-
-    def running(self) -> bool:
-        return self.proc.poll() is None
-
-    def workers(self) -> set[int]:
-        pids = children_of(self.pid) if self.running() else set()
-        self.seen_workers |= pids
-        return pids
-
-    def get(self, path: str, timeout: float = 15.0, **kwargs) -> httpx.Response:
+    def request(self, method: str, path: str, timeout: float = 15.0, **kwargs) -> httpx.Response:
         """One request on a fresh connection (so any worker may answer it)."""
-        return self.http.get(self.url(path), timeout=timeout, **kwargs)
-
-    def post(self, path: str, timeout: float = 15.0, **kwargs) -> httpx.Response:
-        return self.http.post(self.url(path), timeout=timeout, **kwargs)
+        return self.http.request(method, self.url(path), timeout=timeout, **kwargs)
 
     def worker_pid(self) -> int:
         r = self.get("/pid")
         assert r.status_code == 200, r.text
         return r.json()["pid"]
 
-    def answers(self) -> bool:
-        try:
-            return self.get("/", timeout=3.0).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    def wait_ready(self, timeout: float = START_TIMEOUT, workers: int = 1) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self.running():
-                pytest.fail(f"server exited with code {self.proc.returncode} before serving:\n{self.output()}")
-            # Each worker logs one "serving" line once it is ready.
-            if len(_SERVING.findall(self.output())) >= workers and self.answers():
-                self.workers()
-                return
-            time.sleep(0.1)
-        pytest.fail(f"server did not serve on port {self.port} within {timeout:g}s:\n{self.output()}")
-
-    def wait_output(self, text: str, timeout: float, count: int = 1) -> str:
-        wait_until(lambda: self.output().count(text) >= count, timeout,
-                   f"{text!r} in the server output (x{count})")
-        return self.output()
-
-    def signal(self, sig: int) -> None:
-        self.proc.send_signal(sig)
-
-    def wait_exit(self, timeout: float = STOP_TIMEOUT) -> int:
-        try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"server did not exit within {timeout:g}s:\n{self.output()}")
-
     def stop(self) -> None:
-        """SIGTERM, a bounded wait, then SIGKILL for the supervisor and every worker seen.
-
-        Workers run in process groups of their own, so they are tracked by pid.
-        """
-        self.workers()
-        if self.running():
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.workers()
-        if group_members(self.pid):
-            try:
-                os.killpg(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        for pid in self.seen_workers:
-            if alive(pid):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
+        super().stop()
         self.http.close()
-        self._log.close()
 
 
-class ServerPool:
+class ServerPool(ServerGroup):
     """Starts runtime servers and stops all of them at teardown."""
 
     def __init__(self, log_dir: Path) -> None:
-        self.log_dir = log_dir
-        self.servers: list[RuntimeServer] = []
+        super().__init__(log_dir, RuntimeServer, "runbolt")
 
     def start(self, *args: str, settings: dict[str, Any] | None = None, project: Path = RUNTIME_PROJECT,
               env: dict[str, str] | None = None, wait: bool = True, workers: int = 1) -> RuntimeServer:
-        log_path = self.log_dir / f"runbolt-{len(self.servers)}-{new_token()[:6]}.log"
-        server = RuntimeServer(project, args, env if env is not None else runtime_env(settings), log_path)
-        self.servers.append(server)
-        if wait:
-            server.wait_ready(workers=workers)
-        return server
-
-    def stop_all(self) -> None:
-        for server in self.servers:
-            server.stop()
+        return self.launch(project, args, env if env is not None else runtime_env(settings), wait=wait,
+                           workers=workers)
 
 
-@pytest.fixture
-def runtime(tmp_path: Path) -> Iterator[ServerPool]:
-    """Servers for one test, all stopped when it ends."""
-    pool = ServerPool(tmp_path)
-    try:
-        yield pool
-    finally:
-        pool.stop_all()
-
-
-@pytest.fixture(scope="module")
-def module_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPool]:
-    """Servers shared by the tests of one module, stopped after its last test."""
-    pool = ServerPool(tmp_path_factory.mktemp("runtime-logs"))
-    try:
-        yield pool
-    finally:
-        pool.stop_all()
-
-
-@dataclass
-class Finished:
-    returncode: int
-    output: str
-    seconds: float
+runtime = group_fixture(ServerPool, doc="Servers for one test, all stopped when it ends.")
+module_runtime = group_fixture(
+    ServerPool, "module", "runtime-logs", doc="Servers shared by the tests of one module, stopped after its last test.")
 
 
 def run_runbolt(*args: str, settings: dict[str, Any] | None = None, project: Path = RUNTIME_PROJECT,
                 timeout: float = 90.0, port: int | None = None) -> Finished:
     """Run ``manage.py runbolt`` expecting it to end by itself within ``timeout``."""
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        [PYTHON, "manage.py", "runbolt", "--host", "127.0.0.1", "--port", str(port or free_port()), *args],
-        cwd=project, env=runtime_env(settings), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        workers = children_of(proc.pid)
-        os.killpg(proc.pid, signal.SIGKILL)
-        for pid in workers:
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
-        out, _ = proc.communicate()
-        pytest.fail(f"runbolt was still running after {timeout:g}s:\n{out.decode(errors='replace')}")
-    finally:
-        if group_members(proc.pid):
-            os.killpg(proc.pid, signal.SIGKILL)
-    return Finished(proc.returncode, out.decode(errors="replace"), time.monotonic() - started)
-
-
-# --- request loops ---------------------------------------------------------------------
-
-
-@dataclass
-class Outcome:
-    at: float
-    status: int | None = None
-    body: Any = None
-    error: str | None = None
-
-
-class RequestLoop:
-    """Background threads that GET ``path`` over and over on fresh connections.
-
-    Every outcome is recorded. With ``retry_once`` a request that fails at the
-    connection level is retried once, and only a failure of the retry counts as an
-    error. Bounded by ``max_seconds`` and ``max_requests`` whatever happens.
-    """
-
-    def __init__(self, server: RuntimeServer, path: str = "/pid", threads: int = 1, retry_once: bool = False,
-                 max_seconds: float = 90.0, max_requests: int = 20000, timeout: float = 20.0) -> None:
-        self.server = server
-        self.path = path
-        self.retry_once = retry_once
-        self.max_seconds = max_seconds
-        self.max_requests = max_requests
-        self.timeout = timeout
-        self.outcomes: list[Outcome] = []
-        self.retried: list[str] = []
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
-
-    def _once(self, client: httpx.Client) -> Outcome:
-        try:
-            r = client.get(self.server.url(self.path))
-        except httpx.TransportError as exc:
-            return Outcome(time.monotonic(), error=f"{type(exc).__name__}: {exc}")
-        try:
-            body = r.json()
-        except ValueError:
-            body = r.text
-        return Outcome(time.monotonic(), status=r.status_code, body=body)
-
-    def _run(self) -> None:
-        deadline = time.monotonic() + self.max_seconds
-        with httpx.Client(timeout=self.timeout, headers={"connection": "close"}) as client:
-            while not self._stop.is_set() and time.monotonic() < deadline:
-                with self._lock:
-                    if len(self.outcomes) >= self.max_requests:
-                        return
-                outcome = self._once(client)
-                if outcome.error and self.retry_once and not self._stop.is_set():
-                    with self._lock:
-                        self.retried.append(outcome.error)
-                    outcome = self._once(client)
-                with self._lock:
-                    self.outcomes.append(outcome)
-
-    def __enter__(self) -> RequestLoop:
-        for t in self._threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        self._stop.set()
-        for t in self._threads:
-            t.join(timeout=self.timeout + 10)
-
-    def snapshot(self) -> list[Outcome]:
-        with self._lock:
-            return list(self.outcomes)
-
-    def ok(self) -> list[Outcome]:
-        return [o for o in self.snapshot() if o.status == 200]
-
-    def errors(self) -> list[str]:
-        return [o.error or f"HTTP {o.status}: {str(o.body)[:200]}" for o in self.snapshot() if o.status != 200]
-
-    def pids(self) -> set[int]:
-        return {o.body["pid"] for o in self.ok() if isinstance(o.body, dict) and "pid" in o.body}
-
-    def summary(self) -> str:
-        outcomes = self.snapshot()
-        return (f"{len(outcomes)} requests, {len(self.ok())} ok, {len(self.retried)} retried, "
-                f"errors: {self.errors()[:3]}, pids: {sorted(self.pids())}")
-
-    def wait_for(self, predicate: Callable[[RequestLoop], Any], timeout: float, message: str) -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate(self)
-            if value:
-                return value
-            if time.monotonic() >= deadline:
-                pytest.fail(f"timed out after {timeout:g}s waiting for {message} ({self.summary()})\n"
-                            f"{self.server.output()[-3000:]}")
-            time.sleep(0.05)
+    with tempfile.TemporaryDirectory() as tmp:
+        done = run_to_exit(project, args, runtime_env(settings), Path(tmp) / "runbolt.log", timeout, port=port)
+    if done.returncode is None:
+        pytest.fail(f"runbolt was still running after {timeout:g}s:\n{done.output}")
+    return done
 
 
 # --- raw HTTP ----------------------------------------------------------------------------

@@ -4,7 +4,8 @@
   keys are written where the security project reads them, private keys stay here.
 * ``SecurityServers``: real ``manage.py runbolt`` servers of ``security_project``,
   one per settings profile, started on first use and stopped at the end of the
-  session (process groups killed, even when a test fails).
+  session (every process of their sessions killed, even when a test fails), by the
+  shared machinery of ``servers.py``.
 * ``mint`` / ``claims``: tokens made with PyJWT, independently of django_bolt.
 * ``fetch``: one request on a fresh connection, returning the body bytes exactly as
   sent (no automatic decompression).
@@ -14,21 +15,16 @@ Test modules import the fixtures they use from here.
 
 from __future__ import annotations
 
-import atexit
 import base64
 import json
 import os
 import shutil
-import signal
 import socket
-import ssl
-import subprocess
-import sys
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, NoReturn
 
 import httpx
 import jwt
@@ -36,126 +32,41 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-TESTS = Path(__file__).resolve().parent
-REPO = TESTS.parent
-VENV_PYTHON = REPO / ".venv" / "bin" / "python"
-PYTHON = str(VENV_PYTHON if VENV_PYTHON.exists() else Path(sys.executable))
+from .servers import SSL_CONTEXT as _SSL
+from .servers import (  # noqa: F401 (re-exported)
+    PYTHON, REPO, STOP_TIMEOUT, TESTS_DIR, RunboltServer, ServerGroup, free_port, run_to_exit, server_env, spawn,
+    stop_process,
+)
+
+TESTS = TESTS_DIR
 SECURITY_PROJECT = TESTS / "security_project"
 EXAMPLE_PROJECT = REPO / "python" / "examples" / "testproject"
 
-START_TIMEOUT = 30.0
-STOP_TIMEOUT = 15.0
 REQUEST_TIMEOUT = 10.0
 
 
 # --- processes -----------------------------------------------------------------------
 
-_LIVE_GROUPS: set[int] = set()
 
+class Server(RunboltServer):
+    """One running ``manage.py runbolt`` of the security project (see
+    ``servers.RunboltServer``): ready once ``/__ready__`` answers; failing to start
+    raises ``RuntimeError``."""
 
-def _kill_group(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    _LIVE_GROUPS.discard(pgid)
+    ready_path = "/__ready__"
 
-
-@atexit.register
-def _kill_leftovers() -> None:
-    # Last resort when the interpreter exits without running fixture teardown.
-    for pgid in list(_LIVE_GROUPS):
-        _kill_group(pgid)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def spawn(cmd: list[str], cwd: Path, env: dict[str, str], log_path: Path) -> subprocess.Popen:
-    """Start ``cmd`` in a new session (so its whole process group can be killed)."""
-    log = open(log_path, "wb")
-    try:
-        proc = subprocess.Popen(
-            cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    finally:
-        log.close()
-    _LIVE_GROUPS.add(proc.pid)
-    return proc
-
-
-def stop_process(proc: subprocess.Popen) -> None:
-    """SIGTERM and wait (bounded), then SIGKILL the process group whatever happened."""
-    if proc.poll() is None:
-        try:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=STOP_TIMEOUT)
-        except (subprocess.TimeoutExpired, ProcessLookupError):
-            pass
-    _kill_group(proc.pid)
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        pass
-
-
-class Server:
-    """One running ``manage.py runbolt``."""
-
-    def __init__(self, project: Path, args: tuple[str, ...], env: dict[str, str], log_path: Path) -> None:
-        self.port = free_port()
-        self.host = "127.0.0.1"
-        self.log_path = log_path
-        self.proc = spawn(
-            [PYTHON, "manage.py", "runbolt", "--host", self.host, "--port", str(self.port), *args],
-            project, env, log_path,
-        )
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def url(self, path: str) -> str:
-        return self.base_url + path
-
-    def output(self) -> str:
-        try:
-            return self.log_path.read_bytes().decode(errors="replace")
-        except OSError:
-            return ""
-
-    def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode} before answering:\n{self.output()}")
-            try:
-                httpx.get(self.url("/__ready__"), timeout=2.0, verify=_SSL)
-                return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"server did not answer within {timeout:.0f}s:\n{self.output()}")
-
-    def stop(self) -> None:
-        stop_process(self.proc)
+    def fail(self, message: str) -> NoReturn:
+        raise RuntimeError(message)
 
 
 def project_env(profile: str, material: "Material", workdir: Path, **extra: str) -> dict[str, str]:
-    env = os.environ.copy()
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    env.update(
-        SECURITY_PROFILE=profile,
-        SECURITY_MATERIAL_DIR=str(material.directory),
-        SECURITY_DB=str(workdir / f"{profile}.sqlite3"),
-        PYTHONDONTWRITEBYTECODE="1",
-    )
-    env.update(extra)
-    return env
+    return server_env(**{
+        "SECURITY_PROFILE": profile,
+        "SECURITY_MATERIAL_DIR": str(material.directory),
+        "SECURITY_DB": str(workdir / f"{profile}.sqlite3"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **extra,
+    })
 
 
 class SecurityServers:
@@ -165,40 +76,28 @@ class SecurityServers:
         self.workdir = workdir
         self.material = material
         self._servers: dict[tuple, Server] = {}
-        self._all: list[Server] = []
+        self._group = ServerGroup(workdir, Server, "server")
 
     def get(self, profile: str, *args: str, **extra_env: str) -> Server:
         key = (profile, args, tuple(sorted(extra_env.items())))
         server = self._servers.get(key)
         if server is None or server.proc.poll() is not None:
-            log = self.workdir / f"server-{profile}-{uuid.uuid4().hex[:6]}.log"
-            server = Server(SECURITY_PROJECT, args, project_env(profile, self.material, self.workdir, **extra_env), log)
-            self._all.append(server)
-            server.wait_ready()
+            env = project_env(profile, self.material, self.workdir, **extra_env)
+            server = self._group.launch(SECURITY_PROJECT, args, env, label=profile)
             self._servers[key] = server
         return server
 
     def run_to_exit(self, profile: str, timeout: float = 60.0, **extra_env: str) -> tuple[int, str]:
         """Run runbolt in the foreground, expecting it to stop by itself; (exit code, output)."""
         log = self.workdir / f"startup-{profile}-{uuid.uuid4().hex[:6]}.log"
-        proc = spawn(
-            [PYTHON, "manage.py", "runbolt", "--host", "127.0.0.1", "--port", str(free_port())],
-            SECURITY_PROJECT, project_env(profile, self.material, self.workdir, **extra_env), log,
-        )
-        try:
-            code = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            code = None
-        finally:
-            stop_process(proc)
-        output = log.read_bytes().decode(errors="replace")
-        if code is None:
-            pytest.fail(f"runbolt kept running for {timeout:.0f}s instead of refusing to start:\n{output}")
-        return code, output
+        env = project_env(profile, self.material, self.workdir, **extra_env)
+        done = run_to_exit(SECURITY_PROJECT, (), env, log, timeout, term_timeout=STOP_TIMEOUT)
+        if done.returncode is None:
+            pytest.fail(f"runbolt kept running for {timeout:.0f}s instead of refusing to start:\n{done.output}")
+        return done.returncode, done.output
 
     def close(self) -> None:
-        for server in self._all:
-            server.stop()
+        self._group.stop_all()
 
 
 # --- key material ---------------------------------------------------------------------
@@ -287,11 +186,6 @@ def unique(prefix: str = "c") -> str:
 
 
 # --- HTTP -----------------------------------------------------------------------------
-
-
-# Building an SSL context is the slow part of creating an httpx client; the servers
-# are plain HTTP, so one context serves every client.
-_SSL = ssl.create_default_context()
 
 
 @dataclass
