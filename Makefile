@@ -58,7 +58,7 @@ kill:
 test: test-go test-py
 
 test-go: build
-	$(CGO) && go test ./...
+	$(CGO) && BOLT_PYTHON=$(CURDIR)/$(PY) go test ./...
 
 test-py: build
 	$(PY) -m pytest -q

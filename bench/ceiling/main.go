@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/valyala/fasthttp"
 )
 
@@ -49,6 +50,7 @@ var (
 type server struct {
 	samplePath string
 	users      []user
+	secret     []byte // the example project's SECRET_KEY, which signs its JWTs
 }
 
 func main() {
@@ -57,15 +59,18 @@ func main() {
 		"file served by GET /file-static")
 	flag.Parse()
 
-	s := &server{samplePath: *file, users: seedUsers(10)}
+	secret := os.Getenv("DJANGO_SECRET_KEY")
+	if secret == "" {
+		secret = "dev-insecure-testproject-key-do-not-use-in-production"
+	}
+	s := &server{samplePath: *file, users: seedUsers(10), secret: []byte(secret)}
 	srv := &fasthttp.Server{
 		Handler: s.handle,
 		// Same Server header and header-name handling as django-bolt, so both send
 		// the same bytes and the comparison is not skewed by response size.
-		Name:                          "django-bolt",
-		NoDefaultContentType:          true,
-		DisableHeaderNamesNormalizing: true,
-		ReadBufferSize:                16 * 1024,
+		Name:                 "django-bolt",
+		NoDefaultContentType: true,
+		ReadBufferSize:       16 * 1024,
 	}
 	log.Printf("ceiling serving on http://%s (pid %d)", *addr, os.Getpid())
 	if err := srv.ListenAndServe(*addr); err != nil {
@@ -131,11 +136,47 @@ func (s *server) handle(ctx *fasthttp.RequestCtx) {
 		body, _ := json.Marshal(mini)
 		send(ctx, 200, ctJSON, body)
 	case path == "/auth/me" && get:
-		// No token handling here yet: the floor for rejecting an anonymous caller.
-		send(ctx, 401, ctJSON, authRequired)
+		s.authMe(ctx)
+	case path == "/limited" && get:
+		// The floor for refusing a caller past its limit: the answer alone.
+		ctx.Response.Header.Set("Retry-After", "1")
+		send(ctx, 429, ctJSON, rateLimited)
+	case path == "/cors" && string(ctx.Method()) == fasthttp.MethodOptions:
+		h := &ctx.Response.Header
+		h.Set("Access-Control-Allow-Origin", string(ctx.Request.Header.Peek("Origin")))
+		h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
+		h.Set("Access-Control-Allow-Headers", "Content-Type, Authorization")
+		h.Set("Access-Control-Max-Age", "3600")
+		h.Set("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
+		ctx.SetStatusCode(204)
 	default:
 		send(ctx, 404, ctText, []byte("Not Found"))
 	}
+}
+
+var rateLimited = []byte(`{"detail":"Rate limit exceeded. Try again in 1 seconds.","retry_after":1}`)
+
+// authMe verifies an HS256 bearer token with the same library as the real server, so
+// this is the floor for authenticating a request, not just for refusing one.
+func (s *server) authMe(ctx *fasthttp.RequestCtx) {
+	raw, ok := bytes.CutPrefix(ctx.Request.Header.Peek("Authorization"), []byte("Bearer "))
+	if !ok {
+		send(ctx, 401, ctJSON, authRequired)
+		return
+	}
+	claims := jwt.MapClaims{}
+	_, err := jwt.ParseWithClaims(string(raw), claims, func(*jwt.Token) (any, error) { return s.secret, nil },
+		jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired(), jwt.WithLeeway(60*time.Second))
+	if err != nil {
+		send(ctx, 401, ctJSON, authRequired)
+		return
+	}
+	sub, _ := claims["sub"].(string)
+	username, _ := claims["username"].(string)
+	body := append([]byte(`{"user_id":`), strconv.Quote(sub)...)
+	body = append(append(body, `,"username":`...), strconv.Quote(username)...)
+	body = append(body, `,"is_staff":false}`...)
+	send(ctx, 200, ctJSON, body)
 }
 
 func send(ctx *fasthttp.RequestCtx, status int, contentType string, body []byte) {

@@ -25,6 +25,8 @@ class Endpoint:
     # Bytes the correct answer contains, to tell a deliberate 404 from a missing route.
     expect_body: bytes | None = None
     tags: tuple[str, ...] = ()
+    # Requests sent before the probe to reach the state measured (a spent rate limit).
+    primes: int = 0
 
     @property
     def label(self) -> str:
@@ -53,6 +55,12 @@ ENDPOINTS: list[Endpoint] = [
     E("404", "GET", "/no/such/route", expect=404),
     E("auth-401", "GET", "/auth/me", expect=401, expect_body=b"Authentication required",
       tags=("auth",)),
+    E("auth-jwt", "GET", "/auth/me", headers={"Authorization": f"Bearer {payloads.jwt_token()}"},
+      expect_body=b'"user_id":"1"', tags=("auth",)),
+    E("rate-429", "GET", "/limited", expect=429, expect_body=b"Rate limit exceeded", primes=10,
+      tags=("auth",)),
+    E("preflight", "OPTIONS", "/cors", expect=204,
+      headers={"Origin": "http://example.com", "Access-Control-Request-Method": "GET"}, tags=("auth",)),
 ]
 
 

@@ -49,6 +49,8 @@ def probe(server: Server, req: Request) -> tuple[str, str]:
     """One request before any load. Returns ("ok" | "skip" | "wrong", explanation)."""
     ep = req.endpoint
     try:
+        for _ in range(ep.primes):
+            request(server.port, ep.method, ep.path, req.body, req.headers)
         status, body = request(server.port, ep.method, ep.path, req.body, req.headers)
     except OSError as exc:
         return "wrong", f"no answer ({exc})"

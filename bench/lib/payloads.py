@@ -3,6 +3,7 @@ server receives the same bytes."""
 from __future__ import annotations
 
 import json
+import os
 from urllib.parse import urlencode
 
 JSON = "application/json"
@@ -52,3 +53,15 @@ def upload(size: int = 1024) -> tuple[bytes, str]:
         "Content-Type: text/plain\r\n\r\n"
     ).encode() + content + f"\r\n--{BOUNDARY}--\r\n".encode()
     return body, f"multipart/form-data; boundary={BOUNDARY}"
+
+
+def jwt_token() -> str:
+    """A day-long HS256 token for user 1, signed like the example project signs them
+    (its SECRET_KEY: DJANGO_SECRET_KEY or the project's development default)."""
+    import time
+
+    import jwt
+
+    secret = os.environ.get("DJANGO_SECRET_KEY", "dev-insecure-testproject-key-do-not-use-in-production")
+    now = int(time.time())
+    return jwt.encode({"sub": "1", "iat": now, "exp": now + 86400, "username": "bench"}, secret, algorithm="HS256")
