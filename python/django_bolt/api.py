@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import typing
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Callable, Dict, List, Tuple
 
 from .binding import BindingPlan, compile_binding
@@ -50,6 +51,13 @@ class Route:
     status_code: int
     response_type: Any  # the declared type, or _UNSET to read the return annotation
     api: BoltAPI
+
+    @cached_property
+    def runner(self) -> Callable[[Any], Any]:
+        """The per-request coroutine function, compiled on first use (at start-up)."""
+        from ._runtime.route import compile_runner
+
+        return compile_runner(self)
 
     def validator(self) -> Validator | None:
         """The response validator; resolved at start-up so forward references work."""
@@ -183,8 +191,6 @@ class BoltAPI:
 
         Returns ``(status, headers, body)`` or a ``StreamingResponse``.
         """
-        from ._runtime.route import compile_runner
-
         route = self._route_table.get(handler_id) if handler_id is not None else None
         if route is None:
             route = next((r for r in self._route_table.values() if r.fn is handler), None)
@@ -200,7 +206,7 @@ class BoltAPI:
                 request.get("body"),
                 request.get("context"),
             )
-        return await compile_runner(route)(request)
+        return await route.runner(request)
 
 
 def _query_bytes(query: Any) -> bytes | None:

@@ -80,7 +80,6 @@ def load(sys_path: list[str], options: dict[str, Any]) -> bytes:
     from ..discovery import discover_apis, merge_apis
     from ..openapi.config import resolve_openapi_config
     from ..openapi.routes import OpenAPIRouteRegistrar
-    from .route import compile_runner
 
     responses.initialize_file_response_settings()
     apis = discover_apis()
@@ -97,7 +96,7 @@ def load(sys_path: list[str], options: dict[str, Any]) -> bytes:
         OpenAPIRouteRegistrar(api, docs_config).register()
 
     routes = api.routes()
-    _runners[:] = [compile_runner(route) for route in routes]
+    _runners[:] = [route.runner for route in routes]
     table = route_table(api, routes, options.get("settings"))
     if os.environ.get("BOLT_PRINT_ROUTES"):
         for r in routes:

@@ -19,12 +19,11 @@ class _App:
     def __init__(self, api: Any, use_http_layer: bool) -> None:
         from .. import _core
         from .._runtime.boot import route_table
-        from .._runtime.route import compile_runner
 
         routes = api.routes()
         runners: list[Any] = [None] * (max((r.handler_id for r in routes), default=-1) + 1)
         for route in routes:
-            runners[route.handler_id] = compile_runner(route)
+            runners[route.handler_id] = route.runner
         self.runner = InlineRunner(runners)
         table = msgspec.msgpack.encode(route_table(api, routes))
         self._core = _core
