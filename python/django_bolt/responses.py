@@ -80,18 +80,23 @@ class Redirect:
 
 
 class File:
-    """A file read into memory when the response is built; prefer ``FileResponse``."""
+    """A download built in memory: ``path`` names a file read when the response is
+    built, or is the content itself when it is ``bytes`` (``File(content,
+    filename="report.pdf")``). For large files prefer ``FileResponse``."""
 
     def __init__(
         self,
-        path: str | os.PathLike,
+        path: str | os.PathLike | bytes,
         *,
         media_type: str | None = None,
         filename: str | None = None,
         status_code: int = 200,
         headers: dict[str, str] | None = None,
     ) -> None:
-        self.path = os.fspath(path)
+        if isinstance(path, (bytes, bytearray, memoryview)):
+            self.path, self.content = None, bytes(path)
+        else:
+            self.path, self.content = os.fspath(path), None
         self.media_type = media_type
         self.filename = filename
         self.status_code = status_code

@@ -43,7 +43,7 @@ def _guess_type(filename: str) -> str:
 
 
 def _file_headers(obj: File | FileResponse) -> Headers:
-    name = obj.filename or obj.path
+    name = obj.filename or obj.path or ""
     out = [("content-type", obj.media_type or _guess_type(name))]
     if obj.filename:
         out.append(("content-disposition", f'attachment; filename="{obj.filename}"'))
@@ -104,6 +104,8 @@ def serialize(result: Any, status_code: int, validate: Validator | None) -> Resu
     if isinstance(result, FileResponse):
         return result.status_code, [*_file_headers(result), (FILE_PATH_HEADER, result.path)], b""
     if isinstance(result, File):
+        if result.content is not None:
+            return result.status_code, _file_headers(result), result.content
         with open(result.path, "rb") as f:
             body = f.read()
         return result.status_code, _file_headers(result), body

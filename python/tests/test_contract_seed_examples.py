@@ -364,7 +364,8 @@ PDF = b"%PDF-1.4\n% contract test\n"
 def response_client(tmp_path_factory):
     pdf = tmp_path_factory.mktemp("examples") / "doc.pdf"
     pdf.write_bytes(PDF)
-    with TestClient(example_response_types(str(pdf), str(pdf))) as c:
+    # The seed writes File(content, ...): the bytes themselves.
+    with TestClient(example_response_types(PDF, str(pdf))) as c:
         yield c
 
 
