@@ -365,7 +365,7 @@ def response_client(tmp_path_factory):
     pdf = tmp_path_factory.mktemp("examples") / "doc.pdf"
     pdf.write_bytes(PDF)
     # The seed writes File(content, ...): the bytes themselves.
-    with TestClient(example_response_types(PDF, str(pdf))) as c:
+    with TestClient(example_response_types(str(pdf), PDF)) as c:
         yield c
 
 
