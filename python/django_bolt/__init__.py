@@ -35,6 +35,8 @@ from .auth import (
     get_current_user,
 )
 from .compression import CompressionConfig
+# Middleware, MiddlewareConfig and MiddlewareGroup are importable from here, as in the
+# original, without being part of __all__.
 from .middleware import (
     CORSMiddleware,
     Middleware,

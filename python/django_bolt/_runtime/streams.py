@@ -9,7 +9,6 @@ blocks never stalls other requests. Each chunk is sent as soon as it exists.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import itertools
 import logging
 from concurrent.futures import Executor
