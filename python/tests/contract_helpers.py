@@ -1,31 +1,11 @@
 """Shared setup for the handler-contract tests (``test_contract_*.py``).
 
-Django must be configured before a ``BoltAPI`` is built, and the test modules build
-their APIs at import time, so ``ensure_django()`` runs when this module is imported.
-The settings match the ones the other test modules use, whichever module runs first.
+Django is configured by ``conftest.py`` before any test module is imported.
 """
 
 from __future__ import annotations
 
-import django
-from django.conf import settings
-
-SECRET_KEY = "test-secret-key"
-
-
-def ensure_django() -> None:
-    if not settings.configured:
-        settings.configure(
-            SECRET_KEY=SECRET_KEY,
-            INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth"],
-            DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-            USE_TZ=True,
-        )
-    django.setup()
-
-
-ensure_django()
-
+from conftest import SECRET_KEY  # noqa: F401  (tests sign their tokens with it)
 
 _migrated = False
 

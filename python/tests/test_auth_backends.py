@@ -1,10 +1,8 @@
 """Authentication backends: metadata sent to the server, aliases and validation."""
 
-import django
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
@@ -17,18 +15,6 @@ from django_bolt.auth import (
     SessionAuthentication,
     get_default_authentication_classes,
 )
-
-
-@pytest.fixture(autouse=True, scope="module")
-def django_settings():
-    if not settings.configured:
-        settings.configure(
-            SECRET_KEY="test-secret-key",
-            INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth"],
-            DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-            USE_TZ=True,
-        )
-    django.setup()
 
 
 def public_pem() -> str:

@@ -1,8 +1,6 @@
 """Guards: metadata for the server and the same rules evaluated in Python."""
 
-import django
 import pytest
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
@@ -20,18 +18,6 @@ from django_bolt.auth import (
 )
 from django_bolt.auth.guards import is_native_guard
 from django_bolt.request import Request
-
-
-@pytest.fixture(autouse=True, scope="module")
-def django_settings():
-    if not settings.configured:
-        settings.configure(
-            SECRET_KEY="test-secret-key",
-            INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth"],
-            DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-            USE_TZ=True,
-        )
-    django.setup()
 
 
 ANONYMOUS = AuthContext()

@@ -2,11 +2,9 @@
 
 from datetime import datetime, timezone
 
-import django
 import jwt
 import pytest
 from asgiref.sync import sync_to_async
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.test import override_settings
@@ -18,18 +16,6 @@ from django_bolt.auth import (
     get_current_user,
 )
 from django_bolt.request import Request
-
-
-@pytest.fixture(autouse=True, scope="module")
-def django_settings():
-    if not settings.configured:
-        settings.configure(
-            SECRET_KEY="test-secret-key",
-            INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth"],
-            DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-            USE_TZ=True,
-        )
-    django.setup()
 
 
 def make_user(**fields):

@@ -2,10 +2,8 @@
 
 from datetime import timedelta
 
-import django
 import pytest
 from asgiref.sync import sync_to_async
-from django.conf import settings
 from django.core.cache import InvalidCacheBackendError, caches
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models
@@ -22,20 +20,8 @@ from django_bolt.auth import (
 from django_bolt.auth.revocation import DEFAULT_TTL_SECONDS
 
 
-@pytest.fixture(autouse=True, scope="module")
-def django_settings():
-    if not settings.configured:
-        settings.configure(
-            SECRET_KEY="test-secret-key",
-            INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth"],
-            DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-            USE_TZ=True,
-        )
-    django.setup()
-
-
 @pytest.fixture(scope="module")
-def revoked_token_model(django_settings):
+def revoked_token_model():
     # Models need an installed app; django.contrib.auth is always installed here.
     class RevokedTokenForTests(models.Model):
         jti = models.CharField(max_length=255, unique=True)

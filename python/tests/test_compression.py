@@ -1,24 +1,11 @@
 """CompressionConfig validation and where the configuration comes from."""
 
-import django
 import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
 from django_bolt.compression import CompressionConfig, resolve_compression
-
-
-@pytest.fixture(autouse=True, scope="module")
-def django_settings():
-    if not settings.configured:
-        settings.configure(
-            SECRET_KEY="test-secret-key",
-            INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth"],
-            DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-            USE_TZ=True,
-        )
-    django.setup()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from typing import Annotated, List, Optional
 import msgspec
 import pytest
 
-import contract_helpers  # noqa: F401  (configures Django)
 from contract_helpers import multipart
 from django_bolt import APIKeyAuthentication, BoltAPI
 from django_bolt.params import Body, Cookie, Depends, File, Form, Header, Path, Query

@@ -8,7 +8,6 @@ import msgspec
 import pytest
 from django.test import override_settings
 
-import contract_helpers  # noqa: F401  (configures Django)
 from django_bolt import BoltAPI
 from django_bolt.exceptions import (
     BadGateway,

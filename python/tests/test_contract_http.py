@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-import contract_helpers  # noqa: F401  (configures Django)
 from django_bolt import BoltAPI, StreamingResponse, cors, no_compress, rate_limit
 from django_bolt.testing import TestClient
 

@@ -8,7 +8,6 @@ from typing import List, Optional
 import msgspec
 import pytest
 
-import contract_helpers  # noqa: F401  (configures Django)
 from django_bolt import JSON, BoltAPI, Response, StreamingResponse
 from django_bolt.responses import HTML, File, FileResponse, PlainText, Redirect
 from django_bolt.testing import TestClient

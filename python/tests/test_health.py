@@ -2,19 +2,8 @@
 
 from __future__ import annotations
 
-import django
 import pytest
-from django.conf import settings
 from django.test import override_settings
-
-if not settings.configured:
-    settings.configure(
-        SECRET_KEY="test-secret-key",
-        INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth"],
-        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-        USE_TZ=True,
-    )
-django.setup()
 
 from django_bolt import BoltAPI, IsAuthenticated  # noqa: E402
 from django_bolt import health  # noqa: E402

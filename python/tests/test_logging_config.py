@@ -5,19 +5,8 @@ from __future__ import annotations
 import logging
 import logging.handlers
 
-import django
 import pytest
-from django.conf import settings
 from django.test import override_settings
-
-if not settings.configured:
-    settings.configure(
-        SECRET_KEY="test-secret-key",
-        INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth"],
-        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-        USE_TZ=True,
-    )
-django.setup()
 
 from django_bolt.logging import config as logging_config  # noqa: E402
 from django_bolt.logging.config import (  # noqa: E402

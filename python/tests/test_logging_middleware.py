@@ -5,18 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-import django
 import pytest
-from django.conf import settings
-
-if not settings.configured:
-    settings.configure(
-        SECRET_KEY="test-secret-key",
-        INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth"],
-        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-        USE_TZ=True,
-    )
-django.setup()
 
 from django_bolt import BoltAPI, StreamingResponse  # noqa: E402
 from django_bolt.exceptions import NotFound  # noqa: E402

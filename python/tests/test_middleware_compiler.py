@@ -1,6 +1,5 @@
 """compile_route_security: merging, validation and the native/Python split."""
 
-import django
 import msgspec
 import pytest
 from django.conf import settings
@@ -34,18 +33,6 @@ from django_bolt.middleware import (
     rate_limit,
     skip_middleware,
 )
-
-
-@pytest.fixture(autouse=True, scope="module")
-def django_settings():
-    if not settings.configured:
-        settings.configure(
-            SECRET_KEY="test-secret-key",
-            INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth"],
-            DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-            USE_TZ=True,
-        )
-    django.setup()
 
 
 @pytest.fixture

@@ -6,20 +6,9 @@ import logging
 import sys
 from typing import Annotated
 
-import django
 import msgspec
 import pytest
-from django.conf import settings
 from django.test import override_settings
-
-if not settings.configured:
-    settings.configure(
-        SECRET_KEY="test-secret-key",
-        INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth"],
-        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-        USE_TZ=True,
-    )
-django.setup()
 
 import django_bolt  # noqa: E402
 from django_bolt import (  # noqa: E402

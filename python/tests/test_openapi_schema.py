@@ -8,19 +8,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Annotated, Optional
 
-import django
 import msgspec
 import pytest
-from django.conf import settings
-
-if not settings.configured:
-    settings.configure(
-        SECRET_KEY="test-secret-key",
-        INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth"],
-        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-        USE_TZ=True,
-    )
-django.setup()
 
 from django_bolt import APIKeyAuthentication, BoltAPI, IsAuthenticated, JWTAuthentication  # noqa: E402
 from django_bolt.openapi import OpenAPIConfig  # noqa: E402
