@@ -108,10 +108,15 @@ def handle_exception(exc: BaseException, debug: bool | None = None, request: Any
         return format_error_response(404, str(exc) or "File not found")
     if isinstance(exc, PermissionError):
         return format_error_response(403, str(exc) or "Permission denied")
-    where = ""
+    where, request_id = "", None
     if request is not None:
         where = f" in {request.get('method')} {request.get('path')}"
-    logger.error("Exception%s: %s: %s", where, type(exc).__name__, exc, exc_info=(type(exc), exc, exc.__traceback__))
+        # With BOLT_REQUEST_ID on, the id ties this traceback to the access log line.
+        request_id = (request.get("context") or {}).get("request_id")
+        if request_id:
+            where += f" (request id {request_id})"
+    logger.error("Exception%s: %s: %s", where, type(exc).__name__, exc,
+                 exc_info=(type(exc), exc, exc.__traceback__), extra={"request_id": request_id})
     if isinstance(exc, ResponseTypeError):
         return 500, [("content-type", TEXT_TYPE)], f"Response validation error: {exc}".encode()
     return generic_exception_handler(exc, _debug_enabled() if debug is None else debug)
