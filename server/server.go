@@ -44,6 +44,7 @@ type Server struct {
 	http     *fasthttp.Server
 	errorLog *log.Logger
 	obs      *observer
+	ws       *wsHub       // nil without WebSocket routes
 	pending  atomic.Int64 // requests handed to Python and not answered yet
 }
 
@@ -90,6 +91,9 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 		}
 		s.routes[spec.HandlerID] = r
 	}
+	if s.ws, err = newWSHub(t, py, shared, logger.Printf); err != nil {
+		return nil, err
+	}
 	st := &t.Settings
 	s.http = &fasthttp.Server{
 		Handler:               s.observed,
@@ -124,7 +128,13 @@ func (s *Server) Serve(ln net.Listener) error { return s.http.Serve(ln) }
 func (s *Server) Shutdown(timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	wsDone := make(chan struct{})
+	go func() {
+		s.ws.shutdown(ctx)
+		close(wsDone)
+	}()
 	err := s.http.ShutdownWithContext(ctx)
+	<-wsDone
 	s.shared.Close()
 	s.obs.close()
 	return err

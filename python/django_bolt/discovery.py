@@ -117,6 +117,17 @@ def merge_apis(apis: list[tuple[str, BoltAPI]]) -> BoltAPI:
                 plan=route.plan, security=route.security, status_code=route.status_code,
                 response_type=route.response_type, api=route.api,
             ))
+    from dataclasses import replace
+
+    for where, api in apis:
+        for ws_route in api.websocket_routes():
+            key = ("WEBSOCKET", ws_route.path)
+            if key in origin:
+                raise RouteConflict(
+                    f"Route conflict: WebSocket {ws_route.path} defined in both {origin[key]} and {where}"
+                )
+            origin[key] = where
+            merged._websocket_routes.append(replace(ws_route, handler_id=len(merged._websocket_routes)))
     merged.compression = next((api.compression for _, api in apis if api.compression is not None), None)
     if merged.openapi_config is None:
         merged.openapi_config = next((api.openapi_config for _, api in apis if api.openapi_config), None)
