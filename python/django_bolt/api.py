@@ -167,7 +167,6 @@ class BoltAPI:
                                guards=guards, auth=auth, tags=tags, summary=summary, description=description,
                                include_in_schema=include_in_schema, deprecated=deprecated)
 
-<<<<<<< HEAD
     def websocket(self, path: str, *, guards: list[Any] | None = None, auth: list[Any] | None = None) -> Callable:
         """Register an ``async def handler(websocket, ...)`` for WebSocket upgrades at ``path``.
 
@@ -193,12 +192,8 @@ class BoltAPI:
         """The registered WebSocket routes, by handler id."""
         return list(self._websocket_routes)
 
-    def _decorator(self, method: str, path: str, response_model: Any, status_code: int | None,
-                   guards: list[Any] | None, auth: list[Any] | None) -> Callable:
-=======
     def _decorator(self, method: str, path: str, **options: Any) -> Callable:
         where = f"@api.{method.lower()}({path!r})"
->>>>>>> main
         if not isinstance(path, str) or not (self.prefix + path).startswith("/"):
             raise ValueError(f"{where}: a route path is a string starting with '/'")
         check_route_options(where, options)
