@@ -105,7 +105,7 @@ def test_handler_error_closes_1011(server):
     frame = ws.expect_close()
     assert (frame.close_code, frame.close_reason) == (1011, "Internal error")
     ws.close()
-    assert "handler failed on purpose" in server.output()
+    wait_until(lambda: "handler failed on purpose" in server.output(), 10, "the handler's error in the log")
 
 
 def test_handler_returning_without_close_closes_1000(server):
