@@ -65,6 +65,14 @@ from .openapi import (
     YamlRenderPlugin,
 )
 from .responses import JSON, Response, StreamingResponse
+from .websocket import (
+    CloseCode,
+    WebSocket,
+    WebSocketClose,
+    WebSocketDisconnect,
+    WebSocketException,
+    WebSocketState,
+)
 
 default_app_config = "django_bolt.apps.DjangoBoltConfig"
 
@@ -110,6 +118,12 @@ __all__ = [
     "StoplightRenderPlugin",
     "JsonRenderPlugin",
     "YamlRenderPlugin",
+    "WebSocket",
+    "WebSocketState",
+    "CloseCode",
+    "WebSocketException",
+    "WebSocketDisconnect",
+    "WebSocketClose",
 ]
 
 

@@ -16,7 +16,7 @@ import msgspec
 
 from .binding import msgspec_validation_error_to_dict
 from .exceptions import HTTPException, RequestValidationError, ResponseValidationError, ValidationException
-from .serialization import JSON_TYPE, TEXT_TYPE, ResponseTypeError
+from .serialization import JSON_TYPE
 
 __all__ = [
     "format_error_response",
@@ -117,6 +117,4 @@ def handle_exception(exc: BaseException, debug: bool | None = None, request: Any
             where += f" (request id {request_id})"
     logger.error("Exception%s: %s: %s", where, type(exc).__name__, exc,
                  exc_info=(type(exc), exc, exc.__traceback__), extra={"request_id": request_id})
-    if isinstance(exc, ResponseTypeError):
-        return 500, [("content-type", TEXT_TYPE)], f"Response validation error: {exc}".encode()
     return generic_exception_handler(exc, _debug_enabled() if debug is None else debug)

@@ -19,6 +19,8 @@ import msgspec
 __all__ = ["Prepared", "prepare", "load", "serve", "route_table", "CHECKED_ENV"]
 
 _runners: list[Callable[[Any], Any]] = []
+_websocket_routes: list[Any] = []
+_websocket_channel_size = 100
 
 # Set by runbolt once it has checked the project (prepare) in its own process.
 CHECKED_ENV = "BOLT_PROJECT_CHECKED"
@@ -57,6 +59,7 @@ def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = 
             }
             for r in routes
         ],
+        "websockets": [w.table_entry() for w in api.websocket_routes()],
         "global": global_security_config(api.compression),
         "settings": {"debug": bool(settings.DEBUG), **server_settings(settings, overrides)},
     }
@@ -94,6 +97,7 @@ def prepare(options: dict[str, Any]) -> Prepared:
     if docs_config is not None:
         OpenAPIRouteRegistrar(api, docs_config).register()
     routes = api.routes()
+<<<<<<< HEAD
     for route in routes:
         route.runner  # compiled now: a handler whose types cannot be resolved fails here
     return Prepared(api, routes, route_table(api, routes, options.get("settings")),
@@ -117,17 +121,30 @@ def load(sys_path: list[str], options: dict[str, Any]) -> bytes:
     else:
         prepared = prepare(options)
     _runners[:] = [route.runner for route in prepared.routes]
+=======
+    _runners[:] = [route.runner for route in routes]
+    _websocket_routes[:] = api.websocket_routes()
+    table = route_table(api, routes, options.get("settings"))
+    global _websocket_channel_size
+    _websocket_channel_size = table["settings"]["ws_channel_size"]
+>>>>>>> main
     if os.environ.get("BOLT_PRINT_ROUTES"):
         for r in prepared.routes:
             print(f"{r.method:7} {r.path}", file=sys.stderr)
+<<<<<<< HEAD
     return msgspec.msgpack.encode(prepared.table)
+=======
+        for w in _websocket_routes:
+            print(f"{'WS':7} {w.path}", file=sys.stderr)
+    return msgspec.msgpack.encode(table)
+>>>>>>> main
 
 
 def serve(fd: int, workers: int) -> None:
     """Run the event loop until the core sends STOP."""
     from .loop import serve as serve_loop
 
-    serve_loop(fd, _runners, workers)
+    serve_loop(fd, _runners, workers, _websocket_routes, _websocket_channel_size)
     # The Go side exits without finalising the interpreter: run the exit hooks now
     # (the logging queue listener flushes there).
     atexit._run_exitfuncs()
