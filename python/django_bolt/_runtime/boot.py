@@ -97,7 +97,6 @@ def prepare(options: dict[str, Any]) -> Prepared:
     if docs_config is not None:
         OpenAPIRouteRegistrar(api, docs_config).register()
     routes = api.routes()
-<<<<<<< HEAD
     for route in routes:
         route.runner  # compiled now: a handler whose types cannot be resolved fails here
     return Prepared(api, routes, route_table(api, routes, options.get("settings")),
@@ -121,23 +120,15 @@ def load(sys_path: list[str], options: dict[str, Any]) -> bytes:
     else:
         prepared = prepare(options)
     _runners[:] = [route.runner for route in prepared.routes]
-=======
-    _runners[:] = [route.runner for route in routes]
-    _websocket_routes[:] = api.websocket_routes()
-    table = route_table(api, routes, options.get("settings"))
+    _websocket_routes[:] = prepared.api.websocket_routes()
     global _websocket_channel_size
-    _websocket_channel_size = table["settings"]["ws_channel_size"]
->>>>>>> main
+    _websocket_channel_size = prepared.table["settings"]["ws_channel_size"]
     if os.environ.get("BOLT_PRINT_ROUTES"):
         for r in prepared.routes:
             print(f"{r.method:7} {r.path}", file=sys.stderr)
-<<<<<<< HEAD
-    return msgspec.msgpack.encode(prepared.table)
-=======
         for w in _websocket_routes:
             print(f"{'WS':7} {w.path}", file=sys.stderr)
-    return msgspec.msgpack.encode(table)
->>>>>>> main
+    return msgspec.msgpack.encode(prepared.table)
 
 
 def serve(fd: int, workers: int) -> None:
