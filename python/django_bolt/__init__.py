@@ -60,11 +60,14 @@ from .openapi import (
     YamlRenderPlugin,
 )
 from .responses import JSON, Response, StreamingResponse
+from .router import APIRouter, Router
 
 default_app_config = "django_bolt.apps.DjangoBoltConfig"
 
 __all__ = [
     "BoltAPI",
+    "Router",
+    "APIRouter",
     "Response",
     "JSON",
     "StreamingResponse",

@@ -101,6 +101,7 @@ class Request:
         "_query",
         "_query_lists",
         "_cookies",
+        "_state",
     )
 
     def __init__(
@@ -123,6 +124,7 @@ class Request:
         self._query: dict[str, str] | None = None
         self._query_lists: dict[str, list[str]] | None = None
         self._cookies: dict[str, str] | None = None
+        self._state: dict[str, Any] | None = None
 
     # The binding layer reads through these uncopied views on every request;
     # they must be treated as read-only.
@@ -164,6 +166,13 @@ class Request:
     @property
     def cookies(self) -> dict[str, str]:
         return dict(self._cookie_map())
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """A dict for middleware and dependencies to pass values along this request."""
+        if self._state is None:
+            self._state = {}
+        return self._state
 
     def __getitem__(self, key: str) -> Any:
         getter = _ITEMS.get(key)
