@@ -38,11 +38,16 @@ from .compression import CompressionConfig
 # Middleware, MiddlewareConfig and MiddlewareGroup are importable from here, as in the
 # original, without being part of __all__.
 from .middleware import (
+    BaseMiddleware,
     CORSMiddleware,
+    ErrorHandlerMiddleware,
+    LoggingMiddleware,
     Middleware,
     MiddlewareConfig,
     MiddlewareGroup,
+    MiddlewareProtocol,
     RateLimitMiddleware,
+    TimingMiddleware,
     cors,
     middleware,
     no_compress,
@@ -90,6 +95,11 @@ __all__ = [
     "no_compress",
     "CORSMiddleware",
     "RateLimitMiddleware",
+    "MiddlewareProtocol",
+    "BaseMiddleware",
+    "TimingMiddleware",
+    "LoggingMiddleware",
+    "ErrorHandlerMiddleware",
     "Token",
     "create_jwt_for_user",
     "get_current_user",

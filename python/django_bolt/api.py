@@ -21,7 +21,7 @@ from functools import cached_property
 from typing import Any, Callable, Dict, List, Tuple
 
 from .binding import BindingPlan, compile_binding
-from .middleware.compiler import RouteSecurity, compile_route_security
+from .middleware.compiler import RouteSecurity, check_global_middleware, compile_route_security
 from .request import Request as _RequestObject
 from .serialization import Validator, make_validator
 
@@ -102,6 +102,7 @@ class BoltAPI:
             )
         self.trailing_slash = trailing_slash
         self.prefix = prefix.rstrip("/")
+        check_global_middleware(middleware, "BoltAPI(middleware=...)")
         self.middleware = list(middleware or [])
         self.middleware_config = dict(middleware_config or {})
         self.enable_logging = enable_logging

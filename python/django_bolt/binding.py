@@ -435,6 +435,11 @@ def _body_extractor(key: str, declared: Any, marker: Param | None, required: boo
         def decode(body: bytes) -> Any:
             return decode_wrapper(body).value
 
+    elif _is_serializer(inner):
+        _check_input_serializer(inner)
+        # Serializers collect every problem of the body (types, constraints,
+        # validators) into one RequestValidationError.
+        decode = inner.model_validate_json
     else:
         decode = json_decoder(declared).decode
 
@@ -444,6 +449,8 @@ def _body_extractor(key: str, declared: Any, marker: Param | None, required: boo
             return default
         try:
             value = decode(body)
+        except RequestValidationError as exc:
+            raise _Invalid(exc.errors()) from None
         except msgspec.ValidationError as exc:
             raise _Invalid(msgspec_validation_error_to_dict(exc)) from None
         except msgspec.DecodeError as exc:
@@ -458,6 +465,22 @@ def _body_extractor(key: str, declared: Any, marker: Param | None, required: boo
         return value
 
     return extract
+
+
+def _is_serializer(tp: Any) -> bool:
+    return isinstance(tp, type) and hasattr(tp, "__bolt__") and hasattr(tp, "model_validate_json")
+
+
+def _check_input_serializer(cls: type) -> None:
+    """Read-only fields are never read from input, so they need a default there."""
+    info = cls.__bolt__
+    required = [f.name for f in info.fields if f.name in info.read_only and f.required]
+    if required:
+        raise TypeError(
+            f"{cls.__name__} is used as a request body, but its read-only fields {required} have no default "
+            "(read-only fields are ignored in input); give them one, e.g. "
+            f"{required[0]}: int = field(read_only=True, default=0), or use {cls.__name__}.subset(...) for input"
+        )
 
 
 def _request_extractor(request: Request, scope: BindScope | None) -> Request:
