@@ -117,6 +117,7 @@ class BoltAPI:
         self._next_handler_id = 0
         # The API this one was mounted into, if any (discovery then skips it).
         self.mounted_into: BoltAPI | None = None
+        self._websocket_routes: list[Any] = []
         _BOLT_API_REGISTRY.append(self)
 
     # -- decorators ---------------------------------------------------------------
@@ -177,6 +178,31 @@ class BoltAPI:
                                guards=guards, auth=auth, tags=tags, summary=summary, description=description,
                                include_in_schema=include_in_schema, deprecated=deprecated)
 
+    def websocket(self, path: str, *, guards: list[Any] | None = None, auth: list[Any] | None = None) -> Callable:
+        """Register an ``async def handler(websocket, ...)`` for WebSocket upgrades at ``path``.
+
+        Upgrade headers, connection cap, ``@rate_limit``, Origin (global CORS origins),
+        ``auth`` and ``guards`` are checked in Go before the handshake.
+        """
+        if not isinstance(path, str) or not (self.prefix + path).startswith("/"):
+            raise ValueError(f"@api.websocket({path!r}): a route path is a string starting with '/'")
+
+        def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+            from .websocket.handlers import compile_websocket_route
+
+            full = self.prefix + path
+            if any(r.path == full for r in self._websocket_routes):
+                raise ValueError(f"@api.websocket({path!r}): a WebSocket route for {full} already exists")
+            self._websocket_routes.append(
+                compile_websocket_route(fn, full, len(self._websocket_routes), guards=guards, auth=auth))
+            return fn
+
+        return register
+
+    def websocket_routes(self) -> list[Any]:
+        """The registered WebSocket routes, by handler id."""
+        return list(self._websocket_routes)
+
     def _decorator(self, method: str, path: str, **options: Any) -> Callable:
         where = f"@api.{method.lower()}({path!r})"
         if not isinstance(path, str) or not (self.prefix + path).startswith("/"):
@@ -215,9 +241,9 @@ class BoltAPI:
     def mount(self, path: str, app: BoltAPI) -> None:
         """Serve every route of another ``BoltAPI`` under ``path``.
 
-        The mounted routes keep their own authentication, guards and middleware; their
-        paths follow this API's trailing-slash mode (not its prefix). ``app`` is then
-        served only through this API.
+        HTTP and WebSocket routes are copied; they keep their own authentication, guards
+        and middleware; their paths follow this API's trailing-slash mode (not its
+        prefix). ``app`` is then served only through this API.
         """
         if not isinstance(app, BoltAPI):
             raise TypeError(
@@ -233,6 +259,12 @@ class BoltAPI:
                 route,
                 path=normalize_trailing_slash(prefix + route.path, self.trailing_slash),
                 handler_id=self._next_handler_id,
+            ))
+        for ws_route in app.websocket_routes():
+            self._websocket_routes.append(dataclasses.replace(
+                ws_route,
+                path=normalize_trailing_slash(prefix + ws_route.path, self.trailing_slash),
+                handler_id=len(self._websocket_routes),
             ))
         app.mounted_into = self
 
