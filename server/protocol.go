@@ -16,7 +16,7 @@ func (s *Server) serveHTTP(ctx *fasthttp.RequestCtx) {
 	if checkProtocol(ctx) {
 		s.observed(ctx)
 	}
-	if s.draining.Load() {
+	if s.draining.Load() && !ctx.Hijacked() {
 		// Shutdown: this is the connection's last response.
 		ctx.SetConnectionClose()
 	}

@@ -44,6 +44,7 @@ type Server struct {
 	http     *fasthttp.Server
 	errorLog *log.Logger
 	obs      *observer
+	ws       *wsHub       // nil without WebSocket routes
 	pending  atomic.Int64 // requests handed to Python and not answered yet
 	ln       atomic.Pointer[listener]
 	draining atomic.Bool // Shutdown began: every response closes its connection
@@ -92,6 +93,9 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 		}
 		s.routes[spec.HandlerID] = r
 	}
+	if s.ws, err = newWSHub(t, py, shared, logger.Printf); err != nil {
+		return nil, err
+	}
 	st := &t.Settings
 	s.http = &fasthttp.Server{
 		Handler:               s.serveHTTP,
@@ -135,13 +139,19 @@ func (s *Server) Serve(ln net.Listener) error {
 // and releases shared resources.
 func (s *Server) Shutdown(timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
-	s.drain(deadline)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
+	wsDone := make(chan struct{})
+	go func() {
+		s.ws.shutdown(ctx)
+		close(wsDone)
+	}()
+	s.drain(deadline)
 	err := s.http.ShutdownWithContext(ctx)
 	if errors.Is(err, net.ErrClosed) {
 		err = nil // drain closed the listener already
 	}
+	<-wsDone
 	s.shared.Close()
 	s.obs.close()
 	return err

@@ -65,11 +65,22 @@ from .openapi import (
     YamlRenderPlugin,
 )
 from .responses import JSON, Response, StreamingResponse
+from .router import APIRouter, Router
+from .websocket import (
+    CloseCode,
+    WebSocket,
+    WebSocketClose,
+    WebSocketDisconnect,
+    WebSocketException,
+    WebSocketState,
+)
 
 default_app_config = "django_bolt.apps.DjangoBoltConfig"
 
 __all__ = [
     "BoltAPI",
+    "Router",
+    "APIRouter",
     "Response",
     "JSON",
     "StreamingResponse",
@@ -110,6 +121,12 @@ __all__ = [
     "StoplightRenderPlugin",
     "JsonRenderPlugin",
     "YamlRenderPlugin",
+    "WebSocket",
+    "WebSocketState",
+    "CloseCode",
+    "WebSocketException",
+    "WebSocketDisconnect",
+    "WebSocketClose",
 ]
 
 
