@@ -87,11 +87,11 @@ def test_every_response_class_carries_cookies(tmp_path):
         api.get(f"/{name}")(handler())
         expected[name] = [f"c={name}; Path=/; SameSite=Lax", "d=2; Path=/; Secure; SameSite=None"]
 
-    with TestClient(api, follow_redirects=False) as client:
+    with TestClient(api) as client:
         for name, cookies in expected.items():
-            r = client.get(f"/{name}")
+            r = client.get(f"/{name}", follow_redirects=False)
             assert set_cookies(r) == cookies, name
-        assert client.get("/redirect").status_code == 307
+        assert client.get("/redirect", follow_redirects=False).status_code == 307
         assert client.get("/json").status_code == 400
         assert client.get("/stream").text == "ab"
         assert client.get("/fileresponse").text == "file body"
@@ -138,13 +138,13 @@ def test_django_responses_pass_through():
     async def django_stream():
         return StreamingHttpResponse(iter([b"one", b"two"]), content_type="text/plain")
 
-    with TestClient(api, follow_redirects=False) as client:
+    with TestClient(api) as client:
         r = client.get("/django")
         assert (r.status_code, r.text) == (201, "plain <b>text</b>")
         assert r.headers["content-type"] == "text/html"
         assert r.headers["x-custom"] == "yes"
         assert set_cookies(r) == ["dj=1; HttpOnly; Path=/"]  # as Django formats it
-        r = client.get("/django-redirect")
+        r = client.get("/django-redirect", follow_redirects=False)
         assert (r.status_code, r.headers["location"], r.content) == (302, "/target?x=1", b"")
         assert client.get("/django-forbidden").status_code == 403
         r = client.get("/django-stream")

@@ -99,7 +99,7 @@ class TestClient(httpx.Client):
                  use_http_layer: bool = False, **kwargs: Any) -> None:
         self.api = api
         transport = _Transport(_App(api, use_http_layer), raise_server_exceptions)
-        super().__init__(base_url=base_url, transport=transport, **{"follow_redirects": True, **kwargs})
+        super().__init__(base_url=base_url, transport=transport, follow_redirects=True, **kwargs)
 
     def websocket_connect(self, path: str, **kwargs: Any) -> Any:
         """A ``WebSocketTestClient`` for ``path`` on this client's API; use with ``async with``."""
@@ -117,7 +117,7 @@ class AsyncTestClient(httpx.AsyncClient):
                  use_http_layer: bool = False, **kwargs: Any) -> None:
         self.api = api
         transport = _AsyncTransport(_App(api, use_http_layer), raise_server_exceptions)
-        super().__init__(base_url=base_url, transport=transport, **{"follow_redirects": True, **kwargs})
+        super().__init__(base_url=base_url, transport=transport, follow_redirects=True, **kwargs)
 
     def websocket_connect(self, path: str, **kwargs: Any) -> Any:
         """A ``WebSocketTestClient`` for ``path`` on this client's API; use with ``async with``."""
