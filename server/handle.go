@@ -17,6 +17,7 @@ type exchange struct {
 	resp   pyhost.Response
 	params router.Params
 	other  router.Params // lookups for another method (preflights) must not clobber params
+	alt    []byte        // the other spelling of the path (trailing slash), for redirects
 	kv     []pyhost.KV
 	buf    []byte  // copied header names (lower-cased) and values, and decoded params
 	offs   []int32 // name start, name end, value end per pair in buf
@@ -48,6 +49,9 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 	if !s.checkHeaders(ctx) {
 		return -1
 	}
+	if s.ws != nil && s.serveWebSocket(ctx, x) {
+		return -1
+	}
 	method := ctx.Method()
 	path := ctx.URI().PathOriginal()
 
@@ -60,7 +64,9 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 		id, ok = s.router.Lookup(methodGET, path, &x.params)
 	}
 	if !ok {
-		s.noRoute(ctx, method, path, x)
+		if !s.slashRedirect(ctx, method, path, x) {
+			s.noRoute(ctx, method, path, x)
+		}
 		return -1
 	}
 	r := s.routes[id]
@@ -99,6 +105,10 @@ func (s *Server) preflight(ctx *fasthttp.RequestCtx, path []byte, x *exchange) b
 // 405 with Allow when the path exists under other methods, else 404.
 func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, x *exchange) {
 	allowed := s.router.Allowed(path)
+	if allowed == 0 && s.ws.isWebSocketPath(path) {
+		writeText(ctx, fasthttp.StatusBadRequest, "This path expects a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket)")
+		return
+	}
 	if allowed == 0 {
 		writeText(ctx, fasthttp.StatusNotFound, "Not Found")
 		return
