@@ -95,9 +95,18 @@ class WebSocket:
 
     @property
     def user(self) -> Any:
-        """The Django user the handshake authenticated as, loaded before the handler
-        starts; None when anonymous or when the id is not a user's (API keys)."""
+        """The Django user once ``await websocket.auser()`` has loaded it; None before,
+        and when anonymous."""
         return self.scope.get("user")
+
+    async def auser(self) -> Any:
+        """Load (once) the Django user the handshake authenticated as: None when
+        anonymous or when the id is not a user's primary key (API keys)."""
+        if "user" not in self.scope:
+            from ..auth.jwt_utils import get_current_user
+
+            self.scope["user"] = await get_current_user({"context": self.context})
+        return self.scope["user"]
 
     @property
     def client_state(self) -> WebSocketState:
