@@ -95,17 +95,22 @@ class WebSocket:
 
     @property
     def user(self) -> Any:
-        """The Django user once ``await websocket.auser()`` has loaded it; None before,
-        and when anonymous."""
-        return self.scope.get("user")
+        """The user the handshake authenticated as (None when anonymous), loaded on first
+        access by the backend that authenticated it; in async code prefer ``await auser()``."""
+        if "user" not in self.scope:
+            from ..auth.user_loader import load_user_sync
+
+            user_id = self.context.get("user_id")
+            self.scope["user"] = None if user_id is None else load_user_sync(user_id, self.context)
+        return self.scope["user"]
 
     async def auser(self) -> Any:
-        """Load (once) the Django user the handshake authenticated as: None when
-        anonymous or when the id is not a user's primary key (API keys)."""
+        """Load (once) the user the handshake authenticated as, without blocking the loop."""
         if "user" not in self.scope:
-            from ..auth.jwt_utils import get_current_user
+            from ..auth.user_loader import load_user
 
-            self.scope["user"] = await get_current_user({"context": self.context})
+            user_id = self.context.get("user_id")
+            self.scope["user"] = None if user_id is None else await load_user(user_id, self.context)
         return self.scope["user"]
 
     @property
