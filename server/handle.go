@@ -64,10 +64,13 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 		id, ok = s.router.Lookup(methodGET, path, &x.params)
 	}
 	if !ok {
-		if !s.slashRedirect(ctx, method, path, x) {
-			s.noRoute(ctx, method, path, x)
+		if s.slashRedirect(ctx, method, path, x) {
+			return -1
 		}
-		return -1
+		if id, ok = s.siteRoute(path); !ok {
+			s.noRoute(ctx, method, path, x)
+			return -1
+		}
 	}
 	r := s.routes[id]
 	auth, handled := r.pipeline.Before(ctx)

@@ -45,6 +45,7 @@ type Server struct {
 	errorLog *log.Logger
 	obs      *observer
 	ws       *wsHub       // nil without WebSocket routes
+	site     *site        // nil unless the rest of the Django site is served
 	pending  atomic.Int64 // requests handed to Python and not answered yet
 	ln       atomic.Pointer[listener]
 	draining atomic.Bool // Shutdown began: every response closes its connection
@@ -62,36 +63,16 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 		if err := s.router.Add(spec.Method, spec.Path, spec.HandlerID); err != nil {
 			return nil, fmt.Errorf("%w (handler %s)", err, spec.Name)
 		}
-		r := &route{spec: spec}
-		for _, need := range spec.Needs {
-			switch need {
-			case "params":
-				r.want |= pyhost.WantParams
-			case "query":
-				r.want |= pyhost.WantQuery
-			case "headers":
-				r.want |= pyhost.WantHeaders
-			case "cookies":
-				r.want |= pyhost.WantHeaders
-				r.cookies = true
-			case "body":
-				r.want |= pyhost.WantBody
-			default:
-				return nil, fmt.Errorf("route %s %s: unknown request part %q in the binding plan", spec.Method, spec.Path, need)
-			}
-		}
-		var cfg middleware.RouteConfig
-		if spec.Security != nil {
-			cfg = *spec.Security
-		}
-		cfg.Route = spec.Method + " " + spec.Path
-		if r.pipeline, err = middleware.NewPipeline(cfg, shared); err != nil {
+		if err := s.addRoute(spec); err != nil {
 			return nil, err
 		}
-		for len(s.routes) <= spec.HandlerID {
-			s.routes = append(s.routes, nil)
+	}
+	if t.Site != nil {
+		// Reached through the site's URL space, never through the router.
+		if err := s.addRoute(t.Site.Route); err != nil {
+			return nil, err
 		}
-		s.routes[spec.HandlerID] = r
+		s.site = newSite(t.Site)
 	}
 	if s.ws, err = newWSHub(t, py, shared, logger.Printf); err != nil {
 		return nil, err
@@ -125,6 +106,42 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 	}
 	s.obs = newObserver(st, s.routes, logger)
 	return s, nil
+}
+
+// addRoute compiles one route's request needs and middleware pipeline.
+func (s *Server) addRoute(spec RouteSpec) error {
+	r := &route{spec: spec}
+	for _, need := range spec.Needs {
+		switch need {
+		case "params":
+			r.want |= pyhost.WantParams
+		case "query":
+			r.want |= pyhost.WantQuery
+		case "headers":
+			r.want |= pyhost.WantHeaders
+		case "cookies":
+			r.want |= pyhost.WantHeaders
+			r.cookies = true
+		case "body":
+			r.want |= pyhost.WantBody
+		default:
+			return fmt.Errorf("route %s %s: unknown request part %q in the binding plan", spec.Method, spec.Path, need)
+		}
+	}
+	var cfg middleware.RouteConfig
+	if spec.Security != nil {
+		cfg = *spec.Security
+	}
+	cfg.Route = spec.Method + " " + spec.Path
+	var err error
+	if r.pipeline, err = middleware.NewPipeline(cfg, s.shared); err != nil {
+		return err
+	}
+	for len(s.routes) <= spec.HandlerID {
+		s.routes = append(s.routes, nil)
+	}
+	s.routes[spec.HandlerID] = r
+	return nil
 }
 
 // Serve accepts connections on ln until Shutdown.

@@ -15,6 +15,7 @@ type Table struct {
 	WebSockets []WebSocketSpec         `msgpack:"websockets"`
 	Global     middleware.GlobalConfig `msgpack:"global"`
 	Settings   Settings                `msgpack:"settings"`
+	Site       *SiteSpec               `msgpack:"site"` // nil: only the API (and the admin) is served
 }
 
 // RouteSpec is one route as Python describes it.

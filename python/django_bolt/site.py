@@ -43,13 +43,16 @@ def site_enabled() -> bool:
     return enabled
 
 
-def url_space() -> UrlSpace:
-    """The literal parts of the root URLconf, as absolute paths."""
+def url_space(exclude: tuple[str, ...] = ()) -> UrlSpace:
+    """The literal parts of the root URLconf, as absolute paths; anything under an
+    ``exclude`` prefix is left out."""
     from django.urls import get_resolver
 
     exact: set[str] = set()
     prefixes: set[str] = set()
     _walk(get_resolver().url_patterns, "/", exact, prefixes)
+    exact = {p for p in exact if not p.startswith(exclude)}
+    prefixes = {p for p in prefixes if not p.startswith(exclude)}
     if settings.APPEND_SLASH:
         # CommonMiddleware redirects "/about" to "/about/": Django must see it too.
         exact |= {p[:-1] for p in exact if len(p) > 1 and p.endswith("/")}

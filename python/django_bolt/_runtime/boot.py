@@ -37,10 +37,23 @@ def _needs(route: Any) -> frozenset[str]:
     return route.plan.needs
 
 
-def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+def _route_spec(r: Any) -> dict[str, Any]:
+    return {
+        "method": r.method,
+        "path": r.path,
+        "handler_id": r.handler_id,
+        "needs": sorted(_needs(r)),
+        "security": r.security.native,
+        "name": f"{r.fn.__module__}.{r.fn.__qualname__}",
+    }
+
+
+def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = None,
+                site: tuple[Any, Any] | None = None) -> dict[str, Any]:
     """The document the Go core builds its router and middleware from.
 
-    ``overrides`` are settings given as runbolt flags (``{"BOLT_BACKLOG": 2048}``).
+    ``overrides`` are settings given as runbolt flags (``{"BOLT_BACKLOG": 2048}``);
+    ``site`` is the Django site's route and URL space, when the rest of the site is served.
     """
     from django.conf import settings
 
@@ -48,21 +61,40 @@ def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = 
     from ..middleware.compiler import global_security_config
 
     return {
-        "routes": [
-            {
-                "method": r.method,
-                "path": r.path,
-                "handler_id": r.handler_id,
-                "needs": sorted(_needs(r)),
-                "security": r.security.native,
-                "name": f"{r.fn.__module__}.{r.fn.__qualname__}",
-            }
-            for r in routes
-        ],
+        "routes": [_route_spec(r) for r in routes],
         "websockets": [w.table_entry() for w in api.websocket_routes()],
         "global": global_security_config(api.compression),
         "settings": {"debug": bool(settings.DEBUG), **server_settings(settings, overrides)},
+        "site": None if site is None else {
+            "route": _route_spec(site[0]), "exact": site[1].exact, "prefixes": site[1].prefixes,
+        },
     }
+
+
+def _django_site(handler_id: int, exclude: tuple[str, ...]) -> tuple[Any, Any] | None:
+    """The route that runs Django's ASGI application for the rest of the site, and the
+    URL space it covers; None when the site is off or its URLconf resolves nothing."""
+    import dataclasses
+
+    from ..api import _BOLT_API_REGISTRY, BoltAPI
+    from ..site import DjangoSite, site_enabled, url_space
+
+    if not site_enabled():
+        return None
+    space = url_space(exclude)
+    if not space.exact and not space.prefixes:
+        return None
+    holder = BoltAPI(enable_logging=False)
+    _BOLT_API_REGISTRY.remove(holder)  # an internal artefact, not one of the project's APIs
+    django_site = DjangoSite()
+
+    async def django_site_view(request):
+        return await django_site(request)
+
+    # Django has its own middleware, authentication and CSRF protection: none of the API's.
+    holder._register("GET", "/", django_site_view, guards=[], auth=[], middleware=[], middleware_config={})
+    route = dataclasses.replace(holder.routes()[0], handler_id=handler_id, method="*", path="(django site)")
+    return route, space
 
 
 class Prepared(NamedTuple):
@@ -70,6 +102,12 @@ class Prepared(NamedTuple):
     routes: list[Any]
     table: dict[str, Any]  # the route table for the Go core
     docs_path: str | None  # where the API docs are served, None without docs
+    site: tuple[Any, Any] | None  # the Django site's route and URL space, when served
+
+    @property
+    def runners(self) -> list[Any]:
+        """Every handler's runner, indexed by handler id."""
+        return [r.runner for r in self.routes] + ([self.site[0].runner] if self.site else [])
 
 
 def prepare(options: dict[str, Any]) -> Prepared:
@@ -89,18 +127,26 @@ def prepare(options: dict[str, Any]) -> Prepared:
     if not apis:
         raise NothingToServe()
     api = merge_apis(apis)
+    exclude: tuple[str, ...] = ()
     if not options.get("no_admin"):
         from ..admin import register_admin_routes
 
         register_admin_routes(api)
+    else:
+        from ..admin import detect_admin_url_prefix
+
+        # --no-admin also keeps the admin out of the rest of the site.
+        admin_prefix = detect_admin_url_prefix()
+        exclude = (f"/{admin_prefix}/",) if admin_prefix else ()
     docs_config = resolve_openapi_config(found.openapi_config for _, found in apis)
     if docs_config is not None:
         OpenAPIRouteRegistrar(api, docs_config).register()
     routes = api.routes()
     for route in routes:
         route.runner  # compiled now: a handler whose types cannot be resolved fails here
-    return Prepared(api, routes, route_table(api, routes, options.get("settings")),
-                    docs_config.path if docs_config is not None else None)
+    site = _django_site(len(routes), exclude)
+    return Prepared(api, routes, route_table(api, routes, options.get("settings"), site),
+                    docs_config.path if docs_config is not None else None, site)
 
 
 def load(sys_path: list[str], options: dict[str, Any]) -> bytes:
@@ -119,7 +165,7 @@ def load(sys_path: list[str], options: dict[str, Any]) -> bytes:
             prepared = prepare(options)
     else:
         prepared = prepare(options)
-    _runners[:] = [route.runner for route in prepared.routes]
+    _runners[:] = prepared.runners
     _websocket_routes[:] = prepared.api.websocket_routes()
     global _websocket_channel_size
     _websocket_channel_size = prepared.table["settings"]["ws_channel_size"]
