@@ -49,6 +49,11 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 	if !s.checkHeaders(ctx) {
 		return -1
 	}
+	if !s.hosts.Allowed(ctx.Host()) {
+		// As Django refuses a Host outside ALLOWED_HOSTS (DisallowedHost), before routing.
+		writeJSON(ctx, fasthttp.StatusBadRequest, `{"detail":"Invalid Host header"}`)
+		return -1
+	}
 	if s.ws != nil && s.serveWebSocket(ctx, x) {
 		return -1
 	}

@@ -44,9 +44,10 @@ type Server struct {
 	http     *fasthttp.Server
 	errorLog *log.Logger
 	obs      *observer
-	ws       *wsHub       // nil without WebSocket routes
-	site     *site        // nil unless the rest of the Django site is served
-	pending  atomic.Int64 // requests handed to Python and not answered yet
+	ws       *wsHub            // nil without WebSocket routes
+	site     *site             // nil unless the rest of the Django site is served
+	hosts    *middleware.Hosts // nil: every Host is allowed
+	pending  atomic.Int64      // requests handed to Python and not answered yet
 	ln       atomic.Pointer[listener]
 	draining atomic.Bool // Shutdown began: every response closes its connection
 }
@@ -58,7 +59,8 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{table: t, router: router.New(), shared: shared, python: py, errorLog: logger}
+	s := &Server{table: t, router: router.New(), shared: shared, python: py, errorLog: logger,
+		hosts: middleware.NewHosts(t.Settings.AllowedHosts)}
 	for _, spec := range t.Routes {
 		if err := s.router.Add(spec.Method, spec.Path, spec.HandlerID); err != nil {
 			return nil, fmt.Errorf("%w (handler %s)", err, spec.Name)

@@ -49,11 +49,12 @@ def _route_spec(r: Any) -> dict[str, Any]:
 
 
 def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = None,
-                site: tuple[Any, Any] | None = None) -> dict[str, Any]:
+                site: tuple[Any, Any] | None = None, allowed_hosts: list[str] | None = None) -> dict[str, Any]:
     """The document the Go core builds its router and middleware from.
 
     ``overrides`` are settings given as runbolt flags (``{"BOLT_BACKLOG": 2048}``);
-    ``site`` is the Django site's route and URL space, when the rest of the site is served.
+    ``site`` is the Django site's route and URL space, when the rest of the site is served;
+    ``allowed_hosts`` the Host values the server accepts (None: any, as in the test client).
     """
     from django.conf import settings
 
@@ -64,24 +65,41 @@ def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = 
         "routes": [_route_spec(r) for r in routes],
         "websockets": [w.table_entry() for w in api.websocket_routes()],
         "global": global_security_config(api.compression),
-        "settings": {"debug": bool(settings.DEBUG), **server_settings(settings, overrides)},
+        "settings": {"debug": bool(settings.DEBUG), "allowed_hosts": allowed_hosts or ["*"],
+                     **server_settings(settings, overrides)},
         "site": None if site is None else {
             "route": _route_spec(site[0]), "exact": site[1].exact, "prefixes": site[1].prefixes,
         },
     }
 
 
-def _django_site(handler_id: int, exclude: tuple[str, ...]) -> tuple[Any, Any] | None:
+def _allowed_hosts() -> list[str]:
+    """ALLOWED_HOSTS as Django applies it: with DEBUG and an empty list, local hosts only."""
+    from django.conf import settings
+
+    allowed = list(settings.ALLOWED_HOSTS)
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]
+    return allowed
+
+
+def _django_site(handler_id: int, no_admin: bool) -> tuple[Any, Any] | None:
     """The route that runs Django's ASGI application for the rest of the site, and the
-    URL space it covers; None when the site is off or its URLconf resolves nothing."""
+    URL space it covers; None when the site is off or its URLconf resolves nothing.
+    ``no_admin`` (--no-admin) keeps the admin out of it too."""
     import dataclasses
+
+    from django.conf import settings
 
     from ..api import _BOLT_API_REGISTRY, BoltAPI
     from ..site import DjangoSite, site_enabled, url_space
 
-    if not site_enabled():
+    if not site_enabled() or not getattr(settings, "ROOT_URLCONF", None):
         return None
-    space = url_space(exclude)
+    from ..admin import detect_admin_url_prefix
+
+    admin_prefix = detect_admin_url_prefix() if no_admin else None
+    space = url_space((f"/{admin_prefix}/",) if admin_prefix else ())
     if not space.exact and not space.prefixes:
         return None
     holder = BoltAPI(enable_logging=False)
@@ -127,25 +145,18 @@ def prepare(options: dict[str, Any]) -> Prepared:
     if not apis:
         raise NothingToServe()
     api = merge_apis(apis)
-    exclude: tuple[str, ...] = ()
     if not options.get("no_admin"):
         from ..admin import register_admin_routes
 
         register_admin_routes(api)
-    else:
-        from ..admin import detect_admin_url_prefix
-
-        # --no-admin also keeps the admin out of the rest of the site.
-        admin_prefix = detect_admin_url_prefix()
-        exclude = (f"/{admin_prefix}/",) if admin_prefix else ()
     docs_config = resolve_openapi_config(found.openapi_config for _, found in apis)
     if docs_config is not None:
         OpenAPIRouteRegistrar(api, docs_config).register()
     routes = api.routes()
     for route in routes:
         route.runner  # compiled now: a handler whose types cannot be resolved fails here
-    site = _django_site(len(routes), exclude)
-    return Prepared(api, routes, route_table(api, routes, options.get("settings"), site),
+    site = _django_site(len(routes), bool(options.get("no_admin")))
+    return Prepared(api, routes, route_table(api, routes, options.get("settings"), site, _allowed_hosts()),
                     docs_config.path if docs_config is not None else None, site)
 
 
