@@ -23,6 +23,12 @@ class Command(BaseCommand):
     help = "Serve the project's BoltAPI routes with the django-bolt server."
     requires_system_checks: list[str] = []
 
+    def get_version(self):
+        # --version: this command belongs to django-bolt, not to Django.
+        from django_bolt.cli import package_version
+
+        return package_version()
+
     def add_arguments(self, parser):
         parser.add_argument("--host", default="0.0.0.0", help="Address to bind (default 0.0.0.0).")
         parser.add_argument("--port", type=int, default=8000, help="Port to bind (default 8000).")
