@@ -61,10 +61,3 @@ def test_bolt_openapi_reports_an_unwritable_file(example_db, tmp_path):
     assert result.returncode == 1
     assert "cannot write it" in result.stderr
     assert "Traceback" not in result.stderr
-
-
-def test_runbolt_version_is_django_bolts(example_db):
-    import importlib.metadata
-
-    result = run_manage(EXAMPLE_PROJECT, "runbolt", "--version", env=example_env(example_db))
-    assert result.stdout.strip() == importlib.metadata.version("django-bolt")

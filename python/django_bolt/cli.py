@@ -11,12 +11,11 @@
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import re
 import sys
 from pathlib import Path
 
-__all__ = ["main", "init_project", "package_version"]
+__all__ = ["main", "init_project"]
 
 EXAMPLE_API = '''"""The project's HTTP API, served by `python manage.py runbolt` (docs at /docs)."""
 
@@ -49,12 +48,6 @@ _INSTALLED_APPS = re.compile(r"^INSTALLED_APPS\s*(?::[^=]*)?=\s*(?P<open>[\[(])"
 
 class InitError(Exception):
     """``init`` cannot go on; the message says what to do instead."""
-
-
-def package_version() -> str:
-    """The installed version of the distribution that provides ``django_bolt``."""
-    names = importlib.metadata.packages_distributions().get("django_bolt") or ["django-bolt"]
-    return importlib.metadata.version(names[0])
 
 
 def find_manage_py(start: Path) -> Path:
@@ -151,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("version", help="Print the installed django-bolt version.")
     args = parser.parse_args(argv)
     if args.command == "version":
-        print(f"Django-Bolt version: {package_version()}")
+        from . import __version__
+
+        print(f"Django-Bolt version: {__version__}")
         return 0
     try:
         done = init_project(Path.cwd())

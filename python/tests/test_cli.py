@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import django_bolt
 from django_bolt.cli import InitError, add_installed_app
 
 BIN = Path(sys.executable).parent
@@ -30,7 +31,8 @@ def project(tmp_path: Path) -> Path:
 def test_version_prints_the_installed_version(tmp_path):
     result = run("version", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"Django-Bolt version: {importlib.metadata.version('django-bolt')}\n"
+    assert result.stdout == f"Django-Bolt version: {django_bolt.__version__}\n"
+    assert django_bolt.__version__ == importlib.metadata.version("django-bolt-go")
     module = subprocess.run([sys.executable, "-m", "django_bolt", "version"], capture_output=True, text=True,
                             timeout=120)
     assert module.stdout == result.stdout

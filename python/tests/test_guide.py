@@ -41,7 +41,7 @@ def pages() -> list[Path]:
 
 def test_the_guide_exists():
     names = {page.stem for page in pages()}
-    assert {"README", "install", "first-api", "openapi", "testing"} <= names
+    assert {"README", "installation", "first-api", "openapi", "testing"} <= names
 
 
 def test_block_extraction_follows_the_convention():
