@@ -35,6 +35,7 @@ from .auth import (
     get_current_user,
 )
 from .compression import CompressionConfig
+from .cookies import Cookie
 # Middleware, MiddlewareConfig and MiddlewareGroup are importable from here, as in the
 # original, without being part of __all__.
 from .middleware import (
@@ -65,6 +66,7 @@ from .openapi import (
     YamlRenderPlugin,
 )
 from .responses import JSON, Response, StreamingResponse
+from .request import Request, RequestProtocol
 from .router import APIRouter, Router
 from .websocket import (
     CloseCode,
@@ -81,6 +83,9 @@ __all__ = [
     "BoltAPI",
     "Router",
     "APIRouter",
+    "Request",
+    "RequestProtocol",
+    "Cookie",
     "Response",
     "JSON",
     "StreamingResponse",
