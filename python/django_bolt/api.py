@@ -205,6 +205,7 @@ class BoltAPI:
             from .websocket.handlers import compile_websocket_route
 
             full = self.prefix + path
+            _register_user_loaders(auth)
             if any(r.path == full for r in self._websocket_routes):
                 raise ValueError(f"@api.websocket({path!r}): a WebSocket route for {full} already exists")
             self._websocket_routes.append(
