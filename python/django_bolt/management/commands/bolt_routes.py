@@ -1,6 +1,7 @@
 """``python manage.py bolt_routes``: every route the server would serve, with its security.
 
-One line per route: method, path, handler, authentication, guards and rate limit::
+One line per route (``WS`` for a WebSocket route): method, path, handler,
+authentication, guards and rate limit::
 
     METHOD  PATH         HANDLER                     AUTH  GUARDS            RATE LIMIT
     GET     /auth/me     accounts.api.me             jwt   is_authenticated  -
@@ -17,14 +18,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from ...api import Route
 from ..project import load_project_api
 
 COLUMNS = ("method", "path", "handler", "auth", "guards", "rate_limit")
 
 
-def describe(route: Route) -> dict[str, Any]:
-    """What ``bolt_routes`` says about one route."""
+def describe(method: str, route: Any) -> dict[str, Any]:
+    """What ``bolt_routes`` says about one route (a ``Route`` or a ``WebSocketRoute``)."""
     native = route.security.native or {}
     auth = [
         backend["type"] if backend.get("header") in (None, "authorization", "x-api-key")
@@ -40,7 +40,7 @@ def describe(route: Route) -> dict[str, Any]:
     ]
     fn = route.fn
     return {
-        "method": route.method,
+        "method": method,
         "path": route.path,
         "handler": f"{fn.__module__}.{fn.__qualname__}",
         "auth": auth,
@@ -68,7 +68,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         project = load_project_api(admin=not opts["no_admin"], docs=not opts["no_docs"])
-        rows = [describe(route) for route in project.api.routes()]
+        rows = [describe(route.method, route) for route in project.api.routes()]
+        rows += [describe("WS", route) for route in project.api.websocket_routes()]
         if opts["format"] == "json":
             self.stdout.write(json.dumps(rows, indent=2))
             return
