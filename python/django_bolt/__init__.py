@@ -15,6 +15,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# The one version string: the distribution's metadata reads it from here (pyproject.toml),
+# and `manage.py runbolt --version` prints it.
+__version__ = "0.1.0"
+
 from .api import BoltAPI
 from .auth import (
     AllowAny,
