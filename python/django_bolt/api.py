@@ -81,6 +81,18 @@ class Route:
         return make_validator(response_type)
 
 
+def _logging_middleware(config: Any) -> Any:
+    """The ``LoggingMiddleware`` a ``BoltAPI(logging_config=...)`` puts first on its routes."""
+    from .logging import LoggingConfig, LoggingMiddleware
+
+    if not isinstance(config, LoggingConfig):
+        raise TypeError(
+            f"BoltAPI(logging_config=...) takes a LoggingConfig, not {type(config).__name__}; "
+            "write logging_config=LoggingConfig(...) from django_bolt.logging"
+        )
+    return LoggingMiddleware(config)
+
+
 class BoltAPI:
     """A set of routes with shared prefix, middleware and configuration."""
 
@@ -107,6 +119,8 @@ class BoltAPI:
         self.middleware_config = dict(middleware_config or {})
         self.enable_logging = enable_logging
         self.logging_config = logging_config
+        if logging_config is not None and enable_logging:
+            self.middleware.insert(0, _logging_middleware(logging_config))
         self.compression = compression
         self.openapi_config = openapi_config
         self._routes: list[tuple[str, str, int, Callable[..., Any]]] = []
@@ -191,6 +205,7 @@ class BoltAPI:
             from .websocket.handlers import compile_websocket_route
 
             full = self.prefix + path
+            _register_user_loaders(auth)
             if any(r.path == full for r in self._websocket_routes):
                 raise ValueError(f"@api.websocket({path!r}): a WebSocket route for {full} already exists")
             self._websocket_routes.append(
