@@ -14,8 +14,12 @@ type Hosts struct {
 	suffixes [][]byte // ".example.com": the host equals it without the dot, or ends with it
 }
 
-// NewHosts compiles ALLOWED_HOSTS; nil when any host is allowed.
+// NewHosts compiles ALLOWED_HOSTS; nil (no check) when the list holds "*" or is empty:
+// Python sends Django's effective list, and runbolt refuses to start with none.
 func NewHosts(allowed []string) *Hosts {
+	if len(allowed) == 0 {
+		return nil
+	}
 	h := &Hosts{}
 	for _, pattern := range allowed {
 		p := strings.ToLower(pattern)

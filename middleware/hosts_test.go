@@ -29,6 +29,9 @@ func TestAWildcardAllowsEverythingWithoutAChecker(t *testing.T) {
 	if NewHosts([]string{"example.com", "*"}) != nil {
 		t.Fatal(`"*" must disable the check`)
 	}
+	if NewHosts(nil) != nil {
+		t.Fatal("no list (the test client's table) must disable the check")
+	}
 	var h *Hosts
 	if !h.Allowed([]byte("anything")) {
 		t.Fatal("a nil checker allows every host")
