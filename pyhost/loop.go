@@ -11,87 +11,17 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"djangobolt/protocol"
 )
-
-// Item kinds understood by django_bolt._runtime.loop; a request carries its handler id (>= 0).
-const (
-	kindPull  = -1 // next chunk of a stream
-	kindClose = -2 // the client went away: close a stream
-	kindStop  = -3 // stop the event loop
-)
-
-// Want says which parts of a request the route's binding plan reads; only those cross
-// into Python.
-type Want uint8
-
-const (
-	WantParams Want = 1 << iota
-	WantQuery
-	WantHeaders
-	WantBody
-)
-
-// KV is a name/value pair viewing memory owned by the caller.
-type KV struct{ Key, Value []byte }
-
-// Request is one call of a Python handler. Its slices may point into the server's
-// buffers: they are read on the loop thread while the submitting goroutine waits.
-type Request struct {
-	Handler int
-	Want    Want
-	Method  []byte
-	Path    []byte
-	Params  []KV
-	Query   []byte
-	Headers []KV // names lower-case
-	Body    []byte
-	Context map[string]any // the auth context; nil when the route has none
-}
-
-// Response is what Python answered. It owns its memory, so it outlives the Python objects.
-type Response struct {
-	Status int
-	Body   []byte
-	// Stream is the id of a stream to Pull chunks from, or -1 for a buffered body.
-	Stream int
-	// Err is set when Python could not produce a response at all (a bug, not a handler error).
-	Err error
-
-	buf  []byte
-	hdrs []int32 // offsets into buf: name start, name end, value end per header
-}
-
-// Reset prepares r for reuse.
-func (r *Response) Reset() {
-	r.Status, r.Body, r.Stream, r.Err = 0, r.Body[:0], -1, nil
-	r.buf, r.hdrs = r.buf[:0], r.hdrs[:0]
-}
-
-// NumHeaders is the number of headers Python set.
-func (r *Response) NumHeaders() int { return len(r.hdrs) / 3 }
-
-// Header returns header i; the slices stay valid until Reset.
-func (r *Response) Header(i int) (name, value []byte) {
-	h := r.hdrs[3*i:]
-	return r.buf[h[0]:h[1]], r.buf[h[1]:h[2]]
-}
-
-// AddHeader appends a header; the server's tests use it to stand in for Python.
-func (r *Response) AddHeader(name, value []byte) {
-	start := int32(len(r.buf))
-	r.buf = append(r.buf, name...)
-	mid := int32(len(r.buf))
-	r.buf = append(r.buf, value...)
-	r.hdrs = append(r.hdrs, start, mid, int32(len(r.buf)))
-}
 
 // call is one queued item and the channel its submitter waits on.
 type call struct {
 	rid  int // slot index, -1 for fire-and-forget items
 	kind int
 	arg  int
-	req  *Request
-	resp *Response
+	req  *protocol.Request
+	resp *protocol.Response
 	done chan struct{}
 }
 
@@ -114,7 +44,6 @@ type Loop struct {
 	// Used only on the loop thread.
 	spare   []*call
 	waiting []*call
-	items   itemBuilder
 }
 
 // active is the loop that django_bolt._core.exchange serves in this process.
@@ -135,7 +64,7 @@ func NewLoop() (*Loop, error) {
 func (l *Loop) FD() int { return l.efd }
 
 // Do runs req in Python and blocks until resp is filled.
-func (l *Loop) Do(req *Request, resp *Response) {
+func (l *Loop) Do(req *protocol.Request, resp *protocol.Response) {
 	c := callPool.Get().(*call)
 	c.kind, c.req, c.resp = req.Handler, req, resp
 	l.submit(c, true)
@@ -144,11 +73,11 @@ func (l *Loop) Do(req *Request, resp *Response) {
 	callPool.Put(c)
 }
 
-// Pull fetches the next chunk of stream id into resp: Status 0 = a chunk in Body,
-// 1 = the stream ended, 2 = it failed (Err says why).
-func (l *Loop) Pull(id int, resp *Response) {
+// Pull fetches the next chunk of stream id into resp; Status is a pull status
+// (protocol.Chunk, End or Failed).
+func (l *Loop) Pull(id int, resp *protocol.Response) {
 	c := callPool.Get().(*call)
-	c.kind, c.arg, c.resp = kindPull, id, resp
+	c.kind, c.arg, c.resp = protocol.KindPull, id, resp
 	l.submit(c, true)
 	<-c.done
 	c.resp = nil
@@ -157,12 +86,12 @@ func (l *Loop) Pull(id int, resp *Response) {
 
 // CloseStream tells Python that nobody will pull stream id again.
 func (l *Loop) CloseStream(id int) {
-	l.submit(&call{kind: kindClose, arg: id}, false)
+	l.submit(&call{kind: protocol.KindClose, arg: id}, false)
 }
 
 // Stop asks the event loop to stop; Serve then returns.
 func (l *Loop) Stop() {
-	l.submit(&call{kind: kindStop}, false)
+	l.submit(&call{kind: protocol.KindStop}, false)
 }
 
 func (l *Loop) submit(c *call, tracked bool) {

@@ -6,7 +6,7 @@ import (
 	"log"
 	"testing"
 
-	"djangobolt/pyhost"
+	"djangobolt/protocol"
 )
 
 // instantPython answers every request at once with a small JSON body.
@@ -14,13 +14,13 @@ type instantPython struct{}
 
 var benchBody = []byte(`{"status":"ok"}`)
 
-func (instantPython) Do(_ *pyhost.Request, resp *pyhost.Response) {
+func (instantPython) Do(_ *protocol.Request, resp *protocol.Response) {
 	resp.Status, resp.Stream, resp.Err = 200, -1, nil
 	resp.Body = append(resp.Body[:0], benchBody...)
 	setPyHeaders(resp, "content-type", "application/json")
 }
 
-func (instantPython) Pull(int, *pyhost.Response) {}
+func (instantPython) Pull(int, *protocol.Response) {}
 func (instantPython) CloseStream(int)            {}
 
 func BenchmarkHandleStaticRoute(b *testing.B) {

@@ -7,29 +7,23 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"djangobolt/middleware"
-	"djangobolt/pyhost"
+	"djangobolt/protocol"
 	"djangobolt/router"
 )
 
 // exchange holds one request's buffers; pooled so a request allocates nothing here.
 type exchange struct {
-	req    pyhost.Request
-	resp   pyhost.Response
+	req    protocol.Request
+	resp   protocol.Response
 	params router.Params
 	other  router.Params // lookups for another method (preflights) must not clobber params
-	kv     []pyhost.KV
-	buf    []byte  // copied header names (lower-cased) and values, and decoded params
-	offs   []int32 // name start, name end, value end per pair in buf
 }
 
 var exchangePool = sync.Pool{New: func() any { return new(exchange) }}
 
 func (x *exchange) reset() {
-	x.req = pyhost.Request{}
+	x.req.Reset()
 	x.resp.Reset()
-	x.kv = x.kv[:0]
-	x.buf = x.buf[:0]
-	x.offs = x.offs[:0]
 }
 
 var (
@@ -142,34 +136,28 @@ func (s *Server) checkHeaders(ctx *fasthttp.RequestCtx) bool {
 	return true
 }
 
-// fillRequest copies into x.req what the route's binding plan reads.
+// fillRequest copies into x.req what the route's binding plan reads, in the layout the
+// C bridge reads (protocol.Request): this is the only copy of those bytes.
 func (s *Server) fillRequest(ctx *fasthttp.RequestCtx, r *route, x *exchange, auth *middleware.Auth) {
 	req := &x.req
 	req.Handler = r.spec.HandlerID
 	req.Want = r.want
-	req.Method = ctx.Method()
-	req.Path = ctx.URI().PathOriginal()
-	if r.want&pyhost.WantParams != 0 {
+	req.Begin(ctx.Method(), ctx.URI().PathOriginal())
+	if r.want&protocol.WantParams != 0 {
 		for i := 0; i < x.params.Len(); i++ {
-			x.addPair([]byte(x.params.Name(i)), x.params.Value(i), false, true)
+			addPair(req, []byte(x.params.Name(i)), x.params.Value(i), false, true)
 		}
+		req.NParams = x.params.Len()
 	}
-	paramCount := len(x.offs) / 3
-	if r.want&pyhost.WantHeaders != 0 {
+	if r.want&protocol.WantHeaders != 0 {
 		ctx.Request.Header.VisitAll(func(name, value []byte) {
-			x.addPair(name, value, true, false)
+			addPair(req, name, value, true, false)
 		})
 	}
-	// Build the views only now: buf no longer grows.
-	for i := 0; i < len(x.offs); i += 3 {
-		x.kv = append(x.kv, pyhost.KV{Key: x.buf[x.offs[i]:x.offs[i+1]], Value: x.buf[x.offs[i+1]:x.offs[i+2]]})
-	}
-	req.Params = x.kv[:paramCount]
-	req.Headers = x.kv[paramCount:]
-	if r.want&pyhost.WantQuery != 0 {
+	if r.want&protocol.WantQuery != 0 {
 		req.Query = ctx.URI().QueryString()
 	}
-	if r.want&pyhost.WantBody != 0 {
+	if r.want&protocol.WantBody != 0 {
 		req.Body = ctx.PostBody()
 	}
 	if auth != nil {
@@ -182,25 +170,26 @@ func (s *Server) fillRequest(ctx *fasthttp.RequestCtx, r *route, x *exchange, au
 	}
 }
 
-// addPair copies a name/value pair into the exchange buffer, lower-casing the name or
+// addPair copies a name/value pair into the request's strings, lower-casing the name or
 // percent-decoding the value as asked.
-func (x *exchange) addPair(name, value []byte, lower, decode bool) {
-	start := int32(len(x.buf))
-	x.buf = append(x.buf, name...)
+func addPair(req *protocol.Request, name, value []byte, lower, decode bool) {
+	start := req.Mark()
+	req.Strs = append(req.Strs, name...)
 	if lower {
-		for i := int(start); i < len(x.buf); i++ {
-			if c := x.buf[i]; 'A' <= c && c <= 'Z' {
-				x.buf[i] = c + 'a' - 'A'
+		for i := start; i < len(req.Strs); i++ {
+			if c := req.Strs[i]; 'A' <= c && c <= 'Z' {
+				req.Strs[i] = c + 'a' - 'A'
 			}
 		}
 	}
-	mid := int32(len(x.buf))
+	req.EndString(start)
+	start = req.Mark()
 	if decode && bytes.IndexByte(value, '%') >= 0 {
-		x.buf = appendUnescaped(x.buf, value)
+		req.Strs = appendUnescaped(req.Strs, value)
 	} else {
-		x.buf = append(x.buf, value...)
+		req.Strs = append(req.Strs, value...)
 	}
-	x.offs = append(x.offs, start, mid, int32(len(x.buf)))
+	req.EndString(start)
 }
 
 // authContext is the dict handlers see as request["context"] / request["auth"].

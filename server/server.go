@@ -12,24 +12,23 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"djangobolt/middleware"
-	"djangobolt/pyhost"
+	"djangobolt/protocol"
 	"djangobolt/router"
 )
 
 // Python is what the server needs from the interpreter side: run a request, pull and
-// close streams. *pyhost.Loop implements it; tests may substitute their own.
+// close streams. *pyhost.Loop and *pyhost.Inline implement it; tests may substitute
+// their own.
 type Python interface {
-	Do(req *pyhost.Request, resp *pyhost.Response)
-	Pull(stream int, resp *pyhost.Response)
+	Do(req *protocol.Request, resp *protocol.Response)
+	Pull(stream int, resp *protocol.Response)
 	CloseStream(stream int)
 }
-
-var _ Python = (*pyhost.Loop)(nil)
 
 // route is one compiled route.
 type route struct {
 	spec     RouteSpec
-	want     pyhost.Want
+	want     protocol.Want
 	cookies  bool // the plan reads cookies, so the cookie header must cross
 	pipeline *middleware.Pipeline
 }
@@ -63,16 +62,16 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 		for _, need := range spec.Needs {
 			switch need {
 			case "params":
-				r.want |= pyhost.WantParams
+				r.want |= protocol.WantParams
 			case "query":
-				r.want |= pyhost.WantQuery
+				r.want |= protocol.WantQuery
 			case "headers":
-				r.want |= pyhost.WantHeaders
+				r.want |= protocol.WantHeaders
 			case "cookies":
-				r.want |= pyhost.WantHeaders
+				r.want |= protocol.WantHeaders
 				r.cookies = true
 			case "body":
-				r.want |= pyhost.WantBody
+				r.want |= protocol.WantBody
 			default:
 				return nil, fmt.Errorf("route %s %s: unknown request part %q in the binding plan", spec.Method, spec.Path, need)
 			}

@@ -10,7 +10,8 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from django_bolt import _core
-from django_bolt._runtime.loop import PULL, STOP, Dispatcher
+from django_bolt._runtime.loop import Dispatcher
+from django_bolt._runtime.protocol import KIND_PULL as PULL, KIND_STOP as STOP
 from django_bolt.responses import StreamingResponse
 
 closed = []  # paths of the streams whose generator was closed or finished

@@ -125,6 +125,28 @@ def initialize_file_response_settings() -> None:
     _allowed_file_roots = tuple(Path(v).resolve() for v in value)
 
 
+def checked_file_path(path: str | os.PathLike) -> str:
+    """The resolved path of a file a response may read or send.
+
+    Raises ``FileNotFoundError`` (404) when it is missing, ``ValueError`` when it is not
+    a regular file and ``PermissionError`` (403) when it lies outside
+    ``BOLT_ALLOWED_FILE_PATHS``. Both the constructors and the serializer call it, so a
+    path changed after construction is checked too.
+    """
+    resolved = Path(path).resolve()
+    if not resolved.exists():
+        raise FileNotFoundError(f"File not found: {path}")
+    if not resolved.is_file():
+        raise ValueError(f"Not a regular file: {path}")
+    roots = _allowed_file_roots
+    if roots is not None and not any(resolved.is_relative_to(root) for root in roots):
+        raise PermissionError(
+            f"File path '{resolved}' is not within allowed directories. "
+            "Configure BOLT_ALLOWED_FILE_PATHS in Django settings."
+        )
+    return str(resolved)
+
+
 class FileResponse:
     """A file the Go core sends from disk (with Range, ETag and conditional requests).
 
@@ -142,18 +164,7 @@ class FileResponse:
         status_code: int = 200,
         headers: dict[str, str] | None = None,
     ) -> None:
-        resolved = Path(path).resolve()
-        if not resolved.exists():
-            raise FileNotFoundError(f"File not found: {path}")
-        if not resolved.is_file():
-            raise ValueError(f"Not a regular file: {path}")
-        roots = _allowed_file_roots
-        if roots is not None and not any(resolved.is_relative_to(root) for root in roots):
-            raise PermissionError(
-                f"File path '{resolved}' is not within allowed directories. "
-                "Configure BOLT_ALLOWED_FILE_PATHS in Django settings."
-            )
-        self.path = str(resolved)
+        self.path = checked_file_path(path)
         self.media_type = media_type
         self.filename = filename
         self.status_code = status_code
