@@ -24,7 +24,7 @@ func TestPythonProtocolMatches(t *testing.T) {
 		"CHUNK": Chunk, "END": End, "FAILED": Failed,
 		"REQUEST_ITEM_LEN": RequestItemLen, "CONTROL_ITEM_LEN": ControlItemLen, "RESULT_LEN": ResultLen,
 		"SENDFILE_LEN": SendFileLen,
-		"RID": RID, "KIND": Kind, "ARG": Arg, "METHOD": Method, "PATH": Path, "PARAMS": Params,
+		"RID":          RID, "KIND": Kind, "ARG": Arg, "METHOD": Method, "PATH": Path, "PARAMS": Params,
 		"QUERY": Query, "HEADERS": Headers, "BODY": Body, "CONTEXT": Context,
 	}
 	for name, v := range want {

@@ -1,5 +1,7 @@
 package protocol
 
+import "time"
+
 // Want says which parts of a request the route's binding plan reads; only those cross
 // into Python.
 type Want uint8
@@ -30,6 +32,8 @@ type Request struct {
 	Query   []byte
 	Body    []byte
 	Context map[string]any // the auth context; nil when the route has none
+	// Deadline bounds the wait for Python's answer; zero waits as long as the loop runs.
+	Deadline time.Time
 }
 
 // Reset empties r for reuse, keeping its buffers.

@@ -44,9 +44,10 @@ func (p *Inline) call(item *C.PyObject, err error, resp *protocol.Response) {
 }
 
 // Do runs one request.
-func (p *Inline) Do(req *protocol.Request, resp *protocol.Response) {
+func (p *Inline) Do(req *protocol.Request, resp *protocol.Response) error {
 	item, err := requestItem(0, req)
 	p.call(item, err, resp)
+	return nil
 }
 
 // Pull fetches the next chunk of a stream.

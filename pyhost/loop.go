@@ -7,8 +7,10 @@ import "C"
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -41,6 +43,9 @@ type Loop struct {
 	slots []*call // in-flight calls by request id
 	free  []int
 
+	isClosed bool
+	closed   chan struct{} // closed by Close
+
 	// Used only on the loop thread.
 	spare   []*call
 	waiting []*call
@@ -55,33 +60,85 @@ func NewLoop() (*Loop, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pyhost: eventfd: %w", err)
 	}
-	l := &Loop{efd: efd}
+	l := &Loop{efd: efd, closed: make(chan struct{})}
 	active = l
 	return l, nil
+}
+
+// ErrNoAnswer is what Do returns when Python did not answer before the request's
+// deadline or before the loop closed.
+var ErrNoAnswer = errors.New("pyhost: no answer from the event loop")
+
+// Close declares the event loop gone (its serve returned): every call still waiting,
+// and every call made later, fails at once instead of waiting for an answer that will
+// never come.
+func (l *Loop) Close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.isClosed {
+		l.isClosed = true
+		close(l.closed)
+	}
 }
 
 // FD is the eventfd the event loop watches with add_reader.
 func (l *Loop) FD() int { return l.efd }
 
-// Do runs req in Python and blocks until resp is filled.
-func (l *Loop) Do(req *protocol.Request, resp *protocol.Response) {
+// Do runs req in Python and blocks until resp is filled, until req.Deadline (when set)
+// or until the loop closes. In the last two cases it returns ErrNoAnswer and req and resp
+// stay with the loop, which may still read and write them: the caller must not reuse them.
+func (l *Loop) Do(req *protocol.Request, resp *protocol.Response) error {
 	c := callPool.Get().(*call)
 	c.kind, c.req, c.resp = req.Handler, req, resp
-	l.submit(c, true)
-	<-c.done
+	if !l.submit(c, true) || !l.wait(c, req.Deadline) {
+		return ErrNoAnswer // c is abandoned to the loop (and the garbage collector)
+	}
 	c.req, c.resp = nil, nil
 	callPool.Put(c)
+	return nil
 }
 
 // Pull fetches the next chunk of stream id into resp; Status is a pull status
-// (protocol.Chunk, End or Failed).
+// (protocol.Chunk, End or Failed). When the loop closes first, resp.Err says so
+// (resp then stays with the loop: a stream is not read again after an error).
 func (l *Loop) Pull(id int, resp *protocol.Response) {
 	c := callPool.Get().(*call)
 	c.kind, c.arg, c.resp = protocol.KindPull, id, resp
-	l.submit(c, true)
-	<-c.done
+	if !l.submit(c, true) || !l.wait(c, time.Time{}) {
+		var failed protocol.Response
+		*resp = failed
+		resp.Status, resp.Err = protocol.Failed, ErrNoAnswer
+		return
+	}
 	c.resp = nil
 	callPool.Put(c)
+}
+
+// wait blocks until c is answered (true), its deadline passes or the loop closes.
+func (l *Loop) wait(c *call, deadline time.Time) bool {
+	if deadline.IsZero() {
+		select {
+		case <-c.done:
+			return true
+		case <-l.closed:
+		}
+	} else {
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		select {
+		case <-c.done:
+			return true
+		case <-t.C:
+		case <-l.closed:
+		}
+	}
+	// An answer may have arrived at the same moment: take it.
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // CloseStream tells Python that nobody will pull stream id again.
@@ -94,8 +151,13 @@ func (l *Loop) Stop() {
 	l.submit(&call{kind: protocol.KindStop}, false)
 }
 
-func (l *Loop) submit(c *call, tracked bool) {
+// submit queues c; false when the loop is closed (c is then not queued).
+func (l *Loop) submit(c *call, tracked bool) bool {
 	l.mu.Lock()
+	if l.isClosed {
+		l.mu.Unlock()
+		return false
+	}
 	if tracked {
 		if n := len(l.free); n > 0 {
 			c.rid = l.free[n-1]
@@ -118,4 +180,5 @@ func (l *Loop) submit(c *call, tracked bool) {
 		// EAGAIN only happens when the counter is already huge: the loop is awake anyway.
 		_, _ = unix.Write(l.efd, one[:])
 	}
+	return true
 }

@@ -482,3 +482,98 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// A request whose auth context cannot be handed to Python (a JWT number out of float
+// range) is answered with an error before Python runs; the other requests of the same
+// batches are served as usual, and none is left waiting.
+func TestLoopUnconvertibleContextFailsBeforePython(t *testing.T) {
+	const n = 8
+	errs := make([]error, n)
+	answered := make([]bool, n)
+	res := runLoop(t, "serve_raw", func(l *Loop) {
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				req := newRequest(0, "GET", fmt.Sprintf("/good/%d", i), nil, nil)
+				if i%2 == 1 {
+					req = newRequest(0, "GET", fmt.Sprintf("/bad/%d", i), nil, nil)
+					req.Context = map[string]any{"auth_claims": map[string]any{"big": json.Number("1e400")}}
+				}
+				resp := newResponse()
+				if answered[i] = doWithin(l, req, resp, 10*time.Second); answered[i] {
+					errs[i] = resp.Err
+				}
+			}(i)
+		}
+		wg.Wait()
+	})
+	for i := 0; i < n; i++ {
+		switch {
+		case !answered[i]:
+			t.Errorf("request %d was left waiting", i)
+		case i%2 == 1 && (errs[i] == nil || !strings.Contains(errs[i].Error(), "auth context")):
+			t.Errorf("request %d: err %v, want the auth context's conversion error", i, errs[i])
+		case i%2 == 0 && errs[i] != nil:
+			t.Errorf("request %d: %v", i, errs[i])
+		}
+	}
+	seen, _ := res["seen"].([]any)
+	for _, p := range seen {
+		if strings.HasPrefix(p.(string), "/bad/") {
+			t.Errorf("Python ran %s, whose context could not be converted", p)
+		}
+	}
+	if len(seen) != n/2 {
+		t.Errorf("Python saw %v, want the %d good requests", seen, n/2)
+	}
+}
+
+// Do waits no longer than the request's deadline: a held request (/hold/ waits for a
+// second one that never comes) returns ErrNoAnswer in time, and the loop still serves
+// the next request.
+func TestLoopDoIsBoundedByTheDeadline(t *testing.T) {
+	runLoop(t, "serve_raw", func(l *Loop) {
+		req := newRequest(0, "GET", "/hold/never", nil, nil)
+		req.Deadline = time.Now().Add(100 * time.Millisecond)
+		start := time.Now()
+		if err := l.Do(req, newResponse()); err != ErrNoAnswer {
+			t.Errorf("Do = %v, want ErrNoAnswer", err)
+		}
+		if waited := time.Since(start); waited > 5*time.Second {
+			t.Errorf("Do waited %v past a 100 ms deadline", waited)
+		}
+		resp := newResponse()
+		if !doWithin(l, newRequest(0, "GET", "/fine", nil, nil), resp, 10*time.Second) || resp.Err != nil {
+			t.Errorf("the next request: %v", resp.Err)
+		}
+	})
+}
+
+// After Close (the event loop is gone), waiting and new calls fail at once.
+func TestLoopCloseFailsWaitingAndLaterCalls(t *testing.T) {
+	l, err := NewLoop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 1)
+	go func() { errs <- l.Do(newRequest(0, "GET", "/never", nil, nil), newResponse()) }()
+	l.Close()
+	select {
+	case err := <-errs:
+		if err != ErrNoAnswer {
+			t.Errorf("waiting Do = %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a waiting Do was not released by Close")
+	}
+	if err := l.Do(newRequest(0, "GET", "/later", nil, nil), newResponse()); err != ErrNoAnswer {
+		t.Errorf("Do after Close = %v", err)
+	}
+	resp := newResponse()
+	l.Pull(1, resp)
+	if resp.Status != protocol.Failed || resp.Err != ErrNoAnswer {
+		t.Errorf("Pull after Close: status %d err %v", resp.Status, resp.Err)
+	}
+}

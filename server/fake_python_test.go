@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"log"
 	"net"
@@ -63,6 +64,7 @@ type pyReply struct {
 	stream    int // used when streaming is set
 	streaming bool
 	file      string // a SendFile body
+	noAnswer  bool   // Do returns an error: no answer before the deadline
 	err       error
 }
 
@@ -97,7 +99,7 @@ func sendFile(path string, headers ...string) func(seenRequest) pyReply {
 	return func(seenRequest) pyReply { return pyReply{status: 200, file: path, headers: headers} }
 }
 
-func (f *fakePython) Do(req *protocol.Request, resp *protocol.Response) {
+func (f *fakePython) Do(req *protocol.Request, resp *protocol.Response) error {
 	seen := seenRequest{
 		Handler: req.Handler,
 		Want:    req.Want,
@@ -117,9 +119,12 @@ func (f *fakePython) Do(req *protocol.Request, resp *protocol.Response) {
 	resp.Stream = -1 // as the real loop does: every field is written
 	if h == nil {
 		resp.Err = fmt.Errorf("fake python: no handler %d", req.Handler)
-		return
+		return nil
 	}
 	r := h(seen)
+	if r.noAnswer {
+		return errNoAnswer
+	}
 	resp.Status = r.status
 	resp.Body = append(resp.Body[:0], r.body...)
 	setPyHeaders(resp, r.headers...)
@@ -128,7 +133,11 @@ func (f *fakePython) Do(req *protocol.Request, resp *protocol.Response) {
 	if r.streaming {
 		resp.Stream = r.stream
 	}
+	return nil
 }
+
+// errNoAnswer stands for pyhost.ErrNoAnswer: the deadline passed or the loop closed.
+var errNoAnswer = errors.New("fake python: no answer")
 
 func (f *fakePython) Pull(stream int, resp *protocol.Response) {
 	f.mu.Lock()

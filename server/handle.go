@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"sync"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -35,9 +36,12 @@ var (
 // handle serves one request and returns the matched route's handler id, or -1.
 func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 	x := exchangePool.Get().(*exchange)
+	abandoned := false
 	defer func() {
-		x.reset()
-		exchangePool.Put(x)
+		if !abandoned { // an unanswered call's buffers stay with the loop
+			x.reset()
+			exchangePool.Put(x)
+		}
 	}()
 	if !s.checkHeaders(ctx) {
 		return -1
@@ -72,8 +76,15 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 		return id
 	}
 	s.fillRequest(ctx, r, x, auth)
-	s.python.Do(&x.req, &x.resp)
+	err := s.python.Do(&x.req, &x.resp)
 	s.pending.Add(-1)
+	if err != nil {
+		abandoned = true
+		s.errorLog.Printf("handler %s (%s %s) gave no answer: %v", r.spec.Name, ctx.Method(), ctx.Path(), err)
+		writeJSON(ctx, fasthttp.StatusInternalServerError, `{"detail":"Internal Server Error"}`)
+		r.pipeline.StreamHeaders(ctx)
+		return id
+	}
 	s.writeResponse(ctx, r, &x.resp)
 	return id
 }
@@ -167,6 +178,9 @@ func (s *Server) fillRequest(ctx *fasthttp.RequestCtx, r *route, x *exchange, au
 	}
 	if id := s.obs.requestID(ctx); id != nil {
 		req.Context["request_id"] = string(id)
+	}
+	if s.answerTimeout > 0 {
+		req.Deadline = time.Now().Add(s.answerTimeout)
 	}
 }
 

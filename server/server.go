@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"net"
+	"regexp"
 	"sync/atomic"
 	"time"
 
@@ -20,7 +21,7 @@ import (
 // close streams. *pyhost.Loop and *pyhost.Inline implement it; tests may substitute
 // their own.
 type Python interface {
-	Do(req *protocol.Request, resp *protocol.Response)
+	Do(req *protocol.Request, resp *protocol.Response) error
 	Pull(stream int, resp *protocol.Response)
 	CloseStream(stream int)
 }
@@ -44,6 +45,8 @@ type Server struct {
 	errorLog *log.Logger
 	obs      *observer
 	pending  atomic.Int64 // requests handed to Python and not answered yet
+	// answerTimeout bounds the wait for a handler's answer (BOLT_WRITE_TIMEOUT); 0: none.
+	answerTimeout time.Duration
 }
 
 // New compiles the table: builds the router and each route's middleware pipeline.
@@ -53,11 +56,17 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{table: t, router: router.New(), shared: shared, python: py, errorLog: logger}
+	s := &Server{table: t, router: router.New(), shared: shared, python: py, errorLog: logger,
+		answerTimeout: seconds(t.Settings.WriteTimeout)}
+	added := map[string]RouteSpec{} // by method and path shape, to name both sides of a conflict
 	for _, spec := range t.Routes {
 		if err := s.router.Add(spec.Method, spec.Path, spec.HandlerID); err != nil {
+			if other, ok := added[routeShape(spec.Method, spec.Path)]; ok {
+				return nil, fmt.Errorf("%w: handlers %s and %s; give one of them another path", err, other.Name, spec.Name)
+			}
 			return nil, fmt.Errorf("%w (handler %s)", err, spec.Name)
 		}
+		added[routeShape(spec.Method, spec.Path)] = spec
 		r := &route{spec: spec}
 		for _, need := range spec.Needs {
 			switch need {
@@ -111,9 +120,36 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 		CloseOnShutdown:   true,
 		Logger:            logger,
 	}
+	if st.Metrics {
+		if err := s.checkReserved("BOLT_METRICS_PATH", st.MetricsPath, added); err != nil {
+			return nil, err
+		}
+	}
 	s.obs = newObserver(st, s.routes, logger)
 	return s, nil
 }
+
+// checkReserved fails when a path the server answers itself is also a route's: the
+// route would never be reached.
+func (s *Server) checkReserved(setting, path string, added map[string]RouteSpec) error {
+	var ps router.Params
+	for _, spec := range added {
+		if id, ok := s.router.Lookup([]byte(spec.Method), []byte(path), &ps); ok {
+			r := s.routes[id].spec
+			return fmt.Errorf("%s is %s, which is also the path of route %s %s (handler %s); "+
+				"set %s to a free path or move the route", setting, path, r.Method, r.Path, r.Name, setting)
+		}
+	}
+	return nil
+}
+
+// routeShape is a route's method and path with parameter names left out: two routes of
+// the same shape conflict.
+func routeShape(method, path string) string {
+	return method + " " + paramName.ReplaceAllString(path, "{")
+}
+
+var paramName = regexp.MustCompile(`\{[^}:]*`)
 
 // Serve accepts connections on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error { return s.http.Serve(ln) }

@@ -155,6 +155,7 @@ def serve_raw(fd, timeout):
     errors = []
     held = []
     results = []
+    seen = []  # paths of the requests that reached Python
 
     def answer(item):
         return (item[0], 200, [("content-type", "application/json")], json.dumps(describe(item)).encode())
@@ -192,6 +193,7 @@ def serve_raw(fd, timeout):
                         loop.stop()
                     continue
                 path = item[3]
+                seen.append(path)
                 if path.startswith("/hold/"):
                     held.append(item)
                     if len(held) == 2:
@@ -205,4 +207,4 @@ def serve_raw(fd, timeout):
         timed_out = _run(loop, fd, drain, timeout)
     finally:
         loop.close()
-    return {"timed_out": timed_out, "control": log, "errors": errors}
+    return {"timed_out": timed_out, "control": log, "errors": errors, "seen": seen}
