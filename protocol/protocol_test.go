@@ -21,6 +21,8 @@ func TestPythonProtocolMatches(t *testing.T) {
 	}
 	want := map[string]int{
 		"KIND_PULL": KindPull, "KIND_CLOSE": KindClose, "KIND_STOP": KindStop,
+		"KIND_WS_OPEN": KindWSOpen, "KIND_WS_MESSAGE": KindWSMessage, "KIND_WS_CLOSED": KindWSClosed,
+		"WS_ACCEPT": WSAccept, "WS_TEXT": WSText, "WS_BYTES": WSBytes, "WS_CLOSE": WSClose,
 		"CHUNK": Chunk, "END": End, "FAILED": Failed,
 		"REQUEST_ITEM_LEN": RequestItemLen, "CONTROL_ITEM_LEN": ControlItemLen, "RESULT_LEN": ResultLen,
 		"SENDFILE_LEN": SendFileLen,

@@ -175,6 +175,9 @@ func (l *Loop) fail(c *call, err error) {
 
 // item converts one queued call into its tuple (protocol.go).
 func (l *Loop) item(c *call) (*C.PyObject, error) {
+	if c.ws != nil {
+		return l.wsItem(c)
+	}
 	if c.kind < 0 {
 		return controlItem(c.rid, c.kind, c.arg)
 	}

@@ -24,6 +24,7 @@ type call struct {
 	arg  int
 	req  *protocol.Request
 	resp *protocol.Response
+	ws   *wsEvent // WebSocket items (websocket.go)
 	done chan struct{}
 }
 

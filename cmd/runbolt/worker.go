@@ -84,6 +84,12 @@ func runWorker(o options) int {
 	return 0
 }
 
+// The loop is what the server hands requests, streams and WebSockets to.
+var (
+	_ server.Python          = (*pyhost.Loop)(nil)
+	_ server.WebSocketPython = (*pyhost.Loop)(nil)
+)
+
 // handleSignals drains the server on the first SIGINT/SIGTERM, then stops the loop;
 // a second signal exits at once.
 func handleSignals(srv *server.Server, loop *pyhost.Loop, timeout time.Duration, logger *log.Logger) {

@@ -38,11 +38,16 @@ from .compression import CompressionConfig
 # Middleware, MiddlewareConfig and MiddlewareGroup are importable from here, as in the
 # original, without being part of __all__.
 from .middleware import (
+    BaseMiddleware,
     CORSMiddleware,
+    ErrorHandlerMiddleware,
+    LoggingMiddleware,
     Middleware,
     MiddlewareConfig,
     MiddlewareGroup,
+    MiddlewareProtocol,
     RateLimitMiddleware,
+    TimingMiddleware,
     cors,
     middleware,
     no_compress,
@@ -60,6 +65,14 @@ from .openapi import (
     YamlRenderPlugin,
 )
 from .responses import JSON, Response, StreamingResponse
+from .websocket import (
+    CloseCode,
+    WebSocket,
+    WebSocketClose,
+    WebSocketDisconnect,
+    WebSocketException,
+    WebSocketState,
+)
 
 default_app_config = "django_bolt.apps.DjangoBoltConfig"
 
@@ -87,6 +100,11 @@ __all__ = [
     "no_compress",
     "CORSMiddleware",
     "RateLimitMiddleware",
+    "MiddlewareProtocol",
+    "BaseMiddleware",
+    "TimingMiddleware",
+    "LoggingMiddleware",
+    "ErrorHandlerMiddleware",
     "Token",
     "create_jwt_for_user",
     "get_current_user",
@@ -100,6 +118,12 @@ __all__ = [
     "StoplightRenderPlugin",
     "JsonRenderPlugin",
     "YamlRenderPlugin",
+    "WebSocket",
+    "WebSocketState",
+    "CloseCode",
+    "WebSocketException",
+    "WebSocketDisconnect",
+    "WebSocketClose",
 ]
 
 

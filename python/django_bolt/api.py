@@ -20,7 +20,7 @@ from functools import cached_property
 from typing import Any, Callable, Dict, List, Tuple
 
 from .binding import BindingPlan, compile_binding
-from .middleware.compiler import RouteSecurity, compile_route_security
+from .middleware.compiler import RouteSecurity, check_global_middleware, compile_route_security
 from .request import Request as _RequestObject
 from .serialization import Validator, make_validator
 
@@ -51,6 +51,12 @@ class Route:
     status_code: int
     response_type: Any  # the declared type, or _UNSET to read the return annotation
     api: BoltAPI
+    # Documentation options: they change the OpenAPI document only.
+    tags: list[str] | None = None
+    summary: str | None = None
+    description: str | None = None
+    include_in_schema: bool = True
+    deprecated: bool = False
 
     @cached_property
     def runner(self) -> Callable[[Any], Any]:
@@ -88,6 +94,7 @@ class BoltAPI:
         openapi_config: Any = None,
     ) -> None:
         self.prefix = prefix.rstrip("/")
+        check_global_middleware(middleware, "BoltAPI(middleware=...)")
         self.middleware = list(middleware or [])
         self.middleware_config = dict(middleware_config or {})
         self.enable_logging = enable_logging
@@ -100,57 +107,111 @@ class BoltAPI:
         self._handler_middleware: dict[int, dict[str, Any]] = {}
         self._route_table: dict[int, Route] = {}
         self._next_handler_id = 0
+        self._websocket_routes: list[Any] = []
         _BOLT_API_REGISTRY.append(self)
 
     # -- decorators ---------------------------------------------------------------
 
     def get(self, path: str, *, response_model: Any = None, status_code: int | None = None,
-            guards: list[Any] | None = None, auth: list[Any] | None = None) -> Callable:
-        return self._decorator("GET", path, response_model, status_code, guards, auth)
+            guards: list[Any] | None = None, auth: list[Any] | None = None, tags: list[str] | None = None,
+            summary: str | None = None, description: str | None = None, include_in_schema: bool = True,
+            deprecated: bool = False) -> Callable:
+        return self._decorator("GET", path, response_model=response_model, status_code=status_code,
+                               guards=guards, auth=auth, tags=tags, summary=summary, description=description,
+                               include_in_schema=include_in_schema, deprecated=deprecated)
 
     def post(self, path: str, *, response_model: Any = None, status_code: int | None = None,
-             guards: list[Any] | None = None, auth: list[Any] | None = None) -> Callable:
-        return self._decorator("POST", path, response_model, status_code, guards, auth)
+            guards: list[Any] | None = None, auth: list[Any] | None = None, tags: list[str] | None = None,
+            summary: str | None = None, description: str | None = None, include_in_schema: bool = True,
+            deprecated: bool = False) -> Callable:
+        return self._decorator("POST", path, response_model=response_model, status_code=status_code,
+                               guards=guards, auth=auth, tags=tags, summary=summary, description=description,
+                               include_in_schema=include_in_schema, deprecated=deprecated)
 
     def put(self, path: str, *, response_model: Any = None, status_code: int | None = None,
-            guards: list[Any] | None = None, auth: list[Any] | None = None) -> Callable:
-        return self._decorator("PUT", path, response_model, status_code, guards, auth)
+            guards: list[Any] | None = None, auth: list[Any] | None = None, tags: list[str] | None = None,
+            summary: str | None = None, description: str | None = None, include_in_schema: bool = True,
+            deprecated: bool = False) -> Callable:
+        return self._decorator("PUT", path, response_model=response_model, status_code=status_code,
+                               guards=guards, auth=auth, tags=tags, summary=summary, description=description,
+                               include_in_schema=include_in_schema, deprecated=deprecated)
 
     def patch(self, path: str, *, response_model: Any = None, status_code: int | None = None,
-              guards: list[Any] | None = None, auth: list[Any] | None = None) -> Callable:
-        return self._decorator("PATCH", path, response_model, status_code, guards, auth)
+            guards: list[Any] | None = None, auth: list[Any] | None = None, tags: list[str] | None = None,
+            summary: str | None = None, description: str | None = None, include_in_schema: bool = True,
+            deprecated: bool = False) -> Callable:
+        return self._decorator("PATCH", path, response_model=response_model, status_code=status_code,
+                               guards=guards, auth=auth, tags=tags, summary=summary, description=description,
+                               include_in_schema=include_in_schema, deprecated=deprecated)
 
     def delete(self, path: str, *, response_model: Any = None, status_code: int | None = None,
-               guards: list[Any] | None = None, auth: list[Any] | None = None) -> Callable:
-        return self._decorator("DELETE", path, response_model, status_code, guards, auth)
+            guards: list[Any] | None = None, auth: list[Any] | None = None, tags: list[str] | None = None,
+            summary: str | None = None, description: str | None = None, include_in_schema: bool = True,
+            deprecated: bool = False) -> Callable:
+        return self._decorator("DELETE", path, response_model=response_model, status_code=status_code,
+                               guards=guards, auth=auth, tags=tags, summary=summary, description=description,
+                               include_in_schema=include_in_schema, deprecated=deprecated)
 
     def head(self, path: str, *, response_model: Any = None, status_code: int | None = None,
-             guards: list[Any] | None = None, auth: list[Any] | None = None) -> Callable:
-        return self._decorator("HEAD", path, response_model, status_code, guards, auth)
+            guards: list[Any] | None = None, auth: list[Any] | None = None, tags: list[str] | None = None,
+            summary: str | None = None, description: str | None = None, include_in_schema: bool = True,
+            deprecated: bool = False) -> Callable:
+        return self._decorator("HEAD", path, response_model=response_model, status_code=status_code,
+                               guards=guards, auth=auth, tags=tags, summary=summary, description=description,
+                               include_in_schema=include_in_schema, deprecated=deprecated)
 
     def options(self, path: str, *, response_model: Any = None, status_code: int | None = None,
-                guards: list[Any] | None = None, auth: list[Any] | None = None) -> Callable:
-        return self._decorator("OPTIONS", path, response_model, status_code, guards, auth)
+            guards: list[Any] | None = None, auth: list[Any] | None = None, tags: list[str] | None = None,
+            summary: str | None = None, description: str | None = None, include_in_schema: bool = True,
+            deprecated: bool = False) -> Callable:
+        return self._decorator("OPTIONS", path, response_model=response_model, status_code=status_code,
+                               guards=guards, auth=auth, tags=tags, summary=summary, description=description,
+                               include_in_schema=include_in_schema, deprecated=deprecated)
 
-    def _decorator(self, method: str, path: str, response_model: Any, status_code: int | None,
-                   guards: list[Any] | None, auth: list[Any] | None) -> Callable:
+    def websocket(self, path: str, *, guards: list[Any] | None = None, auth: list[Any] | None = None) -> Callable:
+        """Register an ``async def handler(websocket, ...)`` for WebSocket upgrades at ``path``.
+
+        Upgrade headers, connection cap, ``@rate_limit``, Origin (global CORS origins),
+        ``auth`` and ``guards`` are checked in Go before the handshake.
+        """
         if not isinstance(path, str) or not (self.prefix + path).startswith("/"):
-            raise ValueError(f"@api.{method.lower()}({path!r}): a route path is a string starting with '/'")
-        if status_code is not None and not isinstance(status_code, int):
-            raise TypeError(f"@api.{method.lower()}({path!r}): status_code must be an int, e.g. status_code=201")
+            raise ValueError(f"@api.websocket({path!r}): a route path is a string starting with '/'")
+
+        def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+            from .websocket.handlers import compile_websocket_route
+
+            full = self.prefix + path
+            if any(r.path == full for r in self._websocket_routes):
+                raise ValueError(f"@api.websocket({path!r}): a WebSocket route for {full} already exists")
+            self._websocket_routes.append(
+                compile_websocket_route(fn, full, len(self._websocket_routes), guards=guards, auth=auth))
+            return fn
+
+        return register
+
+    def websocket_routes(self) -> list[Any]:
+        """The registered WebSocket routes, by handler id."""
+        return list(self._websocket_routes)
+
+    def _decorator(self, method: str, path: str, **options: Any) -> Callable:
+        where = f"@api.{method.lower()}({path!r})"
+        if not isinstance(path, str) or not (self.prefix + path).startswith("/"):
+            raise ValueError(f"{where}: a route path is a string starting with '/'")
+        check_route_options(where, options)
 
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             if not callable(fn):
-                raise TypeError(f"@api.{method.lower()}({path!r}) must decorate a function")
-            self._register(method, self.prefix + path, fn, response_model=response_model,
-                           status_code=status_code, guards=guards, auth=auth)
+                raise TypeError(f"{where} must decorate a function")
+            self._register(method, self.prefix + path, fn, **options)
             return fn
 
         return register
 
     def _register(self, method: str, full_path: str, fn: Callable[..., Any], *, response_model: Any = None,
                   status_code: int | None = None, guards: list[Any] | None = None, auth: list[Any] | None = None,
-                  middleware: list[Any] | None = None, middleware_config: dict[str, Any] | None = None) -> None:
+                  middleware: list[Any] | None = None, middleware_config: dict[str, Any] | None = None,
+                  tags: list[str] | None = None, summary: str | None = None, description: str | None = None,
+                  include_in_schema: bool = True, deprecated: bool = False) -> None:
         """Compile and add one route; ``middleware``/``middleware_config`` default to the API's."""
         plan = compile_binding(fn, method, full_path)
         security = compile_route_security(
@@ -169,6 +230,11 @@ class BoltAPI:
             status_code=200 if status_code is None else status_code,
             response_type=_UNSET if response_model is None else response_model,
             api=self,
+            tags=list(tags) if tags else None,
+            summary=summary,
+            description=description,
+            include_in_schema=include_in_schema,
+            deprecated=deprecated,
         ))
 
     def _add(self, route: Route) -> None:
@@ -207,6 +273,31 @@ class BoltAPI:
                 request.get("context"),
             )
         return await route.runner(request)
+
+
+# The keyword options every route decorator accepts (``@api.get``, ``@router.get``, ``@action``...).
+ROUTE_OPTIONS = ("response_model", "status_code", "guards", "auth", "tags", "summary", "description",
+                 "include_in_schema", "deprecated")
+
+
+def check_route_options(where: str, options: dict[str, Any]) -> None:
+    """Reject unknown or ill-typed route options, naming the decorator and the option."""
+    for name in options:
+        if name not in ROUTE_OPTIONS:
+            raise TypeError(f"{where}: unknown route option {name!r}; the options are {', '.join(ROUTE_OPTIONS)}")
+    status_code = options.get("status_code")
+    if status_code is not None and (not isinstance(status_code, int) or isinstance(status_code, bool)):
+        raise TypeError(f"{where}: status_code must be an int, e.g. status_code=201")
+    tags = options.get("tags")
+    if tags is not None and (isinstance(tags, str) or not all(isinstance(t, str) for t in tags)):
+        raise TypeError(f"{where}: tags must be a list of strings, e.g. tags=[\"items\"]")
+    for name in ("summary", "description"):
+        value = options.get(name)
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{where}: {name} must be a string")
+    for name in ("include_in_schema", "deprecated"):
+        if not isinstance(options.get(name, False), bool):
+            raise TypeError(f"{where}: {name} must be True or False")
 
 
 def _query_bytes(query: Any) -> bytes | None:

@@ -13,6 +13,7 @@ is much harder to diagnose than a failed start.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.util
 from typing import Iterable
@@ -21,7 +22,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from .api import _BOLT_API_REGISTRY, BoltAPI, Route
+from .api import _BOLT_API_REGISTRY, BoltAPI
 
 __all__ = ["discover_apis", "merge_apis", "RouteConflict"]
 
@@ -112,11 +113,16 @@ def merge_apis(apis: list[tuple[str, BoltAPI]]) -> BoltAPI:
                     f"Route conflict: {route.method} {route.path} defined in both {origin[key]} and {where}"
                 )
             origin[key] = where
-            merged._add(Route(
-                method=route.method, path=route.path, handler_id=merged._next_handler_id, fn=route.fn,
-                plan=route.plan, security=route.security, status_code=route.status_code,
-                response_type=route.response_type, api=route.api,
-            ))
+            merged._add(dataclasses.replace(route, handler_id=merged._next_handler_id))
+    for where, api in apis:
+        for ws_route in api.websocket_routes():
+            key = ("WEBSOCKET", ws_route.path)
+            if key in origin:
+                raise RouteConflict(
+                    f"Route conflict: WebSocket {ws_route.path} defined in both {origin[key]} and {where}"
+                )
+            origin[key] = where
+            merged._websocket_routes.append(dataclasses.replace(ws_route, handler_id=len(merged._websocket_routes)))
     merged.compression = next((api.compression for _, api in apis if api.compression is not None), None)
     if merged.openapi_config is None:
         merged.openapi_config = next((api.openapi_config for _, api in apis if api.openapi_config), None)

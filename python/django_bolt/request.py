@@ -101,6 +101,7 @@ class Request:
         "_query",
         "_query_lists",
         "_cookies",
+        "_state",
     )
 
     def __init__(
@@ -123,6 +124,7 @@ class Request:
         self._query: dict[str, str] | None = None
         self._query_lists: dict[str, list[str]] | None = None
         self._cookies: dict[str, str] | None = None
+        self._state: dict[str, Any] | None = None
 
     # The binding layer reads through these uncopied views on every request;
     # they must be treated as read-only.
@@ -165,6 +167,62 @@ class Request:
     def cookies(self) -> dict[str, str]:
         return dict(self._cookie_map())
 
+    @property
+    def state(self) -> dict[str, Any]:
+        """Per-request storage shared by middleware and the handler."""
+        state = self._state
+        if state is None:
+            state = self._state = {}
+        return state
+
+    # Set by Django middleware (sessions, authentication) when a route runs it; see
+    # django_bolt.middleware.django_adapter. Reading one that was never set is an
+    # AttributeError, as on a Django request without that middleware.
+
+    @property
+    def session(self) -> Any:
+        return self._from_state("session")
+
+    @session.setter
+    def session(self, value: Any) -> None:
+        self.state["session"] = value
+
+    @property
+    def user(self) -> Any:
+        return (self._state or {}).get("user")
+
+    @user.setter
+    def user(self, value: Any) -> None:
+        self.state["user"] = value
+
+    @property
+    def auser(self) -> Any:
+        auser = (self._state or {}).get("auser")
+        if auser is None:
+            return _anonymous_user
+        return auser
+
+    @auser.setter
+    def auser(self, value: Any) -> None:
+        self.state["auser"] = value
+
+    @property
+    def META(self) -> dict[str, Any]:
+        """The WSGI-style environ Django code reads (Django middleware's own when it ran)."""
+        meta = self.state.get("META")
+        if meta is None:
+            meta = self.state["META"] = _build_meta(self)
+        return meta
+
+    def _from_state(self, name: str) -> Any:
+        try:
+            return (self._state or {})[name]
+        except KeyError:
+            raise AttributeError(
+                f"'Request' object has no attribute {name!r}: add Django's SessionMiddleware to the "
+                "API (BoltAPI(django_middleware=[...]) or DjangoMiddleware(...))"
+            ) from None
+
     def __getitem__(self, key: str) -> Any:
         getter = _ITEMS.get(key)
         if getter is None:
@@ -183,6 +241,29 @@ class Request:
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.path}>"
+
+
+async def _anonymous_user() -> Any:
+    from django.contrib.auth.models import AnonymousUser
+
+    return AnonymousUser()
+
+
+def _build_meta(request: Request) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "REQUEST_METHOD": request.method,
+        "PATH_INFO": request.path,
+        "QUERY_STRING": (request._raw_query or b"").decode("latin-1"),
+        "SCRIPT_NAME": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+    }
+    for name, value in request._headers.items():
+        key = name.upper().replace("-", "_")
+        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            meta[key] = value
+        else:
+            meta["HTTP_" + key] = value
+    return meta
 
 
 _ITEMS = {

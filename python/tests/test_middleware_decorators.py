@@ -1,6 +1,7 @@
 """Per-route decorators record entries on the function, in application order."""
 
 import pytest
+from django.test import override_settings
 
 from django_bolt.auth import cors as auth_cors
 from django_bolt.auth import rate_limit as auth_rate_limit
@@ -51,9 +52,11 @@ def test_rate_limit_defaults():
 
 
 def test_cors_entry_omits_unset_options():
-    @cors()
-    def handler():
-        pass
+    with override_settings(CORS_ALLOWED_ORIGINS=["https://a.example"]):
+
+        @cors()
+        def handler():
+            pass
 
     assert handler.__bolt_middleware__ == [{"type": "cors", "credentials": False, "max_age": 3600}]
 
@@ -97,7 +100,7 @@ def test_decorators_return_the_function_itself():
         pass
 
     assert rate_limit()(handler) is handler
-    assert cors()(handler) is handler
+    assert cors(origins="https://a.example")(handler) is handler
     assert skip_middleware("cors")(handler) is handler
     assert no_compress(handler) is handler
     assert middleware(Timing)(handler) is handler

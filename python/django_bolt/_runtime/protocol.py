@@ -25,6 +25,18 @@ Results (Python → Go), handed back with the next ``exchange``:
   error message, UTF-8).
 * ``KIND_CLOSE`` and ``KIND_STOP`` answer nothing on the server; the test client's
   inline runner answers ``END`` so that every call returns a result.
+
+WebSockets (``_runtime.websockets``) use three more kinds; their first position is the
+connection id:
+
+* ``(conn, KIND_WS_OPEN, request item)``: a handshake passed every check;
+* ``(conn, KIND_WS_MESSAGE, str | bytes)``: one complete client message;
+* ``(conn, KIND_WS_CLOSED, code, reason)``: the connection is gone.
+
+What handlers do goes back as commands ``(conn, op, payload, extra)`` in one
+``_core.ws_send`` call per batch: ``(conn, WS_ACCEPT, subprotocol | None, headers)``,
+``(conn, WS_TEXT, str, 0)``, ``(conn, WS_BYTES, bytes, 0)``, ``(conn, WS_CLOSE, reason,
+code)``.
 """
 
 from __future__ import annotations
@@ -32,7 +44,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 __all__ = [
-    "KIND_PULL", "KIND_CLOSE", "KIND_STOP", "CHUNK", "END", "FAILED",
+    "KIND_PULL", "KIND_CLOSE", "KIND_STOP", "KIND_WS_OPEN", "KIND_WS_MESSAGE", "KIND_WS_CLOSED",
+    "WS_ACCEPT", "WS_TEXT", "WS_BYTES", "WS_CLOSE", "CHUNK", "END", "FAILED",
     "REQUEST_ITEM_LEN", "CONTROL_ITEM_LEN", "RESULT_LEN", "SENDFILE_LEN",
     "RID", "KIND", "ARG", "METHOD", "PATH", "PARAMS", "QUERY", "HEADERS", "BODY", "CONTEXT",
     "SendFile", "INTERNAL_ERROR", "result",
@@ -42,6 +55,15 @@ __all__ = [
 KIND_PULL = -1  # the next chunk of stream ``arg``
 KIND_CLOSE = -2  # the client went away: close stream ``arg``
 KIND_STOP = -3  # stop the event loop
+KIND_WS_OPEN = -4
+KIND_WS_MESSAGE = -5
+KIND_WS_CLOSED = -6
+
+# WebSocket command operations.
+WS_ACCEPT = 1
+WS_TEXT = 2
+WS_BYTES = 3
+WS_CLOSE = 4
 
 # Pull statuses (result[1] of a KIND_PULL result).
 CHUNK = 0

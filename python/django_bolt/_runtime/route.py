@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any, Callable
 
 from ..error_handlers import format_error_response, handle_exception
-from ..responses import StreamingResponse
+from ..middleware.chain import build_chain
 from ..serialization import serialize
 
 __all__ = ["compile_runner", "run_sync"]
@@ -106,9 +106,8 @@ def compile_runner(route: Any) -> Callable[[Any], Any]:
     async def inner(request: Any) -> Any:
         return serialize(await call(request), status_code, validate)
 
-    chain = inner
-    for mw in reversed(middleware):
-        chain = partial(mw.process_request, call_next=chain)
+    chain = build_chain(middleware, inner, fn, partial(serialize, status_code=status_code, validate=None)) \
+        if middleware else inner
 
     async def run(request: Any) -> Any:
         try:
@@ -122,11 +121,7 @@ def compile_runner(route: Any) -> Callable[[Any], Any]:
                     allowed = await allowed
                 if not allowed:
                     return _permission_denied()
-            out = await chain(request)
-            if isinstance(out, (tuple, StreamingResponse)):
-                return out
-            # A middleware answered by itself with a plain value or response object.
-            return serialize(out, status_code, None)
+            return await chain(request)
         except BaseException as exc:
             return handle_exception(exc, None, request)
 

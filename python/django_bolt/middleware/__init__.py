@@ -3,7 +3,12 @@
 * ``decorators`` - per-route ``@cors``, ``@rate_limit``, ``@middleware``,
   ``@skip_middleware``, ``@no_compress``;
 * ``middleware`` - middleware objects (``CORSMiddleware``,
-  ``RateLimitMiddleware``, the ``Middleware`` base class, groups and configs);
+  ``RateLimitMiddleware``, the ``Middleware`` and ``BaseMiddleware`` base
+  classes, groups and configs);
+* ``builtin`` - ``TimingMiddleware``, ``LoggingMiddleware``,
+  ``ErrorHandlerMiddleware``;
+* ``chain`` - how each middleware style is run around a handler;
+* ``cors_settings`` - the project-wide ``CORS_*`` settings;
 * ``compiler`` - turns a route's configuration into what the server runs.
 """
 
@@ -14,12 +19,18 @@ from .compiler import (
     global_security_config,
     middleware_to_dict,
 )
+from .builtin import ErrorHandlerMiddleware, LoggingMiddleware, TimingMiddleware
+from .chain import FunctionMiddleware
 from .decorators import cors, middleware, no_compress, rate_limit, skip_middleware
 from .middleware import (
+    BaseMiddleware,
     CORSMiddleware,
+    GetResponse,
     Middleware,
     MiddlewareConfig,
     MiddlewareGroup,
+    MiddlewareProtocol,
+    MiddlewareType,
     NativeMiddleware,
     RateLimitMiddleware,
 )
@@ -31,6 +42,14 @@ __all__ = [
     "no_compress",
     "middleware",
     "Middleware",
+    "BaseMiddleware",
+    "MiddlewareProtocol",
+    "GetResponse",
+    "MiddlewareType",
+    "FunctionMiddleware",
+    "TimingMiddleware",
+    "LoggingMiddleware",
+    "ErrorHandlerMiddleware",
     "NativeMiddleware",
     "MiddlewareGroup",
     "MiddlewareConfig",

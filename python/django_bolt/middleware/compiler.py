@@ -37,7 +37,16 @@ from django.core.exceptions import ImproperlyConfigured
 from ..auth.backends import BaseAuthentication, JWTAuthentication, get_default_authentication_classes
 from ..auth.guards import AllowAny, BasePermission, get_default_permission_classes, is_native_guard
 from ..compression import resolve_compression
-from .middleware import Middleware, MiddlewareConfig, MiddlewareGroup, NativeMiddleware
+from .chain import FunctionMiddleware
+from .cors_settings import global_cors_settings
+from .middleware import (
+    Middleware,
+    MiddlewareConfig,
+    MiddlewareGroup,
+    NativeMiddleware,
+    is_get_response_class,
+    takes_call_next,
+)
 
 __all__ = [
     "RouteSecurity",
@@ -47,6 +56,7 @@ __all__ = [
     "global_security_config",
     "NATIVE_MIDDLEWARE_TYPES",
     "NATIVE_SKIP_NAMES",
+    "check_global_middleware",
 ]
 
 
@@ -89,13 +99,13 @@ class RouteSecurity:
     ``auth_backends``, ``guards``, each present only when non-empty), or None
     when Go has nothing to do for this route. ``python_guards`` run after
     Go's guards passed; ``python_middleware`` wrap the handler, outermost
-    first; ``revocation_handlers`` are the ``async (jti) -> bool`` checks of
+    first (see ``chain.build_chain`` for the kinds); ``revocation_handlers`` are the ``async (jti) -> bool`` checks of
     the route's JWT backends.
     """
 
     native: dict[str, Any] | None
     python_guards: tuple[BasePermission, ...]
-    python_middleware: tuple[Middleware, ...]
+    python_middleware: tuple[Any, ...]
     revocation_handlers: tuple[Callable[[str], Any], ...]
 
 
@@ -118,7 +128,7 @@ def compile_route_security(
     skip = _skip_names(handler, route)
 
     global_entries = _global_entries(middleware, middleware_config, path, route)
-    known_python_names = {type(entry).__name__ for entry in global_entries if isinstance(entry, Middleware)}
+    known_python_names = {_entry_name(entry) for entry in global_entries if not isinstance(entry, dict)}
     unknown = skip - set(NATIVE_SKIP_NAMES) - known_python_names
     if unknown:
         raise ValueError(
@@ -127,10 +137,10 @@ def compile_route_security(
         )
     entries = [entry for entry in global_entries if _entry_name(entry) not in skip]
     for item in getattr(handler, "__bolt_middleware__", None) or ():
-        entries.extend(_resolve_entry(item, path, route))
+        entries.extend(_resolve_entry(item, path, route, route_level=True))
 
     native_middleware = [_validated(entry, route) for entry in entries if isinstance(entry, dict)]
-    python_middleware = tuple(entry for entry in entries if isinstance(entry, Middleware))
+    python_middleware = tuple(entry for entry in entries if not isinstance(entry, dict))
 
     backends = _backends(auth, route)
     all_guards = _guards(guards, route)
@@ -209,12 +219,8 @@ def global_security_config(api_compression: Any = None) -> dict[str, Any]:
     ``api_compression`` is the API's ``compression=`` argument (see
     ``resolve_compression``).
     """
-    origins = getattr(settings, "BOLT_CORS_ALLOWED_ORIGINS", None) or []
-    if not isinstance(origins, (list, tuple)) or not all(isinstance(o, str) and o for o in origins):
-        raise ImproperlyConfigured(
-            "BOLT_CORS_ALLOWED_ORIGINS must be a list of origins such as "
-            f"['https://app.example.com'] (or ['*']), not {origins!r}"
-        )
+    cors_policy = global_cors_settings(settings)
+    origins = cors_policy["origins"] if cors_policy else []
     proxies = getattr(settings, "BOLT_TRUSTED_PROXIES", None) or []
     if not isinstance(proxies, (list, tuple)) or not all(_is_network(p) for p in proxies):
         raise ImproperlyConfigured(
@@ -232,6 +238,14 @@ def global_security_config(api_compression: Any = None) -> dict[str, Any]:
         "rate_limit_backend": backend,
         "compression": resolve_compression(api_compression),
     }
+
+
+def check_global_middleware(middleware: Iterable[Any] | None, owner: str) -> None:
+    """Refuse, when the API is built, what its ``middleware=`` list can never run."""
+    if middleware is not None and not isinstance(middleware, (list, tuple)):
+        raise TypeError(f"{owner}: middleware= takes a list, e.g. middleware=[TimingMiddleware], not {middleware!r}")
+    for item in middleware or ():
+        _resolve_entry(item, "", owner)
 
 
 def _route_label(handler: Callable[..., Any], method: str, path: str) -> str:
@@ -273,14 +287,19 @@ def _global_entries(
     return entries
 
 
-def _resolve_entry(item: Any, path: str, route: str) -> list[Any]:
-    """One configured item as a list of dicts (for Go) and Middleware instances (for Python)."""
+def _resolve_entry(item: Any, path: str, route: str, *, route_level: bool = False) -> list[Any]:
+    """One configured item as a list of dicts (for Go) and Python middleware entries.
+
+    Python entries are ``call_next``-style ``Middleware`` instances, Django-style
+    classes (instantiated per route by ``chain.build_chain``), Django adapters and,
+    at route level only, function middleware.
+    """
     if isinstance(item, MiddlewareGroup):
-        return [entry for member in item.middleware for entry in _resolve_entry(member, path, route)]
+        return [e for member in item.middleware for e in _resolve_entry(member, path, route, route_level=route_level)]
     if isinstance(item, MiddlewareConfig):
         if not item.applies_to_route(path):
             return []
-        inner = _resolve_entry(item.middleware, path, route)
+        inner = _resolve_entry(item.middleware, path, route, route_level=route_level)
         if not item.config:
             return inner
         if len(inner) != 1 or not isinstance(inner[0], dict):
@@ -290,29 +309,62 @@ def _resolve_entry(item: Any, path: str, route: str) -> list[Any]:
                 "options through its constructor instead"
             )
         return [{**inner[0], **item.config}]
-    if isinstance(item, type) and issubclass(item, (Middleware, NativeMiddleware)):
+    if isinstance(item, type) and issubclass(item, NativeMiddleware):
+        item = item()
+    if isinstance(item, (NativeMiddleware, dict)):
+        return [middleware_to_dict(item)]
+    if isinstance(item, type) and issubclass(item, Middleware) and takes_call_next(item):
         try:
             item = item()
         except TypeError as exc:
             raise TypeError(
                 f"{route}: could not create {item.__name__}() without arguments ({exc}); pass an instance"
             ) from exc
-    if isinstance(item, (NativeMiddleware, dict)):
-        return [middleware_to_dict(item)]
     if isinstance(item, Middleware):
-        if not inspect.iscoroutinefunction(item.process_request):
+        name = type(item).__name__
+        if not takes_call_next(type(item)):
             raise TypeError(
-                f"{route}: {type(item).__name__}.process_request must be 'async def' (it awaits call_next(request))"
+                f"{route}: pass the class {name}, not an instance {name}(...): Django-style middleware "
+                "is constructed by the framework with its get_response. To set options, subclass it and "
+                "call super().__init__(get_response, ...) in __init__"
+            )
+        if not inspect.iscoroutinefunction(item.process_request):
+            raise TypeError(f"{route}: {name}.process_request must be 'async def' (it awaits call_next(request))")
+        return [item]
+    if is_get_response_class(item):
+        method = item.process_request if issubclass(item, Middleware) else item.__call__
+        if not inspect.iscoroutinefunction(method):
+            raise TypeError(
+                f"{route}: {item.__name__}.{method.__name__} must be 'async def' (it awaits get_response(request))"
             )
         return [item]
+    if hasattr(item, "build_step") and not isinstance(item, type):  # DjangoMiddleware, DjangoMiddlewareStack
+        return [item]
+    if isinstance(item, FunctionMiddleware):
+        if route_level:
+            return [item]
+        raise TypeError(
+            f"{route}: function middleware {item.__qualname__} only applies to single routes: decorate "
+            f"the handler with @{item.__name__}, or write a Middleware class for the middleware= list"
+        )
+    hint = ""
+    if inspect.iscoroutinefunction(item):
+        hint = (
+            f"; to use the function {item.__qualname__} as middleware, decorate it with @middleware and "
+            f"put @{item.__name__} on the handlers it wraps"
+        )
     raise TypeError(
-        f"{route}: middleware must be a Middleware subclass or instance, CORSMiddleware, "
-        f"RateLimitMiddleware, MiddlewareConfig, MiddlewareGroup or a dict with a 'type' key; got {item!r}"
+        f"{route}: middleware must be a Middleware subclass (Django style: the class; call_next style: "
+        "class or instance), a class with __init__(get_response) and async __call__(request), "
+        "DjangoMiddleware(...), DjangoMiddlewareStack([...]), CORSMiddleware, RateLimitMiddleware, "
+        f"MiddlewareConfig, MiddlewareGroup or a dict with a 'type' key; got {item!r}{hint}"
     )
 
 
 def _entry_name(entry: Any) -> str:
-    return entry.get("type") if isinstance(entry, dict) else type(entry).__name__
+    if isinstance(entry, dict):
+        return entry.get("type")
+    return entry.__name__ if isinstance(entry, type) else type(entry).__name__
 
 
 def _validated(entry: dict[str, Any], route: str) -> dict[str, Any]:

@@ -24,10 +24,14 @@ Recorded attributes:
 
 from __future__ import annotations
 
+import inspect
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from .middleware import Middleware, MiddlewareConfig, MiddlewareGroup, NativeMiddleware
+from .chain import FunctionMiddleware
+from .cors_settings import global_origins_configured
+from .middleware import Middleware, MiddlewareConfig, MiddlewareGroup, NativeMiddleware, is_get_response_class
 
 __all__ = ["rate_limit", "cors", "skip_middleware", "no_compress", "middleware"]
 
@@ -56,11 +60,26 @@ def cors(
 ) -> Callable[[F], F]:
     """Answer cross-origin requests for ``origins`` (one string or a list).
 
-    Options left as None are not sent, so the Go core's defaults apply
-    (``origins=None``: the ``BOLT_CORS_ALLOWED_ORIGINS`` setting).
+    Options left as None are not sent, so the Go core's defaults apply.
+    ``origins`` may be left out only when the project sets a global origin list
+    (``CORS_ALLOWED_ORIGINS`` or ``BOLT_CORS_ALLOWED_ORIGINS``), which then
+    applies; otherwise the route could never answer a cross-origin request, and
+    this raises ValueError.
     """
     if isinstance(origins, str):
         origins = [origins]
+    if origins is None and not global_origins_configured():
+        raise ValueError(
+            "@cors() needs origins, e.g. @cors(origins=['https://app.example.com']), "
+            "unless settings.CORS_ALLOWED_ORIGINS (or BOLT_CORS_ALLOWED_ORIGINS) lists them for every route"
+        )
+    if origins is not None and "*" in origins and credentials:
+        warnings.warn(
+            "@cors(origins='*', credentials=True): browsers refuse credentials from a wildcard origin; "
+            "list the allowed origins instead",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     options = {
         "origins": origins,
         "methods": methods,
@@ -90,16 +109,24 @@ def no_compress(fn: F) -> F:
 
 
 def middleware(*args: Any, **kwargs: Any) -> Any:
-    """Attach middleware to one route.
+    """Attach middleware to one route, or make a function into route middleware.
 
-    Positional arguments are ``Middleware`` instances or classes (classes are
-    instantiated with no arguments when the route is compiled),
+    On ``async def name(request, call_next)``, ``@middleware`` returns a route
+    decorator: ``@name`` under the route decorator wraps that route's handler
+    (``call_next`` returns a ``MiddlewareResponse``). Function middleware applies
+    to single routes only; the ``middleware=`` list of an API takes classes.
+
+    Called with arguments, it attaches them to the decorated route: middleware
+    classes (Django style or ``call_next`` style), ``call_next``-style
+    instances, function middleware, ``DjangoMiddleware(...)``,
     ``CORSMiddleware``/``RateLimitMiddleware``, dicts with a ``"type"`` key,
     ``MiddlewareConfig`` or ``MiddlewareGroup`` (its members are added one by
     one). Keyword arguments form one more dict entry, e.g.
-    ``@middleware(type="rate_limit", rps=5)``. ``@middleware`` alone adds
-    nothing.
+    ``@middleware(type="rate_limit", rps=5)``. ``@middleware`` alone on a
+    handler adds nothing.
     """
+    if len(args) == 1 and not kwargs and _is_function_middleware(args[0]):
+        return FunctionMiddleware(args[0])
     if len(args) == 1 and not kwargs and _is_route_function(args[0]):
         return _add_entries(args[0], [])
     entries: list[Any] = []
@@ -110,9 +137,9 @@ def middleware(*args: Any, **kwargs: Any) -> Any:
             entries.append(arg)
         else:
             raise TypeError(
-                "@middleware(...) takes Middleware instances or classes, "
-                "CORSMiddleware/RateLimitMiddleware, MiddlewareConfig, MiddlewareGroup "
-                f"or dicts with a 'type' key; got {arg!r}"
+                "@middleware(...) takes Middleware classes or instances, function middleware, "
+                "DjangoMiddleware(...), CORSMiddleware/RateLimitMiddleware, MiddlewareConfig, "
+                f"MiddlewareGroup or dicts with a 'type' key; got {arg!r}"
             )
     if kwargs:
         entries.append(dict(kwargs))
@@ -121,8 +148,18 @@ def middleware(*args: Any, **kwargs: Any) -> Any:
 
 def _is_middleware(obj: Any) -> bool:
     if isinstance(obj, type):
-        return issubclass(obj, (Middleware, NativeMiddleware))
-    return isinstance(obj, (Middleware, NativeMiddleware, MiddlewareConfig, dict))
+        return issubclass(obj, (Middleware, NativeMiddleware)) or is_get_response_class(obj)
+    return isinstance(obj, (Middleware, NativeMiddleware, MiddlewareConfig, FunctionMiddleware, dict)) or hasattr(
+        obj, "build_step"
+    )
+
+
+def _is_function_middleware(obj: Any) -> bool:
+    """``async def f(request, call_next)``: two positional parameters, the second ``call_next``."""
+    if not inspect.iscoroutinefunction(obj):
+        return False
+    params = list(inspect.signature(obj).parameters.values())
+    return len(params) == 2 and params[1].name == "call_next"
 
 
 def _is_route_function(obj: Any) -> bool:

@@ -1,4 +1,4 @@
-"""Middleware objects: the ones Go runs, and the base class for your own.
+"""Middleware objects: the ones Go runs, and the base classes for your own.
 
 Two kinds look alike but run in different places:
 
@@ -7,14 +7,26 @@ Two kinds look alike but run in different places:
   and never run in Python. A plain dict with a ``"type"`` key is the same thing
   written by hand.
 * Subclasses of ``Middleware`` are your code. They run in Python around the
-  handler, outermost first::
+  handler, outermost first, in one of two styles told apart by the signature of
+  ``process_request``:
 
-      class Timing(Middleware):
-          async def process_request(self, request, call_next):
-              start = time.perf_counter()
-              response = await call_next(request)
-              log.info("%s took %.3fs", request.path, time.perf_counter() - start)
-              return response
+  - Django style: the class gets the next step at construction and returns a
+    ``MiddlewareResponse`` (pass the *class*; each route gets its own instance)::
+
+        class Timing(Middleware):
+            async def process_request(self, request):
+                start = time.perf_counter()
+                response = await self.get_response(request)
+                response.headers["x-took"] = f"{time.perf_counter() - start:.4f}"
+                return response
+
+  - ``call_next`` style: the next step is an argument, and it returns the
+    ``(status, headers, body)`` tuple (a class or an instance may be passed)::
+
+        class Timing(Middleware):
+            async def process_request(self, request, call_next):
+                status, headers, body = await call_next(request)
+                return status, [*headers, ("x-seen", "1")], body
 
 Both kinds can be given to ``BoltAPI(middleware=[...])`` for every route, or to
 the ``@middleware(...)`` decorator for one. ``MiddlewareGroup`` bundles several
@@ -24,26 +36,119 @@ pattern, e.g. ``"/users/{user_id}"``) or adds options to it.
 
 from __future__ import annotations
 
+import inspect
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, Protocol, Union, runtime_checkable
 
 __all__ = [
     "Middleware",
+    "BaseMiddleware",
+    "MiddlewareProtocol",
+    "GetResponse",
+    "MiddlewareType",
     "NativeMiddleware",
     "MiddlewareGroup",
     "MiddlewareConfig",
     "CORSMiddleware",
     "RateLimitMiddleware",
+    "takes_call_next",
+    "is_get_response_class",
 ]
+
+GetResponse = Callable[[Any], Awaitable[Any]]
+
+
+@runtime_checkable
+class MiddlewareProtocol(Protocol):
+    """What a Django-style middleware class provides (no base class needed)."""
+
+    def __init__(self, get_response: GetResponse) -> None: ...
+
+    async def __call__(self, request: Any) -> Any: ...
 
 
 class Middleware(ABC):
-    """Python middleware: wraps the handler and may change request or response."""
+    """Python middleware: wraps the handler and may change request or response.
+
+    Implement ``async process_request(self, request)`` (Django style, call
+    ``await self.get_response(request)``) or ``async process_request(self, request,
+    call_next)`` (call ``await call_next(request)``).
+    """
+
+    def __init__(self, get_response: GetResponse | None = None) -> None:
+        self.get_response = get_response
+
+    async def __call__(self, request: Any) -> Any:
+        return await self.process_request(request)
 
     @abstractmethod
-    async def process_request(self, request: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
-        """Return a response: usually ``await call_next(request)``, or one of your own to stop early."""
+    async def process_request(self, request: Any, *args: Any) -> Any:
+        """Return a response: from the next step, or one of your own to stop early."""
+
+
+class BaseMiddleware(Middleware):
+    """Django-style middleware that some paths or methods skip.
+
+    ``exclude_paths`` are globs matched against the whole path: ``*`` stands for
+    one path segment, ``**`` for anything (``"/health"``, ``"/static/**"``,
+    ``"/users/*/avatar"``). ``exclude_methods`` are HTTP methods (``["OPTIONS"]``).
+    Excluded requests go straight to the next step.
+    """
+
+    exclude_paths: Iterable[str] = ()
+    exclude_methods: Iterable[str] = ()
+
+    def __init__(self, get_response: GetResponse | None = None) -> None:
+        super().__init__(get_response)
+        paths = [self.exclude_paths] if isinstance(self.exclude_paths, str) else list(self.exclude_paths)
+        self._excluded_path = re.compile("|".join(_glob_regex(p) for p in paths)).fullmatch if paths else None
+        methods = [self.exclude_methods] if isinstance(self.exclude_methods, str) else self.exclude_methods
+        self._excluded_methods = frozenset(m.upper() for m in methods)
+
+    async def __call__(self, request: Any) -> Any:
+        if request.method in self._excluded_methods or (
+            self._excluded_path is not None and self._excluded_path(request.path)
+        ):
+            return await self.get_response(request)  # type: ignore[misc]
+        return await self.process_request(request)
+
+
+def _glob_regex(pattern: str) -> str:
+    out = []
+    for part in re.split(r"(\*\*|\*)", pattern):
+        if part == "**":
+            out.append(".*")
+        elif part == "*":
+            out.append("[^/]*")
+        else:
+            out.append(re.escape(part))
+    return "(?:" + "".join(out) + ")"
+
+
+def takes_call_next(cls: type) -> bool:
+    """Whether a ``Middleware`` subclass is written in the ``call_next`` style."""
+    params = [
+        p
+        for p in inspect.signature(cls.process_request).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    return len(params) >= 3  # self, request, call_next
+
+
+def is_get_response_class(obj: Any) -> bool:
+    """A class built with the next step and called with the request (Django style)."""
+    if not isinstance(obj, type):
+        return False
+    if issubclass(obj, Middleware):
+        return not takes_call_next(obj)
+    return issubclass(obj, NativeMiddleware) is False and inspect.iscoroutinefunction(
+        getattr(obj, "__call__", None)
+    )
+
+
+MiddlewareType = Union[type, "NativeMiddleware", "MiddlewareConfig", dict]
 
 
 class NativeMiddleware(ABC):

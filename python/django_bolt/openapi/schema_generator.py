@@ -12,9 +12,11 @@ itself runs for the route.
 * security: the route's authentication backends (JWT as an HTTP bearer
   scheme, API keys as ``apiKey`` header schemes); without a guard that needs
   authentication, anonymous requests are listed as allowed too (``{}``);
-* summary and description: the handler's docstring (first line, rest);
-  tags: the handler's module (``shop.orders`` -> ``Orders``; none for
-  modules named ``api``); operationId: ``<method>_<function name>``.
+* summary and description: the route's ``summary=``/``description=``, else
+  the handler's docstring (first line, rest); tags: the route's ``tags=``,
+  else the handler's module (``shop.orders`` -> ``Orders``; none for modules
+  named ``api``); operationId: ``<method>_<function name>``; routes with
+  ``include_in_schema=False`` are left out, ``deprecated=True`` is marked.
 
 Python types become JSON Schema through msgspec, the library that also
 encodes the responses, so the documented shape is the one sent. Structs,
@@ -250,7 +252,7 @@ class SchemaGenerator:
         operation_ids: set[str] = set()
         paths: dict[str, PathItem] = {}
         for route in self.api.routes():
-            if any(_is_under(route.path, prefix) for prefix in self._excluded):
+            if not route.include_in_schema or any(_is_under(route.path, prefix) for prefix in self._excluded):
                 continue
             operation = self._operation(route, types, schemes, operation_ids)
             item = paths.setdefault(_openapi_path(route.path), PathItem())
@@ -287,9 +289,10 @@ class SchemaGenerator:
         fields = list(_bound_fields(route.plan.meta["fields"], route.method, route.path, set()))
         summary, description = self._docstring(route.fn)
         return Operation(
-            tags=_tags(route.fn),
-            summary=summary,
-            description=description,
+            tags=route.tags or _tags(route.fn),
+            summary=route.summary or summary,
+            description=route.description or description,
+            deprecated=route.deprecated,
             operation_id=_unique_operation_id(route, operation_ids),
             parameters=_parameters(fields, types) or None,
             request_body=_request_body(fields, types),
@@ -323,10 +326,23 @@ def _unique_operation_id(route: Route, used: set[str]) -> str:
     return candidate
 
 
+def _model_fields(field: dict[str, Any]) -> list[dict[str, Any]]:
+    """A parameter model (a struct read from the query, headers or cookies)
+    documented as one parameter per struct field; other fields unchanged."""
+    model = _value_type(field)
+    if field["source"] not in _PARAMETER_SOURCES or not (isinstance(model, type) and issubclass(model, msgspec.Struct)):
+        return [field]
+    out = []
+    for info in msgspec.structs.fields(model):
+        key = info.encode_name.lower().replace("_", "-") if field["source"] == "header" else info.encode_name
+        out.append({**field, "annotation": info.type, "key": key, "required": info.required, "marker": None})
+    return out
+
+
 def _parameters(fields: list[dict[str, Any]], types: _TypeSchemas) -> list[Parameter]:
     parameters: list[Parameter] = []
     seen: set[tuple[str, str]] = set()
-    for field in fields:
+    for field in [one for f in fields for one in _model_fields(f)]:
         source = field["source"]
         if source not in _PARAMETER_SOURCES or (source, field["key"]) in seen:
             continue
