@@ -18,6 +18,7 @@ type exchange struct {
 	resp   protocol.Response
 	params router.Params
 	other  router.Params // lookups for another method (preflights) must not clobber params
+	alt    []byte        // the other spelling of the path (trailing slash), for redirects
 }
 
 var exchangePool = sync.Pool{New: func() any { return new(exchange) }}
@@ -61,7 +62,9 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 		id, ok = s.router.Lookup(methodGET, path, &x.params)
 	}
 	if !ok {
-		s.noRoute(ctx, method, path, x)
+		if !s.slashRedirect(ctx, method, path, x) {
+			s.noRoute(ctx, method, path, x)
+		}
 		return -1
 	}
 	r := s.routes[id]

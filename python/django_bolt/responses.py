@@ -9,6 +9,7 @@ chunk while the client reads.
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 from typing import Any
@@ -128,31 +129,37 @@ def initialize_file_response_settings() -> None:
 def checked_file_path(path: str | os.PathLike) -> str:
     """The resolved path of a file a response may read or send.
 
-    Raises ``FileNotFoundError`` (404) when it is missing, ``ValueError`` when it is not
-    a regular file and ``PermissionError`` (403) when it lies outside
-    ``BOLT_ALLOWED_FILE_PATHS``. Both the constructors and the serializer call it, so a
-    path changed after construction is checked too.
+    A missing path or one that is not a regular file raises ``FileNotFoundError`` (404),
+    a path outside ``BOLT_ALLOWED_FILE_PATHS`` ``PermissionError`` (403); their messages
+    name the path, so clients see them only with ``DEBUG``. The constructors and the
+    serializer both call it, so a path changed after construction is checked too.
     """
-    resolved = Path(path).resolve()
-    if not resolved.exists():
-        raise FileNotFoundError(f"File not found: {path}")
-    if not resolved.is_file():
-        raise ValueError(f"Not a regular file: {path}")
+    resolved = _regular_file(path)
     roots = _allowed_file_roots
     if roots is not None and not any(resolved.is_relative_to(root) for root in roots):
         raise PermissionError(
-            f"File path '{resolved}' is not within allowed directories. "
-            "Configure BOLT_ALLOWED_FILE_PATHS in Django settings."
+            errno.EACCES,
+            "File path is not within allowed directories; configure BOLT_ALLOWED_FILE_PATHS in Django settings",
+            str(resolved),
         )
     return str(resolved)
+
+
+def sendable_file_path(resp: FileResponse) -> str:
+    """The path the serializer hands to Go: checked again, unless it is still the static
+    file ``for_static_file`` found."""
+    if resp.path is not None and resp.path == getattr(resp, "_public_path", None):
+        return resp.path
+    return checked_file_path(resp.path)
 
 
 class FileResponse:
     """A file the Go core sends from disk (with Range, ETag and conditional requests).
 
-    The path is checked here, when the handler builds the response: a missing file
-    raises ``FileNotFoundError`` (404), a path outside ``BOLT_ALLOWED_FILE_PATHS``
-    raises ``PermissionError`` (403).
+    The path is checked here, when the handler builds the response: a missing file or
+    one that is not a regular file raises ``FileNotFoundError`` (404), a path outside
+    ``BOLT_ALLOWED_FILE_PATHS`` raises ``PermissionError`` (403). Their messages name
+    the path, so clients see them only with ``DEBUG``.
     """
 
     def __init__(
@@ -164,11 +171,36 @@ class FileResponse:
         status_code: int = 200,
         headers: dict[str, str] | None = None,
     ) -> None:
-        self.path = checked_file_path(path)
+        self._set(Path(checked_file_path(path)), media_type, filename, status_code, headers)
+
+    @classmethod
+    def for_static_file(cls, path: str | os.PathLike, media_type: str | None = None) -> FileResponse:
+        """A response for a file Django's static-file finders found: those directories are
+        public by design, so ``BOLT_ALLOWED_FILE_PATHS`` does not restrict them."""
+        self = cls.__new__(cls)
+        self._set(_regular_file(path), media_type, None, 200, None)
+        self._public_path = self.path
+        return self
+
+    def _set(self, resolved: Path, media_type: str | None, filename: str | None, status_code: int,
+             headers: dict[str, str] | None) -> None:
+        self.path = str(resolved)
+        self._public_path: str | None = None
         self.media_type = media_type
         self.filename = filename
         self.status_code = status_code
         self.headers = headers or {}
+
+
+def _regular_file(path: str | os.PathLike) -> Path:
+    """``path`` resolved; a missing path, a directory, a FIFO or a device is not found
+    (404). The error carries the path, shown to clients only with ``DEBUG``."""
+    resolved = Path(path).resolve()
+    if not resolved.exists():
+        raise FileNotFoundError(errno.ENOENT, "File not found", str(path))
+    if not resolved.is_file():
+        raise FileNotFoundError(errno.ENOENT, "Not a regular file", str(path))
+    return resolved
 
 
 class StreamingResponse:

@@ -14,7 +14,8 @@ from typing import Any, Callable
 import msgspec
 
 from ._runtime.protocol import SendFile
-from .responses import HTML, JSON, File, FileResponse, PlainText, Redirect, Response, StreamingResponse, checked_file_path
+from .responses import HTML, JSON, File, FileResponse, PlainText, Redirect, Response, StreamingResponse
+from .responses import checked_file_path, sendable_file_path
 
 __all__ = ["serialize", "make_validator", "ResponseTypeError"]
 
@@ -110,7 +111,7 @@ def serialize(result: Any, status_code: int, validate: Validator | None) -> Resu
     if isinstance(result, Redirect):
         return result.status_code, [("location", result.url), *_user_headers(result.headers)], b""
     if isinstance(result, FileResponse):
-        return result.status_code, _file_headers(result), SendFile(checked_file_path(result.path))
+        return result.status_code, _file_headers(result), SendFile(sendable_file_path(result))
     if isinstance(result, File):
         if result.content is not None:
             return result.status_code, _file_headers(result), result.content
