@@ -640,7 +640,7 @@ def _analyse(param: inspect.Parameter, path_params: frozenset, where: str) -> _F
         source = marker.source
     elif name in path_params:
         source = "path"
-    elif name in _REQUEST_NAMES or inner is Request:
+    elif name in _REQUEST_NAMES or inner is Request or typing.get_origin(inner) is Request:
         source = "request"
     elif is_struct_like(inner):
         source = "body"

@@ -4,7 +4,8 @@ Plain values need no class: a ``dict``/``list``/Struct becomes JSON, ``str`` bec
 text and ``bytes`` an octet stream (see ``serialization``). These classes set a status,
 headers or media type explicitly, or describe a body the Go core produces itself:
 ``FileResponse`` is sent from disk by Go and ``StreamingResponse`` is pulled chunk by
-chunk while the client reads.
+chunk while the client reads. Every class has ``set_cookie`` and ``delete_cookie``
+(see ``cookies``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .cookies import CookieMixin
 from .uploads import UploadFile
 
 __all__ = [
@@ -30,7 +32,7 @@ __all__ = [
 ]
 
 
-class Response:
+class Response(CookieMixin):
     """A body with an explicit status, headers and media type.
 
     ``content`` is JSON-encoded when ``media_type`` is ``application/json``; otherwise a
@@ -50,7 +52,7 @@ class Response:
         self.media_type = media_type
 
 
-class JSON:
+class JSON(CookieMixin):
     """``data`` encoded as JSON with msgspec."""
 
     def __init__(self, data: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> None:
@@ -59,28 +61,28 @@ class JSON:
         self.headers = headers or {}
 
 
-class PlainText:
+class PlainText(CookieMixin):
     def __init__(self, text: str, status_code: int = 200, headers: dict[str, str] | None = None) -> None:
         self.text = text
         self.status_code = status_code
         self.headers = headers or {}
 
 
-class HTML:
+class HTML(CookieMixin):
     def __init__(self, html: str, status_code: int = 200, headers: dict[str, str] | None = None) -> None:
         self.html = html
         self.status_code = status_code
         self.headers = headers or {}
 
 
-class Redirect:
+class Redirect(CookieMixin):
     def __init__(self, url: str, status_code: int = 307, headers: dict[str, str] | None = None) -> None:
         self.url = url
         self.status_code = status_code
         self.headers = headers or {}
 
 
-class File:
+class File(CookieMixin):
     """A download built in memory: ``path`` names a file read when the response is
     built, or is the content itself when it is ``bytes`` (``File(content,
     filename="report.pdf")``). For large files prefer ``FileResponse``."""
@@ -153,7 +155,7 @@ def sendable_file_path(resp: FileResponse) -> str:
     return checked_file_path(resp.path)
 
 
-class FileResponse:
+class FileResponse(CookieMixin):
     """A file the Go core sends from disk (with Range, ETag and conditional requests).
 
     The path is checked here, when the handler builds the response: a missing file or
@@ -203,7 +205,7 @@ def _regular_file(path: str | os.PathLike) -> Path:
     return resolved
 
 
-class StreamingResponse:
+class StreamingResponse(CookieMixin):
     """A body produced while the client reads it.
 
     ``content`` is a sync or async iterator/generator, any iterable, or a zero-argument

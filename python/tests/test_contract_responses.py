@@ -830,3 +830,25 @@ def test_a_file_inside_the_allowed_paths_is_sent(file_api):
         r = c.get("/fileresponse-inside")
     assert r.status_code == 200
     assert r.content == b"inside"
+
+
+def test_a_file_passes_through_python_middleware(file_api, tmp_path):
+    from django_bolt.middleware import Middleware
+
+    class Stamp(Middleware):
+        async def process_request(self, request):
+            response = await self.get_response(request)
+            assert response.response_type == "file"
+            response.headers["x-stamp"] = "1"
+            return response
+
+    api = BoltAPI(middleware=[Stamp])
+    target = tmp_path / "allowed" / "in.txt"
+
+    @api.get("/through")
+    async def through():
+        return FileResponse(str(target))
+
+    with TestClient(api) as c:
+        r = c.get("/through")
+    assert (r.status_code, r.content, r.headers["x-stamp"]) == (200, b"inside", "1")

@@ -162,8 +162,9 @@ def setup_django_logging(force: bool = False) -> None:
 
     Installed once per process (``force=True`` replaces an earlier
     installation): one handler on the root, ``django.server`` and
-    ``django_bolt`` loggers, at DEBUG when ``DEBUG`` is on, else WARNING.
-    ``django`` records reach it through the root logger.
+    ``django_bolt`` loggers. With ``DEBUG`` on, ours log at DEBUG and the root at
+    INFO (libraries' DEBUG lines, such as asyncio's, stay quiet); otherwise all at
+    WARNING. ``django`` records reach it through the root logger.
     """
     global _installed
     from django.conf import settings
@@ -187,7 +188,7 @@ def setup_django_logging(force: bool = False) -> None:
     level = logging.DEBUG if debug else logging.WARNING
     root = logging.getLogger()
     root.addHandler(handler)
-    root.setLevel(level)
+    root.setLevel(logging.INFO if debug else logging.WARNING)
     for name in _HANDLED_LOGGERS[1:]:
         logger = logging.getLogger(name)
         logger.handlers = [handler]
