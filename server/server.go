@@ -48,8 +48,8 @@ type Server struct {
 	pending  atomic.Int64 // requests handed to Python and not answered yet
 	// answerTimeout bounds the wait for a handler's answer (BOLT_WRITE_TIMEOUT); 0: none.
 	answerTimeout time.Duration
-	ln       atomic.Pointer[listener]
-	draining atomic.Bool // Shutdown began: every response closes its connection
+	ln            atomic.Pointer[listener]
+	draining      atomic.Bool // Shutdown began: every response closes its connection
 }
 
 // New compiles the table: builds the router and each route's middleware pipeline.
