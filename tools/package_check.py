@@ -285,6 +285,7 @@ def check_sdist(build_python: str, work: Path) -> None:
     expect(f"{sdist.name} holds every file of the Go build", not missing, missing)
 
     python = wheels.Interpreter.find(build_python)
+    step("pip install of the sdist without Go")
     no_go = venv(python.path, work / "venv-no-go")
     done = run([no_go, "-m", "pip", "install", sdist], check=False, capture_output=True, text=True,
                env=clean_env(PATH=f"{no_go.parent}:{CLEAN_PATH}"))
@@ -292,6 +293,7 @@ def check_sdist(build_python: str, work: Path) -> None:
            and "Go >= 1.26" in done.stdout + done.stderr and "gcc" in done.stdout + done.stderr,
            done.stdout + done.stderr)
 
+    step("pip install -v of the sdist with Go")
     with_go = venv(python.path, work / "venv-sdist")
     started = time.monotonic()
     done = run([with_go, "-m", "pip", "install", "-v", sdist], capture_output=True, text=True,
@@ -301,6 +303,7 @@ def check_sdist(build_python: str, work: Path) -> None:
            and "django-bolt-go: building [1/2] the server binary" in output
            and "django-bolt-go: built [2/2] the extension" in output, output[-3000:])
     print(f"built and installed from the sdist in {time.monotonic() - started:.0f} s", flush=True)
+    step("runbolt of the build from the sdist")
     project = project_copy(work / "project-sdist", with_go)
     server = Server(with_go, project, work / "sdist-server.log", hide_pyenv=False, env=clean_env())
     try:
