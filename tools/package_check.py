@@ -157,7 +157,7 @@ class Server:
 def expect(what: str, condition: bool, detail: object = "") -> None:
     if not condition:
         sys.exit(f"FAILED: {what}\n{detail}")
-    print(f"ok: {what}", flush=True)
+    print(f"ok [{time.monotonic() - STARTED:.0f} s]: {what}", flush=True)
 
 
 def check_serving(server: Server, debian_library: Path) -> None:
@@ -213,6 +213,14 @@ def check_wheel(build_python: str, target_python: str, other_python: str, work: 
         check_serving(server, library)
     finally:
         server.stop()
+
+    step("the in-process test client (the _core extension) on that Python")
+    script = ("from django_bolt.testing import TestClient\nfrom testproject.api import api\n"
+              "with TestClient(api) as client:\n    print(client.get('/items/1?q=x').json())")
+    done = run([python, "manage.py", "shell", "-c", script], cwd=project, env=clean_env(), capture_output=True,
+               text=True, check=False)
+    expect("TestClient answers through the extension", done.returncode == 0
+           and "{'item_id': 1, 'q': 'x'}" in done.stdout.splitlines(), done.stdout + done.stderr)
 
     step("a directory without the library")
     empty = work / "empty"
