@@ -41,7 +41,7 @@ func (s *Server) writeResponse(ctx *fasthttp.RequestCtx, r *route, resp *protoco
 	case resp.File != "":
 		// After serveFile: its error answers replace the response, CORS headers included.
 		serveFile(ctx, resp.File)
-		r.pipeline.StreamHeaders(ctx)
+		r.pipeline.FileHeaders(ctx)
 	default:
 		ctx.Response.SetBody(resp.Body)
 		r.pipeline.After(ctx)

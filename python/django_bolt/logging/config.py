@@ -36,10 +36,12 @@ __all__ = [
 ]
 
 # What a request line can carry: ``client_ip`` is read from X-Forwarded-For
-# or X-Real-IP; headers and cookies are given with secret values masked.
-RequestLogFields = Literal["method", "path", "query", "headers", "cookies", "client_ip", "user_agent"]
-# What a response line says: the status always, ``duration`` appends "(12.34ms)".
-ResponseLogFields = Literal["status_code", "duration"]
+# or X-Real-IP; headers and cookies are given with secret values masked; ``body``
+# is the request body, cut at ``max_body_log_size``.
+RequestLogFields = Literal["method", "path", "query", "headers", "cookies", "body", "client_ip", "user_agent"]
+# What a response line says: the status always, ``duration`` appends "(12.34ms)",
+# ``size`` the body's size in bytes.
+ResponseLogFields = Literal["status_code", "duration", "size"]
 
 LOG_FORMAT = "%(levelname)s - %(asctime)s - %(name)s - %(message)s"
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
