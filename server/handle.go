@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"os"
 	"sync"
 
 	"github.com/valyala/fasthttp"
@@ -20,6 +21,7 @@ type exchange struct {
 	kv     []pyhost.KV
 	buf    []byte  // copied header names (lower-cased) and values, and decoded params
 	offs   []int32 // name start, name end, value end per pair in buf
+	body   string  // the file holding the spooled body, or ""
 }
 
 var exchangePool = sync.Pool{New: func() any { return new(exchange) }}
@@ -30,6 +32,7 @@ func (x *exchange) reset() {
 	x.kv = x.kv[:0]
 	x.buf = x.buf[:0]
 	x.offs = x.offs[:0]
+	x.body = ""
 }
 
 var (
@@ -77,9 +80,16 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 		r.pipeline.StreamHeaders(ctx)
 		return id
 	}
+	if x.body, ok = s.spoolBody(ctx, r); !ok {
+		s.pending.Add(-1)
+		return id
+	}
 	s.fillRequest(ctx, r, x, auth)
 	s.python.Do(&x.req, &x.resp)
 	s.pending.Add(-1)
+	if x.body != "" {
+		os.Remove(x.body)
+	}
 	s.writeResponse(ctx, r, &x.resp)
 	return id
 }
@@ -159,6 +169,9 @@ func (s *Server) fillRequest(ctx *fasthttp.RequestCtx, r *route, x *exchange, au
 		ctx.Request.Header.VisitAll(func(name, value []byte) {
 			x.addPair(name, value, true, false)
 		})
+		if x.body != "" {
+			x.addPair([]byte(BodyFileHeader), []byte(x.body), false, false)
+		}
 	}
 	// Build the views only now: buf no longer grows.
 	for i := 0; i < len(x.offs); i += 3 {
@@ -169,7 +182,7 @@ func (s *Server) fillRequest(ctx *fasthttp.RequestCtx, r *route, x *exchange, au
 	if r.want&pyhost.WantQuery != 0 {
 		req.Query = ctx.URI().QueryString()
 	}
-	if r.want&pyhost.WantBody != 0 {
+	if r.want&pyhost.WantBody != 0 && x.body == "" {
 		req.Body = ctx.PostBody()
 	}
 	if auth != nil {

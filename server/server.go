@@ -31,6 +31,7 @@ type route struct {
 	spec     RouteSpec
 	want     pyhost.Want
 	cookies  bool // the plan reads cookies, so the cookie header must cross
+	forms    bool // the plan parses form bodies: large multipart bodies are spooled to disk
 	pipeline *middleware.Pipeline
 }
 
@@ -73,6 +74,9 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 				r.cookies = true
 			case "body":
 				r.want |= pyhost.WantBody
+			case "form":
+				r.want |= pyhost.WantBody | pyhost.WantHeaders
+				r.forms = true
 			default:
 				return nil, fmt.Errorf("route %s %s: unknown request part %q in the binding plan", spec.Method, spec.Path, need)
 			}

@@ -64,12 +64,17 @@ from .openapi import (
     SwaggerRenderPlugin,
     YamlRenderPlugin,
 )
+from .datastructures import UploadFile
+from .enums import FileSize, MediaType
 from .responses import JSON, Response, StreamingResponse
 
 default_app_config = "django_bolt.apps.DjangoBoltConfig"
 
 __all__ = [
     "BoltAPI",
+    "UploadFile",
+    "FileSize",
+    "MediaType",
     "Response",
     "JSON",
     "StreamingResponse",

@@ -64,6 +64,7 @@ class Setting:
 # Settings the Go core reads; each reaches it under Setting.key.
 SERVER_SETTINGS: tuple[Setting, ...] = (
     Setting("BOLT_MAX_UPLOAD_SIZE", 10 * MiB, "int", "Largest request body, in bytes, for every content type; larger ⇒ 413.", minimum=1),
+    Setting("BOLT_MEMORY_SPOOL_THRESHOLD", 1 * MiB, "int", "Multipart bodies and uploaded files larger than this, in bytes, are kept in temporary files instead of memory."),
     Setting("BOLT_MAX_HEADER_SIZE", 8192, "int", "Largest value of a single request header, in bytes; larger ⇒ 400.", minimum=1),
     Setting("BOLT_MAX_HEADER_BYTES", 32768, "int", "Largest request head (request line and all headers), in bytes; larger ⇒ 431.", minimum=1024),
     Setting("BOLT_MAX_HEADER_COUNT", 100, "int", "Most header lines in one request; more ⇒ 400.", minimum=1),

@@ -16,6 +16,7 @@ from typing import Any, Callable
 from ..error_handlers import format_error_response, handle_exception
 from ..middleware.chain import build_chain
 from ..serialization import serialize
+from ..uploads import closing_uploads
 
 __all__ = ["compile_runner", "run_sync"]
 
@@ -53,6 +54,8 @@ def compile_runner(route: Any) -> Callable[[Any], Any]:
     """The per-request coroutine function for ``route`` (an ``api.Route``)."""
     fn = route.fn
     plan = route.plan
+    if plan.meta.get("needs_form_parsing"):
+        fn = closing_uploads(fn)
     status_code = route.status_code
     validate = route.validator()
     is_async = inspect.iscoroutinefunction(fn)
