@@ -67,6 +67,14 @@ from .openapi import (
 from .datastructures import UploadFile
 from .enums import FileSize, MediaType
 from .responses import JSON, Response, StreamingResponse
+from .websocket import (
+    CloseCode,
+    WebSocket,
+    WebSocketClose,
+    WebSocketDisconnect,
+    WebSocketException,
+    WebSocketState,
+)
 
 default_app_config = "django_bolt.apps.DjangoBoltConfig"
 
@@ -115,6 +123,12 @@ __all__ = [
     "StoplightRenderPlugin",
     "JsonRenderPlugin",
     "YamlRenderPlugin",
+    "WebSocket",
+    "WebSocketState",
+    "CloseCode",
+    "WebSocketException",
+    "WebSocketDisconnect",
+    "WebSocketClose",
 ]
 
 
