@@ -18,6 +18,7 @@ type exchange struct {
 	resp   pyhost.Response
 	params router.Params
 	other  router.Params // lookups for another method (preflights) must not clobber params
+	alt    []byte        // the other spelling of the path (trailing slash), for redirects
 	kv     []pyhost.KV
 	buf    []byte  // copied header names (lower-cased) and values, and decoded params
 	offs   []int32 // name start, name end, value end per pair in buf
@@ -66,7 +67,9 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 		id, ok = s.router.Lookup(methodGET, path, &x.params)
 	}
 	if !ok {
-		s.noRoute(ctx, method, path, x)
+		if !s.slashRedirect(ctx, method, path, x) {
+			s.noRoute(ctx, method, path, x)
+		}
 		return -1
 	}
 	r := s.routes[id]

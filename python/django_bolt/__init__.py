@@ -67,6 +67,7 @@ from .openapi import (
 from .datastructures import UploadFile
 from .enums import FileSize, MediaType
 from .responses import JSON, Response, StreamingResponse
+from .router import APIRouter, Router
 from .websocket import (
     CloseCode,
     WebSocket,
@@ -83,6 +84,8 @@ __all__ = [
     "UploadFile",
     "FileSize",
     "MediaType",
+    "Router",
+    "APIRouter",
     "Response",
     "JSON",
     "StreamingResponse",
