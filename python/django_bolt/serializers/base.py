@@ -70,7 +70,7 @@ class _DumpField(typing.NamedTuple):
     attr: str
     key: str  # the encoded name (after rename)
     alias: str  # key under by_alias
-    default: Any  # NODEFAULT when required or with a factory
+    default: Any  # the default (a factory's value), NODEFAULT when required
     nested: type | None
     many: bool
 
@@ -135,7 +135,11 @@ class SerializerInfo:
                 nested, many = _serializer_of(self.hints[f.name])
                 config = self.configs.get(f.name)
                 alias = config.alias if config is not None and config.alias else f.encode_name
-                plan.append(_DumpField(f.name, f.encode_name, alias, f.default, nested, many))
+                default = f.default
+                if default is _NODEFAULT and f.default_factory is not _NODEFAULT:
+                    # Compared only, never handed out: one value serves every dump.
+                    default = f.default_factory()
+                plan.append(_DumpField(f.name, f.encode_name, alias, default, nested, many))
             self._dump_plan = tuple(plan)
         return self._dump_plan
 
@@ -543,10 +547,16 @@ def _dump(
 
 
 def _instances(cls: type, items: Any) -> list:
-    from .models import is_model, is_queryset
+    from .models import is_model, is_queryset, prefetch_relations
 
     if is_queryset(items):
         return cls.from_model(items)
+    items = list(items)
+    rows = [item for item in items if is_model(item)]
+    if rows:
+        # Model instances already fetched (a page of results, say): their relations
+        # are fetched once for all of them, not once per row.
+        prefetch_relations(cls, rows)
     out = []
     for item in items:
         if isinstance(item, Serializer):

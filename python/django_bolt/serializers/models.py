@@ -173,6 +173,18 @@ def with_relations(cls: type, queryset: Any) -> Any:
     return queryset
 
 
+def prefetch_relations(cls: type, rows: list) -> None:
+    """Fetch the relations ``from_model`` walks for a list of instances of one model."""
+    model = type(rows[0])
+    if any(type(row) is not model for row in rows):
+        return
+    select, prefetch = relation_lookups(cls, model)
+    if select or prefetch:
+        from django.db.models import prefetch_related_objects
+
+        prefetch_related_objects(rows, *select, *prefetch)
+
+
 # -- serializers from models ------------------------------------------------------
 
 
