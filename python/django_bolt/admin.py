@@ -69,15 +69,23 @@ def detect_admin_url_prefix() -> str | None:
 
 
 class ASGIFallbackHandler:
-    """Runs one request through Django's ASGI application and collects the response."""
+    """Runs one request through Django's ASGI application and collects the response.
 
-    def __init__(self) -> None:
+    ``host`` and ``port`` are the address the server is bound to: the ASGI ``server``
+    and, when the request has none, its ``Host`` header.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 8000) -> None:
         from django.core.asgi import get_asgi_application
 
+        self.host = host
+        self.port = port
         self._app = get_asgi_application()
 
     async def __call__(self, request: Any) -> tuple[int, list[tuple[str, str]], bytes]:
         headers = request._headers
+        if "host" not in headers:
+            headers = {**headers, "host": f"{self.host}:{self.port}"}
         forwarded_proto = headers.get("x-forwarded-proto", "")
         scope = {
             "type": "http",
@@ -91,7 +99,7 @@ class ASGIFallbackHandler:
             "root_path": "",
             "headers": [(k.encode("latin-1"), v.encode("latin-1", "replace")) for k, v in headers.items()],
             "client": (headers.get("x-forwarded-for", "127.0.0.1").split(",")[0].strip(), 0),
-            "server": None,
+            "server": (self.host, self.port),
         }
         body = request.body
         sent = False
@@ -127,7 +135,8 @@ class ASGIFallbackHandler:
 
 
 def find_static_file(path: str) -> Path | None:
-    """Look ``path`` up in STATIC_ROOT, then the staticfiles finders."""
+    """Look ``path`` up in STATIC_ROOT, then the staticfiles finders; only a regular file
+    is found (a directory, a FIFO or a device is not)."""
     root = getattr(settings, "STATIC_ROOT", None)
     if root:
         candidate = Path(root, path)
@@ -139,21 +148,25 @@ def find_static_file(path: str) -> Path | None:
         from django.contrib.staticfiles import finders
 
         found = finders.find(path)
-        if found:
+        if found and Path(found).is_file():
             return Path(found)
     return None
 
 
 def _static_handler():
+    from .exceptions import HTTPException
+
     async def serve_static(path: str):
         if ".." in Path(path).parts or path.startswith("/"):
-            from .exceptions import HTTPException
-
             raise HTTPException(400, "Invalid static file path")
         found = find_static_file(path)
         if found is None:
-            raise FileNotFoundError(f"Static file not found: {path}")
-        return FileResponse(found, media_type=mimetypes.guess_type(found.name)[0] or "application/octet-stream")
+            raise HTTPException(404, f"Static file not found: {path}")
+        media_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+        try:
+            return FileResponse.for_static_file(found, media_type=media_type)
+        except FileNotFoundError:  # removed or replaced since it was found
+            raise HTTPException(404, f"Static file not found: {path}") from None
 
     return serve_static
 
