@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import types
+import typing
 import uuid
 from typing import Annotated, Any
 
@@ -246,10 +247,10 @@ def _build(model: type, name: str, fields: list, write_only: Any, read_only: Any
     for f in fields:
         tp = _python_type(f)
         if all_optional:
-            annotations[f.name] = tp | msgspec.UnsetType if isinstance(tp, type) else Any
+            annotations[f.name] = typing.Union[tp, msgspec.UnsetType]
             defaults[f.name] = msgspec.UNSET
         elif _optional(f):
-            annotations[f.name] = tp | None if isinstance(tp, type) else Any
+            annotations[f.name] = typing.Optional[tp]
             default = f.default if f.default is not NOT_PROVIDED and not callable(f.default) else None
             defaults[f.name] = default
         else:
