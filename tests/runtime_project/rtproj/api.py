@@ -96,3 +96,8 @@ async def upload_file(doc: Annotated[UploadFile, File(max_size=64 * 1024 * 1024)
         digest.update(chunk)
     peak = tracemalloc.get_traced_memory()[1] if tracemalloc.is_tracing() else None
     return {"size": doc.size, "on_disk": doc.rolled_to_disk, "sha256": digest.hexdigest(), "python_peak": peak}
+
+
+@api.get("/crash")
+async def crash():
+    raise RuntimeError("a handler bug")
