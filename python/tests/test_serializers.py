@@ -466,3 +466,36 @@ def test_to_dict_to_model_update_instance(library):
     assert (unsaved.pk, unsaved.title, unsaved.pages) == (None, "new", 7)
     book = SBook.objects.first()
     assert data.update_instance(book) is book and (book.title, book.pages) == ("new", 7)
+
+
+class AuthorPublic(Serializer):
+    id: int
+    name: str
+    secret: str = field(write_only=True, default="")
+
+    @computed_field
+    def shout(self) -> str:
+        return self.name.upper()
+
+
+def test_serializer_class_of_a_paginated_viewset(library):
+    from django_bolt.pagination import PageNumberPagination
+    from django_bolt.views import ReadOnlyModelViewSet
+
+    class Two(PageNumberPagination):
+        page_size = 2
+
+    api = BoltAPI()
+
+    @api.viewset("/authors")
+    class Authors(ReadOnlyModelViewSet):
+        queryset = SAuthor.objects.order_by("id")
+        serializer_class = AuthorPublic
+        pagination_class = Two
+
+    with TestClient(api) as client:
+        page = client.get("/authors").json()
+        first = SAuthor.objects.order_by("id").first()
+        assert page["items"][0] == {"id": first.pk, "name": first.name, "shout": first.name.upper()}
+        one = client.get(f"/authors/{first.pk}").json()
+        assert one == {"id": first.pk, "name": first.name, "shout": first.name.upper()}
