@@ -99,8 +99,13 @@ func (s *Server) preflight(ctx *fasthttp.RequestCtx, path []byte, x *exchange) b
 // 405 with Allow when the path exists under other methods, else 404.
 func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, x *exchange) {
 	allowed := s.router.Allowed(path)
+	preflight := middleware.IsPreflight(ctx)
 	if allowed == 0 {
+		if preflight && s.shared.Preflight(ctx) {
+			return
+		}
 		writeText(ctx, fasthttp.StatusNotFound, "Not Found")
+		s.shared.ApplyCORS(ctx)
 		return
 	}
 	// HEAD is answered for every GET route and OPTIONS for every path.
@@ -109,7 +114,7 @@ func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, x *excha
 	}
 	allowed = allowed.With(fasthttp.MethodOptions)
 	if bytes.Equal(method, methodOPTIONS) {
-		if middleware.IsPreflight(ctx) && s.preflight(ctx, path, x) {
+		if preflight && (s.preflight(ctx, path, x) || s.shared.Preflight(ctx)) {
 			return
 		}
 		writeJSON(ctx, fasthttp.StatusOK, "{}")
@@ -118,6 +123,7 @@ func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, x *excha
 	}
 	writeJSON(ctx, fasthttp.StatusMethodNotAllowed, `{"detail":"Method Not Allowed"}`)
 	ctx.Response.Header.SetBytesV("Allow", allowed.AppendAllow(nil))
+	s.shared.ApplyCORS(ctx)
 }
 
 // checkHeaders enforces the header count and per-value size limits.

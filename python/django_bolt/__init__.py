@@ -40,6 +40,7 @@ from .compression import CompressionConfig
 from .middleware import (
     BaseMiddleware,
     CORSMiddleware,
+    DjangoMiddleware,
     ErrorHandlerMiddleware,
     LoggingMiddleware,
     Middleware,
@@ -97,6 +98,7 @@ __all__ = [
     "TimingMiddleware",
     "LoggingMiddleware",
     "ErrorHandlerMiddleware",
+    "DjangoMiddleware",
     "Token",
     "create_jwt_for_user",
     "get_current_user",

@@ -214,6 +214,14 @@ class Request:
             meta = self.state["META"] = _build_meta(self)
         return meta
 
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for names that are not attributes: middleware may put more in state
+        # (Django's message storage is read as request._messages).
+        state = object.__getattribute__(self, "_state")
+        if state is not None and name in state:
+            return state[name]
+        raise AttributeError(f"'Request' object has no attribute {name!r}")
+
     def _from_state(self, name: str) -> Any:
         try:
             return (self._state or {})[name]
