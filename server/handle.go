@@ -60,7 +60,11 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 		id, ok = s.router.Lookup(methodGET, path, &x.params)
 	}
 	if !ok {
-		s.noRoute(ctx, method, path, x)
+		if s.static.serve(ctx, method, path) {
+			s.shared.ApplyCORS(ctx)
+		} else {
+			s.noRoute(ctx, method, path, x)
+		}
 		return -1
 	}
 	r := s.routes[id]

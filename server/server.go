@@ -45,6 +45,7 @@ type Server struct {
 	errorLog *log.Logger
 	obs      *observer
 	pending  atomic.Int64 // requests handed to Python and not answered yet
+	static   *staticFiles // nil without static files
 }
 
 // New compiles the table: builds the router and each route's middleware pipeline.
@@ -55,6 +56,9 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{table: t, router: router.New(), shared: shared, python: py, errorLog: logger}
+	if s.static, err = newStaticFiles(t.Static); err != nil {
+		return nil, err
+	}
 	for _, spec := range t.Routes {
 		if err := s.router.Add(spec.Method, spec.Path, spec.HandlerID); err != nil {
 			return nil, fmt.Errorf("%w (handler %s)", err, spec.Name)

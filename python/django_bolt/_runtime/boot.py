@@ -31,15 +31,18 @@ def _needs(route: Any) -> frozenset[str]:
     return route.plan.needs
 
 
-def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = None,
+                static_files: dict[str, Any] | None = None) -> dict[str, Any]:
     """The document the Go core builds its router and middleware from.
 
-    ``overrides`` are settings given as runbolt flags (``{"BOLT_BACKLOG": 2048}``).
+    ``overrides`` are settings given as runbolt flags (``{"BOLT_BACKLOG": 2048}``);
+    ``static_files`` replaces the static-file settings (test clients).
     """
     from django.conf import settings
 
     from ..conf import server_settings
     from ..middleware.compiler import global_security_config
+    from ..staticfiles import static_files_config
 
     return {
         "routes": [
@@ -55,6 +58,7 @@ def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = 
         ],
         "global": global_security_config(api.compression),
         "settings": {"debug": bool(settings.DEBUG), **server_settings(settings, overrides)},
+        "static": static_files_config(settings, static_files),
     }
 
 
@@ -87,17 +91,21 @@ def load(sys_path: list[str], options: dict[str, Any]) -> bytes:
         print("No BoltAPI instances found. Create api.py files with api = BoltAPI()", file=sys.stderr)
         return b""
     api = merge_apis(apis)
+    admin_served = False
     if not options.get("no_admin"):
         from ..admin import register_admin_routes
 
-        register_admin_routes(api)
+        admin_served = register_admin_routes(api)
     docs_config = resolve_openapi_config(found.openapi_config for _, found in apis)
     if docs_config is not None:
         OpenAPIRouteRegistrar(api, docs_config).register()
 
     routes = api.routes()
     _runners[:] = [route.runner for route in routes]
-    table = route_table(api, routes, options.get("settings"))
+    from ..staticfiles import static_files_config
+
+    static = static_files_config(settings, finders=settings.DEBUG or admin_served)
+    table = route_table(api, routes, options.get("settings"), static_files=static or {})
     if os.environ.get("BOLT_PRINT_ROUTES"):
         for r in routes:
             print(f"{r.method:7} {r.path}", file=sys.stderr)

@@ -32,6 +32,13 @@ async def session_count(request):
     return {"visits": visits}
 
 
+@api.get("/mw/session-peek")
+@middleware(DjangoMiddleware("django.contrib.sessions.middleware.SessionMiddleware"))
+async def session_peek(request):
+    """Reads the session without changing it (nothing is saved, no cookie is set)."""
+    return {"visits": await request.session.aget("visits", 0)}
+
+
 # Django's session, CSRF and authentication middleware, run as one stack on each route
 # it decorates (BoltAPI(django_middleware=[...]) would apply it to every route of an API).
 with_django_sessions = middleware(
