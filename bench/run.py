@@ -39,8 +39,10 @@ from lib.measure import Request, drive, probe  # noqa: E402
 from lib.servers import SPECS, Context, Server  # noqa: E402
 
 RESULTS = servers.BENCH / "results"
-DEFAULT_SERVERS = "bolt,ceiling,fastapi,ninja,bolt-mp"
-PEERS = {"fastapi", "ninja"}
+DEFAULT_SERVERS = "bolt,ceiling,fastapi,ninja,litestar,original,bolt312,bolt312-r100,bolt312-r1000,bolt-mp"
+# Servers from bench/.venv*: a default run goes on without them on a machine not set up.
+PEERS = {"fastapi", "ninja", "litestar", "original", "bolt312", "bolt312-r100", "bolt312-r1000"}
+NEUTRAL_SERVERS = ("original", "bolt312", "bolt312-r100", "bolt312-r1000")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -98,15 +100,26 @@ def check_tools() -> None:
             raise SystemExit(f"{tool} is not installed: run bench/setup.sh")
 
 
-def prepare_database(ctx: Context) -> None:
-    """A fresh SQLite file for this run, migrated; rows are added by seed()."""
+def prepare_database(ctx: Context, keys: list[str]) -> None:
+    """Fresh SQLite files for this run, migrated; rows are added by seed()."""
     env = {**os.environ, "TESTPROJECT_DB": str(ctx.db_path)}
     subprocess.run([str(servers.PROJECT_PYTHON), "manage.py", "migrate", "--noinput", "-v0"],
                    cwd=servers.PROJECT, env=env, check=True)
+    neutral = [k for k in keys if k in NEUTRAL_SERVERS]
+    if neutral:
+        python = servers.SPECS[neutral[0]].needs[0]
+        env = {**os.environ, "BENCH_DB": str(ctx.neutral_db_path)}
+        subprocess.run([str(python), "manage.py", "migrate", "--noinput", "-v0"],
+                       cwd=servers.NEUTRAL, env=env, check=True)
 
 
 def seed(ctx: Context, running: dict[str, Server]) -> None:
-    bolt = next((s for k, s in running.items() if k.startswith("bolt")), None)
+    neutral = next((s for k, s in running.items() if k in NEUTRAL_SERVERS), None)
+    if neutral:
+        status, body = servers.request(neutral.port, "GET", "/seed", timeout=60)
+        if status != 200:
+            raise RuntimeError(f"GET /seed (neutral project) answered {status}: {body[:200]!r}")
+    bolt = next((s for k, s in running.items() if k in ("bolt", "bolt-mp")), None)
     if bolt:
         status, body = servers.request(bolt.port, "GET", "/users/seed", timeout=60)
         if status != 200:
@@ -146,7 +159,8 @@ def run_rounds(args, running: dict[str, Server], requests: dict[str, Request], c
         # for the CPUs then, which is why --quick numbers mean nothing.
         def one_server(key: str) -> None:
             for name, req in requests.items():
-                run_cell(args, 0, key, running[key], req, cells[key][name])
+                if name in cells[key]:
+                    run_cell(args, 0, key, running[key], req, cells[key][name])
         with ThreadPoolExecutor(max_workers=len(keys) or 1) as pool:
             list(pool.map(one_server, keys))
         return
@@ -155,7 +169,8 @@ def run_rounds(args, running: dict[str, Server], requests: dict[str, Request], c
         order = keys[rnd % len(keys):] + keys[:rnd % len(keys)] if keys else []
         for name, req in requests.items():
             for key in order:
-                run_cell(args, rnd, key, running[key], req, cells[key][name])
+                if name in cells[key]:
+                    run_cell(args, rnd, key, running[key], req, cells[key][name])
 
 
 def run_cell(args, rnd: int, key: str, server: Server, req: Request, cell: dict) -> None:
@@ -243,17 +258,17 @@ def main(argv: list[str] | None = None) -> int:
     # Described before the run: the checkout may move on while it lasts.
     described = machine.describe()
     cells = {k: {e.name: {"server": k, "endpoint": e.name, "status": "ok", "note": "", "samples": []}
-                 for e in endpoints} for k in keys}
+                 for e in endpoints if SPECS[k].only is None or e.name in SPECS[k].only} for k in keys}
     with tempfile.TemporaryDirectory(prefix="bolt-bench-") as tmp:
         work = Path(tmp)
-        ctx = Context(db_path=work / "db.sqlite3", ceiling_binary=None,
+        ctx = Context(db_path=work / "db.sqlite3", neutral_db_path=work / "neutral.sqlite3", ceiling_binary=None,
                       processes=args.processes, log_dir=work)
         if "ceiling" in keys:
             ctx.ceiling_binary = servers.build_ceiling(work)
         try:
-            prepare_database(ctx)
+            prepare_database(ctx, keys)
         except subprocess.CalledProcessError:
-            log("the example project failed to migrate (its output is above): nothing measured")
+            log("a benchmark project failed to migrate (its output is above): nothing measured")
             return 2
         requests = {e.name: Request(e, work) for e in endpoints}
         running: dict[str, Server] = {}

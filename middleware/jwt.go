@@ -220,6 +220,11 @@ func (b *jwtBackend) authenticate(ctx *fasthttp.RequestCtx) *Auth {
 	if err != nil || !parsed.Valid {
 		return nil
 	}
+	if _, ok := parsed.Header["crit"]; ok {
+		// Critical header parameters name extensions the verifier must understand, and
+		// this one understands none (RFC 7515 §4.1.11).
+		return nil
+	}
 	claims, ok := parsed.Claims.(jwt.MapClaims)
 	if !ok || !claimTypesValid(claims) {
 		return nil

@@ -1,6 +1,7 @@
 /* C side of the bridge: the django_bolt._core module table, interpreter start-up and
  * the helpers cgo cannot express (macros, variadic calls, multi-step conversions). */
 #include "bridge.h"
+#include "websocket.h"
 #include "_cgo_export.h"
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,9 @@ static PyMethodDef core_methods[] = {
      "exchange(results) -> list | None\n\n"
      "Hands finished results to the server and takes the requests waiting for Python.\n"
      "Returns None when nothing is waiting (the loop then sleeps until the next wake-up)."},
+    {"ws_send", bolt_core_ws_send, METH_O,
+     "ws_send(commands) -> None\n\n"
+     "Hands WebSocket commands (accept, send, close) of one batch to the server."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -138,6 +138,9 @@ func (l *Loop) take() *C.PyObject {
 
 // item converts one queued call into the tuple django_bolt._runtime.loop expects.
 func (l *Loop) item(c *call) *C.PyObject {
+	if c.ws != nil {
+		return l.wsItem(c)
+	}
 	if c.kind < 0 {
 		return C.bolt_control_item(C.long(c.rid), C.long(c.kind), C.long(c.arg))
 	}

@@ -92,6 +92,7 @@ type call struct {
 	arg  int
 	req  *Request
 	resp *Response
+	ws   *wsEvent // WebSocket items (websocket.go)
 	done chan struct{}
 }
 

@@ -48,6 +48,9 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 	if !s.checkHeaders(ctx) {
 		return -1
 	}
+	if s.ws != nil && s.serveWebSocket(ctx, x) {
+		return -1
+	}
 	method := ctx.Method()
 	path := ctx.URI().PathOriginal()
 
@@ -103,6 +106,10 @@ func (s *Server) preflight(ctx *fasthttp.RequestCtx, path []byte, x *exchange) b
 // 405 with Allow when the path exists under other methods, else 404.
 func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, x *exchange) {
 	allowed := s.router.Allowed(path)
+	if allowed == 0 && s.ws.isWebSocketPath(path) {
+		writeText(ctx, fasthttp.StatusBadRequest, "This path expects a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket)")
+		return
+	}
 	preflight := middleware.IsPreflight(ctx)
 	if allowed == 0 {
 		if preflight && s.shared.Preflight(ctx) {

@@ -123,6 +123,7 @@ func (m *metrics) serve(ctx *fasthttp.RequestCtx, s *Server) {
 	}
 	gauge("bolt_python_pending", "Requests handed to Python and not answered yet (the load-shedding queue).", s.pending.Load())
 	gauge("bolt_open_connections", "Connections being served.", int64(s.OpenConnections()))
+	b = s.ws.appendMetrics(b)
 	b = append(b, "# HELP bolt_worker_restarts_total Times the supervisor restarted this worker slot.\n# TYPE bolt_worker_restarts_total counter\nbolt_worker_restarts_total "+m.restarts+"\n"...)
 	b = append(b, "# HELP bolt_process_start_time_seconds Start time of this worker, Unix seconds.\n# TYPE bolt_process_start_time_seconds gauge\nbolt_process_start_time_seconds "...)
 	b = strconv.AppendInt(b, m.started.Unix(), 10)

@@ -44,6 +44,7 @@ type Server struct {
 	http     *fasthttp.Server
 	errorLog *log.Logger
 	obs      *observer
+	ws       *wsHub       // nil without WebSocket routes
 	pending  atomic.Int64 // requests handed to Python and not answered yet
 	static   *staticFiles // nil without static files
 }
@@ -94,14 +95,21 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 		}
 		s.routes[spec.HandlerID] = r
 	}
+	if s.ws, err = newWSHub(t, py, shared, logger.Printf); err != nil {
+		return nil, err
+	}
 	st := &t.Settings
 	s.http = &fasthttp.Server{
-		Handler:               s.observed,
+		Handler:               s.serveHTTP,
+		ExpectHandler:         s.expectContinue,
 		ErrorHandler:          s.handleParseError,
 		Name:                  "django-bolt",
 		NoDefaultServerHeader: true,
 		NoDefaultContentType:  true,
 		MaxRequestBodySize:    st.MaxUploadSize,
+		// Multipart bodies reach Python as sent, whatever their framing: parsing them
+		// here would rebuild Content-Length bodies and answer their errors itself.
+		DisablePreParseMultipartForm: true,
 		// The whole request head must fit the read buffer; a larger one is answered 431.
 		ReadBufferSize:   st.MaxHeaderBytes,
 		ReadTimeout:      seconds(st.ReadTimeout),
@@ -121,21 +129,27 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 }
 
 // Serve accepts connections on ln until Shutdown.
-func (s *Server) Serve(ln net.Listener) error { return s.http.Serve(ln) }
+func (s *Server) Serve(ln net.Listener) error { return s.http.Serve(headGuardListener{ln}) }
 
 // Shutdown stops accepting, lets in-flight requests finish within timeout, and
 // releases shared resources.
 func (s *Server) Shutdown(timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	wsDone := make(chan struct{})
+	go func() {
+		s.ws.shutdown(ctx)
+		close(wsDone)
+	}()
 	err := s.http.ShutdownWithContext(ctx)
+	<-wsDone
 	s.shared.Close()
 	s.obs.close()
 	return err
 }
 
 // Handler exposes the request handler, for in-memory tests.
-func (s *Server) Handler() fasthttp.RequestHandler { return s.observed }
+func (s *Server) Handler() fasthttp.RequestHandler { return s.serveHTTP }
 
 // OpenConnections is the number of connections being served.
 func (s *Server) OpenConnections() int32 { return s.http.GetOpenConnectionsCount() }
@@ -153,8 +167,11 @@ func (s *Server) handleParseError(ctx *fasthttp.RequestCtx, err error) {
 		return
 	}
 	if err == fasthttp.ErrBodyTooLarge {
-		writeJSON(ctx, fasthttp.StatusRequestEntityTooLarge,
-			fmt.Sprintf(`{"detail":"Request body too large (max %d bytes)"}`, s.table.Settings.MaxUploadSize))
+		writeJSON(ctx, fasthttp.StatusRequestEntityTooLarge, bodyTooLarge(s.table.Settings.MaxUploadSize))
+		return
+	}
+	if errors.Is(err, errBareLF) {
+		writeJSON(ctx, fasthttp.StatusBadRequest, `{"detail":"Bad Request: end the request line and header lines with CRLF, not a bare LF"}`)
 		return
 	}
 	writeText(ctx, fasthttp.StatusBadRequest, "Bad Request")

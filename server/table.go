@@ -11,9 +11,10 @@ import (
 
 // Table is the route table Python compiles at start-up.
 type Table struct {
-	Routes   []RouteSpec             `msgpack:"routes"`
-	Global   middleware.GlobalConfig `msgpack:"global"`
-	Settings Settings                `msgpack:"settings"`
+	Routes     []RouteSpec             `msgpack:"routes"`
+	WebSockets []WebSocketSpec         `msgpack:"websockets"`
+	Global     middleware.GlobalConfig `msgpack:"global"`
+	Settings   Settings                `msgpack:"settings"`
 	// Static is nil when the project serves no static files.
 	Static *StaticConfig `msgpack:"static"`
 }
@@ -52,6 +53,12 @@ type Settings struct {
 	RequestID       bool    `msgpack:"request_id"`
 	Metrics         bool    `msgpack:"metrics"`
 	MetricsPath     string  `msgpack:"metrics_path"`
+
+	WSMaxConnections    int     `msgpack:"ws_max_connections"`
+	WSChannelSize       int     `msgpack:"ws_channel_size"`
+	WSHeartbeatInterval float64 `msgpack:"ws_heartbeat_interval"`
+	WSClientTimeout     float64 `msgpack:"ws_client_timeout"`
+	WSMaxMessageSize    int     `msgpack:"ws_max_message_size"`
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
@@ -66,6 +73,10 @@ func DecodeTable(b []byte) (*Table, error) {
 	if st.MaxUploadSize <= 0 || st.MaxHeaderSize <= 0 || st.MaxHeaderBytes <= 0 || st.MaxHeaderCount <= 0 ||
 		st.MaxConnections <= 0 || st.ReadTimeout <= 0 {
 		return nil, fmt.Errorf("route table from Python: server settings missing or out of range: %+v", *st)
+	}
+	if len(t.WebSockets) > 0 && (st.WSMaxConnections <= 0 || st.WSChannelSize <= 0 || st.WSHeartbeatInterval <= 0 ||
+		st.WSClientTimeout <= 0 || st.WSMaxMessageSize <= 0) {
+		return nil, fmt.Errorf("route table from Python: WebSocket settings missing or out of range: %+v", *st)
 	}
 	switch st.AccessLog {
 	case "off", "text", "json":

@@ -130,6 +130,28 @@ def test_secret_key_and_algorithm_spelling(main_server, material):
     assert_refused(get(main_server, "/jwt/alias", mint(claims(), material.hs_secret, "HS512")))
 
 
+# --- critical header parameters (RFC 7515 §4.1.11) ---------------------------------------
+
+
+def _hs256(material):
+    return lambda data: hmac.new(material.hs_secret.encode(), data, hashlib.sha256).digest()
+
+
+@pytest.mark.parametrize("crit", [["x-unknown"], ["b64"], [], "x-unknown"])
+def test_a_signed_token_with_a_crit_header_is_refused(main_server, material, crit):
+    """The core understands no JWS extension, so every ``crit`` must be refused."""
+    header = {"alg": "HS256", "typ": "JWT", "crit": crit}
+    if crit and isinstance(crit, list):
+        header.update({name: True for name in crit})
+    token = handmade_token(header, claims(sub="user-1"), _hs256(material))
+    assert_refused(get(main_server, "/jwt/hs", token))
+
+
+def test_the_same_token_without_crit_is_accepted(main_server, material):
+    token = handmade_token({"alg": "HS256", "typ": "JWT", "x-unknown": True}, claims(sub="user-1"), _hs256(material))
+    assert_accepted(get(main_server, "/jwt/hs", token))
+
+
 # --- attacks on the signature -----------------------------------------------------------
 
 

@@ -19,7 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from lib.report import CEILING, OURS, table  # noqa: E402
 
 COLORS = {"bolt": "#0c7c59", "ceiling": "#7a7a7a", "fastapi": "#2a6fdb",
-          "ninja": "#d1495b", "bolt-mp": "#66c2a4"}
+          "ninja": "#d1495b", "litestar": "#edae49", "bolt-mp": "#66c2a4",
+          "original": "#8e5572", "bolt312": "#3d9970", "bolt312-r100": "#9ad0b8", "bolt312-r1000": "#c8e6d8"}
 
 
 def rps_chart(results: dict, path: Path) -> bool:

@@ -40,6 +40,7 @@ ENDPOINTS: list[Endpoint] = [
     E("item", "GET", "/items/1?q=hello", tags=("core",)),
     E("item-put", "PUT", "/items/1", body=payloads.item),
     E("parse", "POST", "/bench/parse", body=payloads.bench_parse),
+    E("items100", "GET", "/items100"),
     E("header", "GET", "/header", headers={"x-test": "benchmark"}),
     E("cookie", "GET", "/cookie", headers={"Cookie": "session=abc123"}),
     E("exc", "GET", "/exc", expect=404, expect_body=b"Not found"),
@@ -55,6 +56,8 @@ ENDPOINTS: list[Endpoint] = [
     E("upload", "POST", "/upload", body=payloads.upload),
     E("users-full10", "GET", "/users/full10", tags=("orm",)),
     E("users-mini10", "GET", "/users/mini10", tags=("orm",)),
+    # The neutral project's ORM read (bench/neutral: the original serves it too).
+    E("rows10", "GET", "/rows10", tags=("orm",)),
     E("404", "GET", "/no/such/route", expect=404),
     E("auth-401", "GET", "/auth/me", expect=401, expect_body=b"Authentication required",
       tags=("auth",)),
@@ -68,6 +71,14 @@ ENDPOINTS: list[Endpoint] = [
       expect_body=b"visits", tags=("middleware",)),
     E("preflight", "OPTIONS", "/cors", expect=204,
       headers={"Origin": "http://example.com", "Access-Control-Request-Method": "GET"}, tags=("auth",)),
+    # Cost as the work grows (neutral project): response size, chunks per stream; the
+    # route-table size is a server variant (bolt312-r100, bolt312-r1000) on `item`.
+    E("json-1k", "GET", "/json/1", tags=("growth",)),
+    E("json-10k", "GET", "/json/10", tags=("growth",)),
+    E("json-100k", "GET", "/json/100", tags=("growth",)),
+    E("chunks-1", "GET", "/chunks/1", tags=("growth", "stream")),
+    E("chunks-10", "GET", "/chunks/10", tags=("growth", "stream")),
+    E("chunks-100", "GET", "/chunks/100", tags=("growth", "stream")),
 ]
 
 

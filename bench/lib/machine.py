@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from . import wrk
-from .servers import PEER_PYTHON, PROJECT_PYTHON, ROOT
+from .servers import BOLT312_PYTHON, ORIGINAL_PYTHON, PEER_PYTHON, PROJECT_PYTHON, ROOT
 
 
 def _run(argv: list[str], cwd: Path = ROOT) -> str:
@@ -71,7 +71,9 @@ def describe() -> dict:
         "project": _python_packages(PROJECT_PYTHON, ["django", "msgspec"]),
         "peers": _python_packages(PEER_PYTHON, ["django", "fastapi", "starlette", "pydantic",
                                                 "uvicorn", "uvloop", "httptools",
-                                                "django-ninja"]),
+                                                "django-ninja", "litestar"]),
+        "original": _python_packages(ORIGINAL_PYTHON, ["django-bolt", "django", "msgspec"]),
+        "bolt312": _python_packages(BOLT312_PYTHON, ["django", "msgspec"]),
     }
 
 

@@ -14,7 +14,11 @@ import statistics
 from typing import Iterable
 
 # Summary columns: ours is compared with the ceiling on CPU, with the peers on RPS.
-OURS, CEILING, PEERS = "bolt", "ceiling", ("fastapi", "ninja")
+OURS, CEILING, PEERS = "bolt", "ceiling", ("fastapi", "ninja", "litestar")
+# The comparison with the original: both serve bench/neutral on Python 3.12.
+OURS_NEUTRAL, ORIGINAL = "bolt312", "original"
+# Route-table variants of OURS_NEUTRAL (filler routes beside the measured ones).
+ROUTE_VARIANTS = (("bolt312", 10), ("bolt312-r100", 100), ("bolt312-r1000", 1000))
 
 
 def aggregate(cell: dict) -> dict | None:
@@ -116,6 +120,9 @@ def render(results: dict, charts: list[str] | None = None) -> str:
         lines += ["‡ The ceiling has no database: it serializes rows kept in memory, so "
                   "this ratio is the whole ORM path against plain serialization.", ""]
 
+    lines += _versus_original(results, agg)
+    lines += _growth(results, agg)
+
     # Details: one row per endpoint and server.
     rows = []
     for ep in eps:
@@ -154,6 +161,55 @@ def render(results: dict, charts: list[str] | None = None) -> str:
     return "\n".join(lines)
 
 
+def _versus_original(results: dict, agg: dict) -> list[str]:
+    """Ours ÷ the original, CPU per request, on every endpoint both served."""
+    rows = []
+    for ep in results["endpoints"]:
+        ours, orig = agg.get((OURS_NEUTRAL, ep["name"])), agg.get((ORIGINAL, ep["name"]))
+        if not ours or not orig:
+            continue
+        rows.append([_ep_label(ep), _num(ours["cpu_us"], 1), _num(orig["cpu_us"], 1),
+                     _ratio(ours["cpu_us"], orig["cpu_us"]), _num(ours["rps"]), _num(orig["rps"]),
+                     _num(ours["rss_mib"], 1), _num(orig["rss_mib"], 1)])
+    if not rows:
+        return []
+    return ["## Against the original Django-Bolt", "",
+            "Both serve `bench/neutral` unchanged, one process pinned to one core, on Python 3.12 "
+            "(the original needs it; ours is built for it from this checkout). Lower CPU ratio is better.",
+            ""] + _table(["Endpoint", "CPU µs/req ours", "CPU µs/req original", "CPU ours ÷ original",
+                          "RPS ours", "RPS original", "peak RSS MiB ours", "peak RSS MiB original"],
+                         rows) + [""]
+
+
+def _growth(results: dict, agg: dict) -> list[str]:
+    """CPU per request as the work grows: routes, response size, chunks per stream."""
+    def cpu(server: str, endpoint: str) -> dict | None:
+        return agg.get((server, endpoint))
+
+    rows = []
+    for server, n in ROUTE_VARIANTS:
+        a = cpu(server, "item")
+        if a:
+            rows.append([f"{n:,} routes, `GET /items/1?q=hello`", _num(a["cpu_us"], 1),
+                         _num((cpu(ORIGINAL, "item") or {}).get("cpu_us"), 1) if n == 10 else "–"])
+    for kb in (1, 10, 100):
+        a = cpu(OURS_NEUTRAL, f"json-{kb}k")
+        if a:
+            rows.append([f"{kb} KB JSON response", _num(a["cpu_us"], 1),
+                         _num((cpu(ORIGINAL, f"json-{kb}k") or {}).get("cpu_us"), 1)])
+    for n in (1, 10, 100):
+        a = cpu(OURS_NEUTRAL, f"chunks-{n}")
+        if a:
+            rows.append([f"stream of {n} chunk{'s' if n > 1 else ''} (sync generator)", _num(a["cpu_us"], 1),
+                         _num((cpu(ORIGINAL, f"chunks-{n}") or {}).get("cpu_us"), 1)])
+    if not rows:
+        return []
+    return ["## Cost as the work grows", "",
+            "CPU µs per request of ours (neutral project, Python 3.12), beside the original where it "
+            "served the same request. Routing should stay flat as routes are added.", ""] + _table(
+        ["Work", "CPU µs/req ours", "CPU µs/req original"], rows) + [""]
+
+
 def _short(label: str) -> str:
     """Column-header form of a server label: "FastAPI (uvicorn)" -> "FastAPI"."""
     return label.replace(" (unpinned)", " unpinned").split(" (")[0]
@@ -174,7 +230,13 @@ def _header(meta: dict, settings: dict, servers: list[dict]) -> list[str]:
              f"Python {project.get('python', '?')}", f"Django {project.get('django', '?')}",
              f"msgspec {project.get('msgspec', '?')}"]
     if peers:
-        tools.append("peers: " + ", ".join(f"{k} {v}" for k, v in peers.items() if k != "python"))
+        tools.append(f"peers on Python {peers.get('python', '?')}: "
+                     + ", ".join(f"{k} {v}" for k, v in peers.items() if k != "python"))
+    original = m.get("original") or {}
+    if original:
+        tools.append(f"original: Django-Bolt {original.get('django-bolt', '?')} on Python "
+                     f"{original.get('python', '?')} (Django {original.get('django', '?')}); ours for that "
+                     f"comparison on Python {(m.get('bolt312') or {}).get('python', '?')}")
     return [
         f"Run {meta['started']} ({meta['elapsed_s'] / 60:.1f} min), commit {m['commit'] or 'unknown'}.",
         "",

@@ -22,6 +22,12 @@ BOLT_BINARY = ROOT / "python" / "django_bolt" / "bin" / "bolt-server"
 SAMPLE_FILE = PROJECT / "testproject" / "static_files" / "sample.txt"
 PROJECT_PYTHON = ROOT / ".venv" / "bin" / "python"
 PEER_PYTHON = BENCH / ".venv" / "bin" / "python"
+# The neutral project (bench/neutral) is served unchanged by the original Django-Bolt
+# and by ours, both on Python 3.12 (the original needs it), each from its own
+# virtualenv made by bench/setup.sh.
+NEUTRAL = BENCH / "neutral"
+ORIGINAL_PYTHON = BENCH / ".venv-original" / "bin" / "python"
+BOLT312_PYTHON = BENCH / ".venv-bolt312" / "bin" / "python"
 HOST = "127.0.0.1"
 
 # Pinned runs give the server one core and wrk the other, so neither steals the
@@ -33,6 +39,7 @@ SERVER_CPU, WRK_CPU = 1, 0
 class Context:
     """What the start commands need to know about this run."""
     db_path: Path
+    neutral_db_path: Path
     ceiling_binary: Path | None
     processes: int  # for the multi-process django-bolt run
     log_dir: Path
@@ -47,6 +54,9 @@ class ServerSpec:
     command: Callable[[Context, int], tuple[list[str], Path, dict[str, str]]]
     needs: tuple[Path, ...] = ()  # files that must exist, with the hint to make them
     hint: str = ""
+    # Endpoint names this server is driven on (None: all). The routing-growth
+    # variants only serve to measure one route under a bigger route table.
+    only: tuple[str, ...] | None = None
 
 
 def _project_env(ctx: Context) -> dict[str, str]:
@@ -63,19 +73,27 @@ def _bolt(processes: Callable[[Context], int]):
     return command
 
 
+def _neutral(python: Path, routes: int = 10):
+    """A runbolt of the neutral project; `routes` filler routes beside the measured ones."""
+    def command(ctx: Context, port: int):
+        argv = [str(python), "manage.py", "runbolt", "--host", HOST, "--port", str(port), "--processes", "1"]
+        return argv, NEUTRAL, {"BENCH_DB": str(ctx.neutral_db_path), "BENCH_ROUTES": str(routes)}
+    return command
+
+
 def _ceiling(ctx: Context, port: int):
     assert ctx.ceiling_binary is not None
     return [str(ctx.ceiling_binary), "-addr", f"{HOST}:{port}", "-file", str(SAMPLE_FILE)], ROOT, {}
 
 
-def _uvicorn(app: str):
+def _uvicorn(app: str, settings: str = "peer_settings"):
     def command(ctx: Context, port: int):
         argv = [str(PEER_PYTHON), "-m", "uvicorn", app, "--host", HOST, "--port", str(port),
                 "--workers", "1", "--log-level", "warning", "--no-access-log"]
         env = _project_env(ctx)
         # The peers run against the example project's own models and database.
         env["PYTHONPATH"] = os.pathsep.join([str(PEERS), str(PROJECT)])
-        env["DJANGO_SETTINGS_MODULE"] = "peer_settings"
+        env["DJANGO_SETTINGS_MODULE"] = settings
         return argv, PEERS, env
     return command
 
@@ -89,6 +107,20 @@ SPECS: dict[str, ServerSpec] = {s.key: s for s in [
                (PEER_PYTHON,), _PEER_HINT),
     ServerSpec("ninja", "Django Ninja (uvicorn)", True, _uvicorn("ninja_app.asgi:application"),
                (PEER_PYTHON,), _PEER_HINT),
+    # Not in the default run: Ninja without Django's middleware, to show what the
+    # middleware of a new Django project costs it (bench/README.md, fairness notes).
+    ServerSpec("ninja-bare", "Django Ninja, no middleware (uvicorn)", True,
+               _uvicorn("ninja_app.asgi:application", "peer_settings_bare"), (PEER_PYTHON,), _PEER_HINT),
+    ServerSpec("litestar", "Litestar (uvicorn)", True, _uvicorn("litestar_app:app"),
+               (PEER_PYTHON,), _PEER_HINT),
+    ServerSpec("original", "Django-Bolt 0.13 (original, Py 3.12)", True, _neutral(ORIGINAL_PYTHON),
+               (ORIGINAL_PYTHON,), _PEER_HINT),
+    ServerSpec("bolt312", "django-bolt (neutral project, Py 3.12)", True, _neutral(BOLT312_PYTHON),
+               (BOLT312_PYTHON,), _PEER_HINT),
+    ServerSpec("bolt312-r100", "django-bolt, 100 routes", True, _neutral(BOLT312_PYTHON, 100),
+               (BOLT312_PYTHON,), _PEER_HINT, only=("item",)),
+    ServerSpec("bolt312-r1000", "django-bolt, 1,000 routes", True, _neutral(BOLT312_PYTHON, 1000),
+               (BOLT312_PYTHON,), _PEER_HINT, only=("item",)),
     # Not pinned: several processes are only worth measuring with both cores.
     ServerSpec("bolt-mp", "django-bolt, N processes, unpinned", False,
                _bolt(lambda ctx: ctx.processes), (BOLT_BINARY,), "run `make build`"),

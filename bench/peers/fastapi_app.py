@@ -51,6 +51,11 @@ async def update_item(item_id: int, item: Item):
     return {"item_id": item_id, "item_name": item.name}
 
 
+@app.get("/items100", response_model=list[Item])
+async def items100():
+    return [Item(name=f"item{i}", price=round(i * 1.25, 2), is_offer=i % 2 == 0) for i in range(100)]
+
+
 class Author(BaseModel):
     id: int
     name: str

@@ -66,6 +66,14 @@ from .openapi import (
     YamlRenderPlugin,
 )
 from .responses import JSON, Response, StreamingResponse
+from .websocket import (
+    CloseCode,
+    WebSocket,
+    WebSocketClose,
+    WebSocketDisconnect,
+    WebSocketException,
+    WebSocketState,
+)
 
 default_app_config = "django_bolt.apps.DjangoBoltConfig"
 
@@ -112,6 +120,12 @@ __all__ = [
     "StoplightRenderPlugin",
     "JsonRenderPlugin",
     "YamlRenderPlugin",
+    "WebSocket",
+    "WebSocketState",
+    "CloseCode",
+    "WebSocketException",
+    "WebSocketDisconnect",
+    "WebSocketClose",
 ]
 
 

@@ -114,6 +114,7 @@ class BoltAPI:
         self._handler_middleware: dict[int, dict[str, Any]] = {}
         self._route_table: dict[int, Route] = {}
         self._next_handler_id = 0
+        self._websocket_routes: list[Any] = []
         _BOLT_API_REGISTRY.append(self)
 
     # -- decorators ---------------------------------------------------------------
@@ -173,6 +174,31 @@ class BoltAPI:
         return self._decorator("OPTIONS", path, response_model=response_model, status_code=status_code,
                                guards=guards, auth=auth, tags=tags, summary=summary, description=description,
                                include_in_schema=include_in_schema, deprecated=deprecated)
+
+    def websocket(self, path: str, *, guards: list[Any] | None = None, auth: list[Any] | None = None) -> Callable:
+        """Register an ``async def handler(websocket, ...)`` for WebSocket upgrades at ``path``.
+
+        Upgrade headers, connection cap, ``@rate_limit``, Origin (global CORS origins),
+        ``auth`` and ``guards`` are checked in Go before the handshake.
+        """
+        if not isinstance(path, str) or not (self.prefix + path).startswith("/"):
+            raise ValueError(f"@api.websocket({path!r}): a route path is a string starting with '/'")
+
+        def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+            from .websocket.handlers import compile_websocket_route
+
+            full = self.prefix + path
+            if any(r.path == full for r in self._websocket_routes):
+                raise ValueError(f"@api.websocket({path!r}): a WebSocket route for {full} already exists")
+            self._websocket_routes.append(
+                compile_websocket_route(fn, full, len(self._websocket_routes), guards=guards, auth=auth))
+            return fn
+
+        return register
+
+    def websocket_routes(self) -> list[Any]:
+        """The registered WebSocket routes, by handler id."""
+        return list(self._websocket_routes)
 
     def _decorator(self, method: str, path: str, **options: Any) -> Callable:
         where = f"@api.{method.lower()}({path!r})"

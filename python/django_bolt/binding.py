@@ -23,6 +23,13 @@ Where a parameter comes from, first rule that applies:
 5. otherwise: the query string (scalars, ``list[T]`` from repeated keys, and
    anything else decoded from JSON text).
 
+Parameter models: a ``Struct`` (or serializer) marked ``Query()``,
+``Header()``, ``Cookie()`` or ``Form()`` is read field by field from that
+source, under each field's name (headers: lower-cased, ``_`` as ``-``), the
+text converted as msgspec's lax mode does (``"5"`` -> 5, ``"true"`` -> True),
+field defaults and ``Meta`` constraints applied; ``Form()`` models may hold
+``UploadFile`` fields.
+
 Lookup keys: the marker's name (alias) or the parameter name; headers
 without a name are looked up as the parameter name lower-cased with ``_``
 turned into ``-`` (``x_custom`` reads ``x-custom``). A parameter is optional
@@ -397,6 +404,91 @@ def _file_extractor(key: str, inner: Any, required: bool, default: Any) -> Calla
     return extract
 
 
+def _model_key(source: str, encode_name: str) -> str:
+    if source == "header":
+        return encode_name.lower().replace("_", "-")
+    return encode_name
+
+
+def _upload_kind(tp: Any) -> tuple[bool, bool] | None:
+    """``(True, many)`` for an ``UploadFile`` or ``list[UploadFile]`` field, else None."""
+    inner, _ = strip_optional(split_annotated(tp)[0])
+    sequence = sequence_parts(inner)
+    item = inner if sequence is None else sequence[1]
+    if item is UploadFile:
+        return True, sequence is not None
+    return None
+
+
+def _model_extractor(source: str, cls: type, own_key: str, whole: Callable) -> Callable:
+    """Read every field of the struct ``cls`` from one source (query, header,
+    cookie or form), then build it. All problems are reported together, each
+    at ``[source, key]``; a serializer's validators run on the built value.
+
+    A value under the parameter's own ``key`` (when no field has that name) is
+    JSON text of the whole struct, as in ``?filters={"q": "x"}`` (the seed's
+    reading of a struct query parameter): ``whole``
+    reads it that way."""
+    if source not in ("query", "header", "cookie", "form"):
+        raise TypeError(f"a struct parameter can be read from Query(), Header(), Cookie() or Form(), not {source}()")
+    plan = []
+    for f in msgspec.structs.fields(cls):
+        field_key = _model_key(source, f.encode_name)
+        upload = _upload_kind(f.type) if source == "form" else None
+        if upload is None and source != "form" and _upload_kind(f.type) is not None:
+            raise TypeError(f"{cls.__name__}.{f.name}: UploadFile fields belong in Form() models")
+        inner, _ = strip_optional(split_annotated(f.type)[0])
+        many = sequence_parts(inner) is not None
+        plan.append((f.name, field_key, f.type, f.required, many, upload))
+
+    def values_of(request: Request, scope: BindScope | None) -> Callable[[str, bool], Any]:
+        if source == "query":
+            single, several = request._query_map(), request._query_multi()
+            return lambda key, many: several.get(key) if many else single.get(key)
+        if source == "form":
+            form = _form_of(request, scope)
+            return lambda key, many: (form.fields.get(key) if many else (form.fields.get(key) or [None])[-1])
+        table = request._headers if source == "header" else request._cookie_map()
+        return lambda key, many: ([table[key]] if key in table else None) if many else table.get(key)
+
+    if any(own_key == entry[1] for entry in plan):
+        own_key = None
+
+    def extract(request: Request, scope: BindScope | None) -> Any:
+        read = values_of(request, scope)
+        if own_key is not None and read(own_key, False) is not None:
+            return whole(request, scope)
+        values: dict[str, Any] = {}
+        errors: list[dict] = []
+        for name, key, tp, field_required, many, upload in plan:
+            if upload is not None:
+                files = _form_of(request, scope).files.get(key)
+                if files:
+                    values[name] = list(files) if upload[1] else files[-1]
+                elif field_required:
+                    errors.append({"loc": [source, key], "msg": "Field required", "type": "missing"})
+                continue
+            raw = read(key, many)
+            if raw is None:
+                if field_required:
+                    errors.append({"loc": [source, key], "msg": "Field required", "type": "missing"})
+                continue
+            try:
+                values[name] = msgspec.convert(raw, tp, strict=False)
+            except msgspec.ValidationError as exc:
+                errors.append({"loc": [source, key], "msg": str(exc), "type": "validation_error"})
+        if errors:
+            raise _Invalid(errors)
+        try:
+            return cls(**values)
+        except RequestValidationError as exc:
+            raise _Invalid([{**e, "loc": [source, *e["loc"][1:]]} for e in exc.errors()]) from None
+        except (TypeError, ValueError) as exc:
+            raise _Invalid([{"loc": [source], "msg": str(exc), "type": "value_error"}]) from None
+
+    return extract
+
+
 def _value_checker(marker: Param | None, item_type: Any, sequence: Any) -> Callable[[Any], None] | None:
     """Constraints of a decoded body value (each item of a sequence, and the sequence)."""
     if marker is None:
@@ -435,6 +527,11 @@ def _body_extractor(key: str, declared: Any, marker: Param | None, required: boo
         def decode(body: bytes) -> Any:
             return decode_wrapper(body).value
 
+    elif _is_serializer(inner):
+        _check_input_serializer(inner)
+        # Serializers collect every problem of the body (types, constraints,
+        # validators) into one RequestValidationError.
+        decode = inner.model_validate_json
     else:
         decode = json_decoder(declared).decode
 
@@ -444,6 +541,8 @@ def _body_extractor(key: str, declared: Any, marker: Param | None, required: boo
             return default
         try:
             value = decode(body)
+        except RequestValidationError as exc:
+            raise _Invalid(exc.errors()) from None
         except msgspec.ValidationError as exc:
             raise _Invalid(msgspec_validation_error_to_dict(exc)) from None
         except msgspec.DecodeError as exc:
@@ -458,6 +557,22 @@ def _body_extractor(key: str, declared: Any, marker: Param | None, required: boo
         return value
 
     return extract
+
+
+def _is_serializer(tp: Any) -> bool:
+    return isinstance(tp, type) and hasattr(tp, "__bolt__") and hasattr(tp, "model_validate_json")
+
+
+def _check_input_serializer(cls: type) -> None:
+    """Read-only fields are never read from input, so they need a default there."""
+    info = cls.__bolt__
+    required = [f.name for f in info.fields if f.name in info.read_only and f.required]
+    if required:
+        raise TypeError(
+            f"{cls.__name__} is used as a request body, but its read-only fields {required} have no default "
+            "(read-only fields are ignored in input); give them one, e.g. "
+            f"{required[0]}: int = field(read_only=True, default=0), or use {cls.__name__}.subset(...) for input"
+        )
 
 
 def _request_extractor(request: Request, scope: BindScope | None) -> Request:
@@ -605,6 +720,8 @@ def _compile_value_field(field: _Field) -> _Compiled:
     lookup = _lookup_for(source, field.key, sequence is not None)
     extract = _single_value_extractor(source, field.key, lookup, convert, field.required, field.default)
     is_form = source == "form"
+    if isinstance(field.inner, type) and issubclass(field.inner, msgspec.Struct):
+        extract = _model_extractor(source, field.inner, field.key, extract)
     return _Compiled(extract, False, _NEEDS[source], is_form, is_form)
 
 

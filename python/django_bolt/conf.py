@@ -80,6 +80,11 @@ SERVER_SETTINGS: tuple[Setting, ...] = (
     Setting("BOLT_REQUEST_ID", False, "bool", "Accept X-Request-ID (or generate one), echo it on the response, log it and put it in request.context['request_id']."),
     Setting("BOLT_METRICS", False, "bool", "Serve Prometheus metrics (text format) from Go at BOLT_METRICS_PATH."),
     Setting("BOLT_METRICS_PATH", "/metrics", "path", "Path of the metrics endpoint."),
+    Setting("BOLT_WS_MAX_CONNECTIONS", 10000, "int", "Most open WebSockets per process; more upgrades are answered 503.", minimum=1),
+    Setting("BOLT_WS_CHANNEL_SIZE", 100, "int", "Messages a WebSocket handler may fall behind (inbound), and messages waiting to be written to a client (outbound); inbound overflow closes 1011, outbound 1008.", minimum=1),
+    Setting("BOLT_WS_HEARTBEAT_INTERVAL", 5, "seconds", "Seconds between the server's pings on an open WebSocket.", minimum=0.01),
+    Setting("BOLT_WS_CLIENT_TIMEOUT", 10, "seconds", "A WebSocket client silent this long (no frame, no pong) is closed; its handler sees 1001.", minimum=0.01),
+    Setting("BOLT_WS_MAX_MESSAGE_SIZE", MiB, "int", "Largest inbound WebSocket message, in bytes; larger closes with 1009.", minimum=1),
 )
 
 # Settings read by the Python side; validated where they are used.
@@ -100,6 +105,7 @@ OTHER_SETTINGS: dict[str, str] = {
     "BOLT_EMIT_SIGNALS": "Send Django's request_started/request_finished for each request (CONN_MAX_AGE recycling); default False.",
     "BOLT_TRUSTED_PROXIES": "Proxy IPs/networks whose X-Forwarded-For / X-Real-IP are believed for rate-limit keys.",
     "BOLT_RATE_LIMIT_BACKEND": 'Where rate-limit buckets live: "" (each process) or "redis://host:port/db" (shared).',
+    "BOLT_OPENAPI_CDN": "True: the docs UIs load their scripts from public CDNs instead of the copies shipped in the package.",
 }
 
 

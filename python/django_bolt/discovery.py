@@ -114,6 +114,15 @@ def merge_apis(apis: list[tuple[str, BoltAPI]]) -> BoltAPI:
                 )
             origin[key] = where
             merged._add(dataclasses.replace(route, handler_id=merged._next_handler_id))
+    for where, api in apis:
+        for ws_route in api.websocket_routes():
+            key = ("WEBSOCKET", ws_route.path)
+            if key in origin:
+                raise RouteConflict(
+                    f"Route conflict: WebSocket {ws_route.path} defined in both {origin[key]} and {where}"
+                )
+            origin[key] = where
+            merged._websocket_routes.append(dataclasses.replace(ws_route, handler_id=len(merged._websocket_routes)))
     merged.compression = next((api.compression for _, api in apis if api.compression is not None), None)
     if merged.openapi_config is None:
         merged.openapi_config = next((api.openapi_config for _, api in apis if api.openapi_config), None)

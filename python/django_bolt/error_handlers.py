@@ -16,7 +16,7 @@ import msgspec
 
 from .binding import msgspec_validation_error_to_dict
 from .exceptions import HTTPException, RequestValidationError, ResponseValidationError, ValidationException
-from .serialization import JSON_TYPE, TEXT_TYPE, ResponseTypeError
+from .serialization import JSON_TYPE
 
 __all__ = [
     "format_error_response",
@@ -112,6 +112,4 @@ def handle_exception(exc: BaseException, debug: bool | None = None, request: Any
     if request is not None:
         where = f" in {request.get('method')} {request.get('path')}"
     logger.error("Exception%s: %s: %s", where, type(exc).__name__, exc, exc_info=(type(exc), exc, exc.__traceback__))
-    if isinstance(exc, ResponseTypeError):
-        return 500, [("content-type", TEXT_TYPE)], f"Response validation error: {exc}".encode()
     return generic_exception_handler(exc, _debug_enabled() if debug is None else debug)

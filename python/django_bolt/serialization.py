@@ -66,6 +66,11 @@ def make_validator(response_type: Any) -> Validator | None:
     """
     if response_type is None or response_type is type(None):
         return None
+    from .serializers.output import response_validator
+
+    serializer_validator = response_validator(response_type, ResponseTypeError)
+    if serializer_validator is not None:
+        return serializer_validator
 
     def validate(value: Any) -> Any:
         try:
@@ -81,6 +86,8 @@ def serialize(result: Any, status_code: int, validate: Validator | None) -> Resu
     if isinstance(result, (dict, list)):
         if validate is not None:
             result = validate(result)
+        elif type(result) is list and result and hasattr(result[0], "__bolt_dump__"):
+            result = [item.__bolt_dump__() for item in result]
         return status_code, [("content-type", JSON_TYPE)], _encode(result)
     if isinstance(result, str):
         return status_code, [("content-type", TEXT_TYPE)], result.encode()
@@ -124,4 +131,7 @@ def serialize(result: Any, status_code: int, validate: Validator | None) -> Resu
         return result.status_code, _with_type(result.headers, result.media_type), body
     if validate is not None:
         result = validate(result)
+    elif hasattr(result, "__bolt_dump__"):
+        # A serializer is sent as its dump(): write-only fields never leave.
+        result = result.__bolt_dump__()
     return status_code, [("content-type", JSON_TYPE)], _encode(result)

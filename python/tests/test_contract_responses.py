@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import List, Optional
 
 import msgspec
 import pytest
+from django.test import override_settings
 
 from django_bolt import JSON, BoltAPI, Response, StreamingResponse
 from django_bolt.responses import HTML, File, FileResponse, PlainText, Redirect
@@ -527,15 +529,29 @@ def test_response_model_coerces_valid_value(validating_client):
 
 
 def _assert_response_validation_error(r):
+    """A mismatch is the server's fault: the generic 500, its cause only in the log."""
     assert r.status_code == 500
-    assert r.headers["content-type"] == "text/plain; charset=utf-8"
-    assert r.text.startswith("Response validation error: ")
+    assert r.headers["content-type"] == "application/json"
+    assert r.json() == {"detail": "Internal Server Error"}
 
 
-def test_response_model_failure_is_500_text(validating_client):
-    r = validating_client.get("/model-bad")
+def test_response_model_failure_is_the_generic_json_500(validating_client, caplog):
+    with caplog.at_level(logging.ERROR, logger="django_bolt"), override_settings(DEBUG=False):
+        r = validating_client.get("/model-bad")
     _assert_response_validation_error(r)
-    assert "price" in r.text
+    assert "price" not in r.text
+    assert "ResponseTypeError" in caplog.text and "price" in caplog.text
+
+
+def test_response_model_failure_shows_its_cause_with_debug(validating_client):
+    with override_settings(DEBUG=True):
+        r = validating_client.get("/model-bad")
+    assert r.status_code == 500
+    assert r.headers["content-type"] == "application/json"
+    body = r.json()
+    assert body["detail"].startswith("ResponseTypeError: ")
+    assert "price" in body["detail"]
+    assert body["extra"]["traceback"]
 
 
 def test_return_annotation_validates(validating_client):

@@ -301,20 +301,121 @@ def test_plugin_paths_start_with_a_slash():
 def test_pages_escape_the_title_and_use_the_configured_assets():
     schema = {"info": {"title": "</title><script>alert(1)</script>"}}
     plugin = SwaggerRenderPlugin(version="5.0.0", favicon="/icon.png", style="h1 {}")
-    page = plugin.render(schema, "/d/openapi.json").decode()
+    page = plugin.render(schema, "/d/openapi.json")
     assert "<script>alert(1)</script>" not in page
     assert "&lt;/title&gt;" in page
     assert "swagger-ui-dist@5.0.0/swagger-ui-bundle.js" in page
     assert '<link rel="icon" href="/icon.png">' in page
     assert "<style>h1 {}</style>" in page
-    own = RedocRenderPlugin(js_url="https://intranet/redoc.js", google_fonts=False).render(schema, "/x").decode()
+    own = RedocRenderPlugin(js_url="https://intranet/redoc.js", google_fonts=False).render(schema, "/x")
     assert 'src="https://intranet/redoc.js"' in own
     assert "fonts.googleapis.com" not in own
 
 
 def test_scalar_options_become_its_configuration():
-    page = ScalarRenderPlugin(options={"theme": "moon"}).render({"info": {"title": "t"}}, "/x").decode()
+    page = ScalarRenderPlugin(options={"theme": "moon"}, cdn=True).render({"info": {"title": "t"}}, "/x")
     assert 'data-configuration="{&quot;theme&quot;: &quot;moon&quot;}"' in page
+    offline = ScalarRenderPlugin(options={"theme": "moon"}).render({"info": {"title": "t"}}, "/x")
+    assert "&quot;withDefaultFonts&quot;: false" in offline
+
+
+def test_favicon_and_style_take_the_originals_html_tags():
+    tags = SwaggerRenderPlugin(
+        favicon="<link rel='icon' type='image/png' href='/static/icon.png'>",
+        style="<style>body { margin: 0 }</style>",
+    ).render({"info": {"title": "t"}}, "/docs/openapi.json")
+    assert "<link rel='icon' type='image/png' href='/static/icon.png'>\n" in tags
+    assert "<style>body { margin: 0 }</style>\n" in tags
+    assert "<style><style>" not in tags and 'href="<link' not in tags
+
+
+@pytest.mark.parametrize("plugin", [
+    SwaggerRenderPlugin(), RedocRenderPlugin(), ScalarRenderPlugin(), RapidocRenderPlugin(), StoplightRenderPlugin()])
+def test_pages_load_only_shipped_assets_by_default(plugin):
+    page = plugin.render({"info": {"title": "t"}}, "/docs/openapi.json")
+    assert isinstance(page, str)
+    assert "http://" not in page and "https://" not in page
+    assert f"/docs/assets/{plugin.ui}-{plugin.version}/" in page
+
+
+@pytest.mark.parametrize("plugin_class", [
+    SwaggerRenderPlugin, RedocRenderPlugin, ScalarRenderPlugin, RapidocRenderPlugin, StoplightRenderPlugin])
+def test_cdn_is_opt_in(plugin_class):
+    schema = {"info": {"title": "t"}}
+    with override_settings(BOLT_OPENAPI_CDN=True):
+        from_setting = plugin_class().render(schema, "/docs/openapi.json")
+        opted_out = plugin_class(cdn=False).render(schema, "/docs/openapi.json")
+    assert "/docs/assets/" not in from_setting and "https://" in from_setting
+    assert "https://" not in opted_out
+    assert "/docs/assets/" not in plugin_class(cdn=True).render(schema, "/docs/openapi.json")
+
+
+def test_a_version_not_shipped_comes_from_the_cdn():
+    assert "swagger-ui-dist@5.0.0/" in SwaggerRenderPlugin(version="5.0.0").render({"info": {"title": "t"}}, "/x")
+    with pytest.raises(ValueError, match="not shipped.*cdn=True"):
+        SwaggerRenderPlugin(version="5.0.0", cdn=False)
+
+
+# -- shipped assets --------------------------------------------------------------------------
+
+
+def _asset_urls(page: str) -> list[str]:
+    import re
+
+    return re.findall(r'(?:src|href)="(/docs/assets/[^"]+)"', page)
+
+
+@pytest.mark.parametrize("path", ["/docs/", "/docs/redoc", "/docs/scalar", "/docs/rapidoc", "/docs/stoplight"])
+def test_every_asset_a_page_names_is_served(path):
+    with docs_client(shop_api()) as client:
+        urls = _asset_urls(client.get(path).text)
+        assert urls
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+            assert response.headers["etag"].startswith('"')
+            assert len(response.content) > 10_000
+
+
+def test_assets_are_sent_gzipped_and_answer_304_to_their_etag():
+    from django_bolt.openapi.assets import ASSETS
+
+    url = f"/docs/assets/{ASSETS['swagger-ui'].directory}/swagger-ui-bundle.js"
+    with docs_client(shop_api()) as client:
+        gzipped = client.get(url, headers={"accept-encoding": "gzip, deflate"})
+        assert gzipped.status_code == 200
+        assert gzipped.headers["content-type"] == "text/javascript; charset=utf-8"
+        assert gzipped.headers["content-encoding"] == "gzip"
+        assert gzipped.headers["vary"] == "Accept-Encoding"
+        assert int(gzipped.headers["content-length"]) < len(gzipped.content) / 3
+        plain = client.get(url, headers={"accept-encoding": "gzip;q=0, identity"})
+        assert "content-encoding" not in plain.headers
+        assert plain.content == gzipped.content
+        assert plain.headers["etag"] != gzipped.headers["etag"]
+        for response, encoding in ((gzipped, "gzip"), (plain, "identity")):
+            etag = response.headers["etag"]
+            again = client.get(url, headers={"if-none-match": etag, "accept-encoding": encoding})
+            assert again.status_code == 304 and again.content == b""
+            assert again.headers["etag"] == etag
+        weak_list = client.get(url, headers={"if-none-match": f'"other", W/{plain.headers["etag"]}',
+                                             "accept-encoding": "identity"})
+        assert weak_list.status_code == 304
+        assert client.get(url, headers={"if-none-match": '"other"'}).status_code == 200
+        assert client.get(url, headers={"accept-encoding": "gzip;q=x"}).status_code == 200
+
+
+@pytest.mark.parametrize("url", [
+    "/docs/assets/swagger-ui-5.18.2/LICENSE",
+    "/docs/assets/swagger-ui-0.0.1/swagger-ui-bundle.js",
+    "/docs/assets/swagger-ui-5.18.2/..%2F..%2Fassets.py",
+    "/docs/assets/nothing/here.js",
+])
+def test_only_listed_assets_are_served(url):
+    with docs_client(shop_api()) as client:
+        response = client.get(url)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not Found"}
 
 
 # -- runbolt start-up ------------------------------------------------------------------------

@@ -40,6 +40,11 @@ async def update_item(request, item_id: int, item: Item):
     return {"item_id": item_id, "item_name": item.name}
 
 
+@api.get("/items100", response=list[Item])
+async def items100(request):
+    return [Item(name=f"item{i}", price=round(i * 1.25, 2), is_offer=i % 2 == 0) for i in range(100)]
+
+
 class Author(Schema):
     id: int
     name: str

@@ -18,6 +18,8 @@ import msgspec
 __all__ = ["load", "serve", "route_table"]
 
 _runners: list[Callable[[Any], Any]] = []
+_websocket_routes: list[Any] = []
+_websocket_channel_size = 100
 
 
 _EVERYTHING = ("params", "query", "headers", "cookies", "body")
@@ -56,6 +58,7 @@ def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = 
             }
             for r in routes
         ],
+        "websockets": [w.table_entry() for w in api.websocket_routes()],
         "global": global_security_config(api.compression),
         "settings": {"debug": bool(settings.DEBUG), **server_settings(settings, overrides)},
         "static": static_files_config(settings, static_files),
@@ -102,13 +105,18 @@ def load(sys_path: list[str], options: dict[str, Any]) -> bytes:
 
     routes = api.routes()
     _runners[:] = [route.runner for route in routes]
+    _websocket_routes[:] = api.websocket_routes()
     from ..staticfiles import static_files_config
 
     static = static_files_config(settings, finders=settings.DEBUG or admin_served)
     table = route_table(api, routes, options.get("settings"), static_files=static or {})
+    global _websocket_channel_size
+    _websocket_channel_size = table["settings"]["ws_channel_size"]
     if os.environ.get("BOLT_PRINT_ROUTES"):
         for r in routes:
             print(f"{r.method:7} {r.path}", file=sys.stderr)
+        for w in _websocket_routes:
+            print(f"{'WS':7} {w.path}", file=sys.stderr)
     return msgspec.msgpack.encode(table)
 
 
@@ -116,7 +124,7 @@ def serve(fd: int, workers: int) -> None:
     """Run the event loop until the core sends STOP."""
     from .loop import serve as serve_loop
 
-    serve_loop(fd, _runners, workers)
+    serve_loop(fd, _runners, workers, _websocket_routes, _websocket_channel_size)
     # The Go side exits without finalising the interpreter: run the exit hooks now
     # (the logging queue listener flushes there).
     atexit._run_exitfuncs()

@@ -20,6 +20,7 @@ from ..request import Request
 from ..responses import StreamingResponse
 from . import eager
 from .streams import Streams, stream_headers
+from .websockets import WebSockets
 
 __all__ = ["serve", "Dispatcher"]
 
@@ -36,8 +37,9 @@ class Dispatcher:
     """Runs the items of each batch and collects their results."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, runners: Sequence[Runner], executor: ThreadPoolExecutor,
-                 exchange: Callable[[list | None], list | None]) -> None:
+                 exchange: Callable[[list | None], list | None], websockets: WebSockets | None = None) -> None:
         self.loop = loop
+        self.websockets = websockets
         self.runners = runners
         self.exchange = exchange
         self.results: list[tuple] = []
@@ -72,6 +74,8 @@ class Dispatcher:
                     self.streams.close(item[2])
                 elif kind == STOP:
                     loop.stop()
+                else:
+                    self.websockets.event(item)
             # Results that arrived through callbacks during this batch go out with it.
             results.extend(self.results)
             self.results = []
@@ -104,13 +108,15 @@ class Dispatcher:
             self.loop.call_soon(self.drain)
 
 
-def serve(fd: int, runners: Sequence[Runner], workers: int) -> None:
+def serve(fd: int, runners: Sequence[Runner], workers: int, websocket_routes: Sequence[Any] = (),
+          websocket_channel_size: int = 100) -> None:
     """Run the loop on the calling (main) thread until the core sends STOP."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bolt-worker")
     loop.set_default_executor(executor)
-    dispatcher = Dispatcher(loop, runners, executor, _core.exchange)
+    websockets = WebSockets(loop, websocket_routes, websocket_channel_size, _core.ws_send)
+    dispatcher = Dispatcher(loop, runners, executor, _core.exchange, websockets)
     loop.add_reader(fd, dispatcher.drain)
     try:
         loop.run_forever()

@@ -67,9 +67,9 @@ class Token:
             raise ValueError("sub (subject) must be a non-empty string")
         self._normalise_times()
         if self.exp <= _now():
-            raise ValueError("exp (expiration) must be a datetime in the future")
+            raise ValueError("exp (expiration) must be in the future")
         if self.iat > _now():
-            raise ValueError("iat (issued at) must not be in the future")
+            raise ValueError("iat (issued at) must be current or past time")
 
     def _normalise_times(self) -> None:
         for name in _TIME_CLAIMS:

@@ -10,7 +10,10 @@ With ``path="/docs"`` that adds, all ``GET``:
 * ``/docs/openapi.json`` (``application/vnd.oai.openapi+json``) and
   ``/docs/openapi.yaml``, ``/docs/openapi.yml`` (``text/yaml``);
 * each path of each render plugin, below ``/docs`` (``/`` is ``/docs/``);
-* ``/docs`` itself: a 307 redirect to the default plugin's page.
+* ``/docs`` itself: a 307 redirect to the default plugin's page;
+* ``/docs/assets/<ui>-<version>/<file>``: the UIs' scripts and styles,
+  shipped in the package (``assets.py``), with an ``ETag``, a year of
+  caching and ``304`` answers to ``If-None-Match``.
 
 The docs routes are public on purpose: they get no authentication, no guards
 and no middleware, whatever the API's defaults (``BOLT_AUTHENTICATION_CLASSES``,
@@ -25,10 +28,12 @@ rendered page.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Annotated, Any, Callable
 
 from ..api import BoltAPI
+from ..params import Header
 from ..responses import Redirect, Response
+from .assets import IMMUTABLE, shipped_asset
 from .config import OpenAPIConfig
 from .plugins import JsonRenderPlugin, OpenAPIRenderPlugin, YamlRenderPlugin
 from .schema_generator import SchemaGenerator
@@ -74,6 +79,7 @@ class OpenAPIRouteRegistrar:
             for path in plugin.paths:
                 self.api._register("GET", base + path, handler, **_PUBLIC)
         self.api._register("GET", base, self._redirect_handler(), **_PUBLIC)
+        self.api._register("GET", base + "/assets/{directory}/{file}", openapi_docs_asset, **_PUBLIC)
 
     def schema(self) -> dict[str, Any]:
         """The OpenAPI document as JSON-ready builtins, generated on first use."""
@@ -87,7 +93,7 @@ class OpenAPIRouteRegistrar:
         async def openapi_docs():
             nonlocal body
             if body is None:
-                body = plugin.render(self.schema(), self.schema_url)
+                body = plugin.render(self.schema(), self.schema_url).encode()
             return Response(body, media_type=plugin.media_type)
 
         return openapi_docs
@@ -99,3 +105,46 @@ class OpenAPIRouteRegistrar:
             return Redirect(target)
 
         return openapi_docs_redirect
+
+
+async def openapi_docs_asset(
+    directory: str,
+    file: str,
+    if_none_match: Annotated[str | None, Header("if-none-match")] = None,
+    accept_encoding: Annotated[str | None, Header("accept-encoding")] = None,
+):
+    asset = shipped_asset(directory, file)
+    if asset is None:
+        return Response({"detail": "Not Found"}, status_code=404)
+    gzipped = asset.gzipped is not None and _accepts_gzip(accept_encoding)
+    etag = asset.gzip_etag if gzipped else asset.etag
+    headers = {"ETag": etag, "Cache-Control": IMMUTABLE}
+    if asset.gzipped is not None:
+        headers["Vary"] = "Accept-Encoding"
+    if if_none_match and _matches(if_none_match, etag):
+        return Response(b"", status_code=304, headers=headers, media_type=asset.content_type)
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+        return Response(asset.gzipped, headers=headers, media_type=asset.content_type)
+    return Response(asset.body, headers=headers, media_type=asset.content_type)
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    """``If-None-Match`` against ``etag``: weak comparison, as RFC 9110 13.1.2 asks."""
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in tags or etag in tags
+
+
+def _accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether ``Accept-Encoding`` allows gzip (listed, or ``*``, without ``q=0``)."""
+    for item in (accept_encoding or "").split(","):
+        coding, _, params = item.partition(";")
+        if coding.strip().lower() in ("gzip", "*"):
+            q = params.strip().lower()
+            if not q.startswith("q="):
+                return True
+            try:
+                return float(q[2:]) > 0
+            except ValueError:
+                return False
+    return False

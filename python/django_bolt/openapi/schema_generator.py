@@ -326,10 +326,23 @@ def _unique_operation_id(route: Route, used: set[str]) -> str:
     return candidate
 
 
+def _model_fields(field: dict[str, Any]) -> list[dict[str, Any]]:
+    """A parameter model (a struct read from the query, headers or cookies)
+    documented as one parameter per struct field; other fields unchanged."""
+    model = _value_type(field)
+    if field["source"] not in _PARAMETER_SOURCES or not (isinstance(model, type) and issubclass(model, msgspec.Struct)):
+        return [field]
+    out = []
+    for info in msgspec.structs.fields(model):
+        key = info.encode_name.lower().replace("_", "-") if field["source"] == "header" else info.encode_name
+        out.append({**field, "annotation": info.type, "key": key, "required": info.required, "marker": None})
+    return out
+
+
 def _parameters(fields: list[dict[str, Any]], types: _TypeSchemas) -> list[Parameter]:
     parameters: list[Parameter] = []
     seen: set[tuple[str, str]] = set()
-    for field in fields:
+    for field in [one for f in fields for one in _model_fields(f)]:
         source = field["source"]
         if source not in _PARAMETER_SOURCES or (source, field["key"]) in seen:
             continue

@@ -36,6 +36,10 @@ class Credentials(msgspec.Struct):
 
 @api.post("/auth/token", auth=[], guards=[AllowAny()])
 async def token(credentials: Credentials):
+    """Exchange a username and password for a JWT.
+
+    The token is valid for 24 hours and carries the user's permissions.
+    """
     user = await aauthenticate(username=credentials.username, password=credentials.password)
     if user is None:
         raise HTTPException(status_code=401, detail="Invalid username or password")

@@ -1,0 +1,141 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+
+	"github.com/valyala/fasthttp"
+)
+
+// HTTP framing rules fasthttp leaves to the server: which protocol versions are
+// served, request heads with bare-LF line endings, and Expect: 100-continue for a
+// body that is over the limit anyway.
+
+// serveHTTP is the server's request handler: the protocol checks around observed.
+func (s *Server) serveHTTP(ctx *fasthttp.RequestCtx) {
+	if checkProtocol(ctx) {
+		s.observed(ctx)
+	}
+	rearmHeadGuard(ctx)
+}
+
+// checkProtocol answers 505 to a request whose HTTP major version is not 1
+// ("HTTP/9.9", "HTTP/2.0" in an HTTP/1 request line). Higher minor versions are
+// served as HTTP/1.1 (RFC 9112 §2.3).
+func checkProtocol(ctx *fasthttp.RequestCtx) bool {
+	proto := ctx.Request.Header.Protocol()
+	if len(proto) == len("HTTP/1.1") && bytes.HasPrefix(proto, []byte("HTTP/1.")) {
+		return true
+	}
+	writeJSON(ctx, fasthttp.StatusHTTPVersionNotSupported, `{"detail":"HTTP Version Not Supported: use HTTP/1.1"}`)
+	ctx.SetConnectionClose()
+	return false
+}
+
+// expectContinue decides an Expect: 100-continue request from its head alone: a
+// declared body over MaxUploadSize is refused with 413 before the client is invited
+// to send it (fasthttp then closes the connection).
+func (s *Server) expectContinue(ctx *fasthttp.RequestCtx) int {
+	limit := s.table.Settings.MaxUploadSize
+	if n := ctx.Request.Header.ContentLength(); limit > 0 && n > limit {
+		// No handler runs: this body is the answer.
+		ctx.Response.Header.SetContentType("application/json")
+		ctx.Response.SetBodyString(bodyTooLarge(limit))
+		return fasthttp.StatusRequestEntityTooLarge
+	}
+	return fasthttp.StatusContinue
+}
+
+func bodyTooLarge(limit int) string {
+	return `{"detail":"Request body too large (max ` + itoa(limit) + ` bytes)"}`
+}
+
+// errBareLF is the read error of a connection whose request head ends its lines with a
+// bare LF. fasthttp accepts a bare LF only in the request line and otherwise waits for
+// the CRLF CRLF that never comes, until the read timeout; RFC 9112 §2.2 lets a server
+// reject such heads, which the error handler does at once.
+var errBareLF = errors.New("request head with bare LF line endings")
+
+// headGuardListener wraps each accepted connection in a headGuardConn.
+type headGuardListener struct{ net.Listener }
+
+func (l headGuardListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	g := &headGuardConn{Conn: c}
+	g.rearm()
+	return g, nil
+}
+
+// headGuardConn scans the bytes of each request head for a bare LF, from the start of
+// the connection and again after each request handled, until the head's CRLF CRLF. The
+// body and a hijacked connection's bytes are never scanned. Pipelined requests already
+// buffered by the server are not scanned either: they were read with the one before.
+type headGuardConn struct {
+	net.Conn
+	scanning bool
+	prev     byte // last byte scanned, across reads
+	crlfs    int  // consecutive CRLF pairs ending at prev (2 ends the head)
+}
+
+func (c *headGuardConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if c.scanning && n > 0 {
+		if at := c.scan(p[:n]); at >= 0 {
+			// The bytes before the bare LF are handed over with the error, so the server
+			// sees a request that began and answers it (an empty read would be taken
+			// for a client closing a keep-alive connection).
+			return at, errBareLF
+		}
+	}
+	return n, err
+}
+
+// scan returns the index of the first bare LF in b before the end of the head, or -1.
+func (c *headGuardConn) scan(b []byte) int {
+	for i, ch := range b {
+		switch {
+		case ch == '\n' && c.prev != '\r':
+			return i
+		case ch == '\n':
+			c.crlfs++
+			if c.crlfs == 2 {
+				c.scanning = false
+				return -1
+			}
+		case ch != '\r':
+			c.crlfs = 0
+		}
+		c.prev = ch
+	}
+	return -1
+}
+
+// rearm scans the next request head on this connection. The byte before it is taken
+// as a CR: the next read may begin inside a CRLF split by the previous one.
+func (c *headGuardConn) rearm() {
+	c.scanning, c.prev, c.crlfs = true, '\r', 0
+}
+
+// ReadFrom keeps sendfile for file responses: the server writes files through the
+// connection's io.ReaderFrom.
+func (c *headGuardConn) ReadFrom(r io.Reader) (int64, error) {
+	if rf, ok := c.Conn.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(struct{ io.Writer }{c.Conn}, r)
+}
+
+// rearmHeadGuard is called once a request was handled, its body read.
+func rearmHeadGuard(ctx *fasthttp.RequestCtx) {
+	if ctx.Hijacked() {
+		return
+	}
+	if c, ok := ctx.Conn().(*headGuardConn); ok {
+		c.rearm()
+	}
+}

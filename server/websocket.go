@@ -1,0 +1,385 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fasthttp/websocket"
+	"github.com/valyala/fasthttp"
+
+	"djangobolt/middleware"
+	"djangobolt/pyhost"
+	"djangobolt/router"
+)
+
+// WebSockets. An upgrade request is checked entirely in Go before any Python runs, in
+// this order, each refusal an HTTP answer:
+//
+//	Connection/Upgrade headers (else 400 text) → open sockets < ws_max_connections (503)
+//	→ route rate limit (429) → Origin against the global CORS origins (403)
+//	→ authentication (401) → guards (403)
+//
+// Then the handler starts on the event loop and the 101 waits for its accept() (so
+// accept(subprotocol=, headers=) shape the handshake) or close() (the handshake
+// completes and the close frame follows). Frames are read and written by
+// github.com/fasthttp/websocket on the hijacked connection; whole messages cross to
+// Python as items in the loop's batches, and what handlers send comes back in one
+// call per batch (pyhost/websocket.go).
+
+// WebSocketSpec is one @api.websocket route as Python describes it.
+type WebSocketSpec struct {
+	Path      string                  `msgpack:"path"`
+	HandlerID int                     `msgpack:"handler_id"`
+	Needs     []string                `msgpack:"needs"`
+	Security  *middleware.RouteConfig `msgpack:"security"`
+	Name      string                  `msgpack:"name"`
+}
+
+// WebSocketPython is what WebSockets need from the interpreter side, beyond Python.
+// *pyhost.Loop implements it; the in-process test client does not, and then an upgrade
+// that passes the checks is answered with the route it matched (see testHandshake).
+type WebSocketPython interface {
+	WSOpen(conn uint64, req *pyhost.Request)
+	WSMessage(conn uint64, text bool, data []byte, pending *atomic.Int32)
+	WSClosed(conn uint64, code int, reason string)
+	SetWSSink(pyhost.WSSink)
+}
+
+var _ WebSocketPython = (*pyhost.Loop)(nil)
+
+type wsRoute struct {
+	spec     WebSocketSpec
+	want     pyhost.Want
+	pipeline *middleware.Pipeline
+}
+
+// wsHub holds a server's WebSocket routes and open connections.
+type wsHub struct {
+	py       WebSocketPython // nil: test mode
+	router   *router.Router
+	routes   []*wsRoute // by handler id
+	shared   *middleware.Shared
+	settings wsSettings
+	logf     func(format string, args ...any)
+
+	mu       sync.Mutex
+	conns    map[uint64]*wsConn
+	draining bool
+	nextID   atomic.Uint64
+
+	open        atomic.Int64 // connections past the checks and not finished
+	messagesIn  atomic.Uint64
+	messagesOut atomic.Uint64
+}
+
+type wsSettings struct {
+	maxConnections int64
+	channelSize    int32
+	heartbeat      time.Duration
+	clientTimeout  time.Duration
+	maxMessage     int64
+}
+
+var (
+	wsWriteBuffers = &sync.Pool{}
+	methodGETBytes = []byte(fasthttp.MethodGet)
+)
+
+// newWSHub compiles the WebSocket routes; nil when there are none.
+func newWSHub(t *Table, py Python, shared *middleware.Shared, logf func(string, ...any)) (*wsHub, error) {
+	if len(t.WebSockets) == 0 {
+		return nil, nil
+	}
+	st := &t.Settings
+	h := &wsHub{
+		router: router.New(),
+		shared: shared,
+		logf:   logf,
+		conns:  map[uint64]*wsConn{},
+		settings: wsSettings{
+			maxConnections: int64(st.WSMaxConnections),
+			channelSize:    int32(st.WSChannelSize),
+			heartbeat:      seconds(st.WSHeartbeatInterval),
+			clientTimeout:  seconds(st.WSClientTimeout),
+			maxMessage:     int64(st.WSMaxMessageSize),
+		},
+	}
+	if wp, ok := py.(WebSocketPython); ok {
+		h.py = wp
+		wp.SetWSSink(h.dispatch)
+	}
+	for _, spec := range t.WebSockets {
+		if err := h.router.Add(fasthttp.MethodGet, spec.Path, spec.HandlerID); err != nil {
+			return nil, fmt.Errorf("%w (WebSocket handler %s)", err, spec.Name)
+		}
+		r := &wsRoute{spec: spec}
+		for _, need := range spec.Needs {
+			switch need {
+			case "params":
+				r.want |= pyhost.WantParams
+			case "query":
+				r.want |= pyhost.WantQuery
+			case "headers", "cookies":
+				r.want |= pyhost.WantHeaders
+			default:
+				return nil, fmt.Errorf("WebSocket %s: unknown request part %q in the binding plan", spec.Path, need)
+			}
+		}
+		cfg := middleware.RouteConfig{}
+		if spec.Security != nil {
+			cfg = *spec.Security
+		}
+		cfg.Route = "WEBSOCKET " + spec.Path
+		var err error
+		if r.pipeline, err = middleware.NewPipeline(cfg, shared); err != nil {
+			return nil, err
+		}
+		for len(h.routes) <= spec.HandlerID {
+			h.routes = append(h.routes, nil)
+		}
+		h.routes[spec.HandlerID] = r
+	}
+	return h, nil
+}
+
+// isWebSocketPath reports whether path has a WebSocket route (for the 400 answered to
+// a plain request there).
+func (h *wsHub) isWebSocketPath(path []byte) bool {
+	if h == nil {
+		return false
+	}
+	var ps router.Params
+	_, ok := h.router.Lookup(methodGETBytes, path, &ps)
+	return ok
+}
+
+// serveWebSocket answers an upgrade request; false when ctx is not one.
+func (s *Server) serveWebSocket(ctx *fasthttp.RequestCtx, x *exchange) bool {
+	h := s.ws
+	if h == nil || !websocket.FastHTTPIsWebSocketUpgrade(ctx) {
+		return false
+	}
+	path := ctx.URI().PathOriginal()
+	id, ok := h.router.Lookup(methodGETBytes, path, &x.params)
+	if !ok {
+		h.notFound(ctx, path)
+		return true
+	}
+	r := h.routes[id]
+	if h.open.Load() >= h.settings.maxConnections || h.isDraining() {
+		writeJSON(ctx, fasthttp.StatusServiceUnavailable, `{"detail":"Too many WebSocket connections"}`)
+		return true
+	}
+	auth, handled := r.pipeline.BeforeWebSocket(ctx, h.shared)
+	if handled {
+		return true
+	}
+	if h.py == nil {
+		testHandshake(ctx, id, &x.params, auth)
+		return true
+	}
+	h.open.Add(1)
+	c := h.register(r)
+	s.fillWebSocketRequest(ctx, c, auth)
+	h.py.WSOpen(c.id, &c.x.req)
+	var d wsDecision
+	select {
+	case d = <-c.decision:
+	case <-time.After(h.settings.clientTimeout):
+		// The handler neither accepted nor closed: refuse, and tell it the client is gone.
+		c.abandon()
+		writeJSON(ctx, fasthttp.StatusServiceUnavailable, `{"detail":"WebSocket handler did not accept in time"}`)
+		return true
+	}
+	c.upgrade(ctx, d)
+	return true
+}
+
+// notFound completes the handshake of an upgrade to a path without a WebSocket route
+// and closes with 1000 "Not Found"; the test client gets a 404 instead.
+func (h *wsHub) notFound(ctx *fasthttp.RequestCtx, path []byte) {
+	if h.py == nil {
+		body, _ := json.Marshal(map[string]string{"detail": "No WebSocket handler found for path: " + string(path)})
+		writeJSON(ctx, fasthttp.StatusNotFound, string(body))
+		return
+	}
+	up := h.upgrader()
+	_ = up.Upgrade(ctx, func(conn *websocket.Conn) {
+		deadline := time.Now().Add(time.Second)
+		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "Not Found"), deadline)
+		_ = conn.SetReadDeadline(deadline)
+		_, _, _ = conn.NextReader() // the client's close frame, if it answers
+		_ = conn.Close()
+	})
+}
+
+func (h *wsHub) upgrader() *websocket.FastHTTPUpgrader {
+	return &websocket.FastHTTPUpgrader{
+		ReadBufferSize:  1024,
+		WriteBufferSize: 4096,
+		WriteBufferPool: wsWriteBuffers,
+		// Origin is checked against the CORS configuration before Python runs.
+		CheckOrigin: func(*fasthttp.RequestCtx) bool { return true },
+		Error: func(ctx *fasthttp.RequestCtx, status int, reason error) {
+			writeText(ctx, status, reason.Error())
+		},
+	}
+}
+
+// testHandshake answers the in-process test client: 101 with the matched route, its
+// decoded path parameters and the auth context, for the client to run the handler.
+func testHandshake(ctx *fasthttp.RequestCtx, id int, ps *router.Params, auth *middleware.Auth) {
+	params := make(map[string]string, ps.Len())
+	for i := 0; i < ps.Len(); i++ {
+		params[ps.Name(i)] = string(appendUnescaped(nil, ps.Value(i)))
+	}
+	var authCtx map[string]any
+	if auth != nil {
+		authCtx = authContext(auth)
+	}
+	body, err := json.Marshal(map[string]any{"handler_id": id, "params": params, "context": authCtx})
+	if err != nil {
+		writeJSON(ctx, fasthttp.StatusInternalServerError, `{"detail":"Internal Server Error"}`)
+		return
+	}
+	writeJSON(ctx, fasthttp.StatusSwitchingProtocols, string(body))
+}
+
+// fillWebSocketRequest copies what the handler's binding plan reads into c's own
+// exchange, which lives as long as the connection.
+func (s *Server) fillWebSocketRequest(ctx *fasthttp.RequestCtx, c *wsConn, auth *middleware.Auth) {
+	x, r := &c.x, c.route
+	req := &x.req
+	req.Handler = r.spec.HandlerID
+	req.Want = r.want
+	req.Method = append([]byte(nil), methodGETBytes...)
+	req.Path = append([]byte(nil), ctx.URI().PathOriginal()...)
+	var ps router.Params
+	h := s.ws
+	h.router.Lookup(methodGETBytes, req.Path, &ps)
+	if r.want&pyhost.WantParams != 0 {
+		for i := 0; i < ps.Len(); i++ {
+			x.addPair([]byte(ps.Name(i)), ps.Value(i), false, true)
+		}
+	}
+	paramCount := len(x.offs) / 3
+	// Headers always cross: ws.headers, ws.cookies and ws.client read them.
+	req.Want |= pyhost.WantHeaders | pyhost.WantQuery
+	ctx.Request.Header.VisitAll(func(name, value []byte) {
+		x.addPair(name, value, true, false)
+	})
+	x.addPair([]byte("x-bolt-client"), []byte(ctx.RemoteAddr().String()), false, false)
+	for i := 0; i < len(x.offs); i += 3 {
+		x.kv = append(x.kv, pyhost.KV{Key: x.buf[x.offs[i]:x.offs[i+1]], Value: x.buf[x.offs[i+1]:x.offs[i+2]]})
+	}
+	req.Params = x.kv[:paramCount]
+	req.Headers = x.kv[paramCount:]
+	req.Query = append([]byte(nil), ctx.URI().QueryString()...)
+	if auth != nil {
+		req.Context = authContext(auth)
+	} else if r.spec.Security != nil {
+		req.Context = map[string]any{}
+	}
+}
+
+func (h *wsHub) register(r *wsRoute) *wsConn {
+	c := &wsConn{
+		id:       h.nextID.Add(1),
+		hub:      h,
+		route:    r,
+		decision: make(chan wsDecision, 1),
+		done:     make(chan struct{}),
+	}
+	h.mu.Lock()
+	h.conns[c.id] = c
+	h.mu.Unlock()
+	return c
+}
+
+func (h *wsHub) forget(c *wsConn) {
+	h.mu.Lock()
+	delete(h.conns, c.id)
+	h.mu.Unlock()
+	h.open.Add(-1)
+}
+
+func (h *wsHub) isDraining() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.draining
+}
+
+// dispatch routes the commands of one batch to their connections. It runs on the
+// event-loop thread and never blocks.
+func (h *wsHub) dispatch(cmds []pyhost.WSCommand) {
+	for i := range cmds {
+		h.mu.Lock()
+		c := h.conns[cmds[i].Conn]
+		h.mu.Unlock()
+		if c != nil {
+			c.command(&cmds[i])
+		}
+	}
+}
+
+// shutdown lets open WebSockets finish until ctx is done, then closes the rest with
+// 1001 (going away); each handler sees that code.
+func (h *wsHub) shutdown(ctx context.Context) {
+	if h == nil {
+		return
+	}
+	h.mu.Lock()
+	h.draining = true
+	h.mu.Unlock()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for h.open.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			h.closeAll(websocket.CloseGoingAway, "Server shutting down")
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func (h *wsHub) closeAll(code int, reason string) {
+	h.mu.Lock()
+	open := make([]*wsConn, 0, len(h.conns))
+	for _, c := range h.conns {
+		open = append(open, c)
+	}
+	h.mu.Unlock()
+	for _, c := range open {
+		c.serverClose(code, reason)
+	}
+	deadline := time.After(2 * time.Second)
+	for _, c := range open {
+		select {
+		case <-c.done:
+		case <-deadline:
+			return
+		}
+	}
+}
+
+// appendMetrics adds the WebSocket gauges and counters to the metrics page.
+func (h *wsHub) appendMetrics(b []byte) []byte {
+	var open int64
+	var in, out uint64
+	if h != nil {
+		open, in, out = h.open.Load(), h.messagesIn.Load(), h.messagesOut.Load()
+	}
+	b = append(b, "# HELP bolt_websockets_open WebSocket connections open.\n# TYPE bolt_websockets_open gauge\nbolt_websockets_open "...)
+	b = strconv.AppendInt(b, open, 10)
+	b = append(b, "\n# HELP bolt_websocket_messages_total WebSocket messages, by direction.\n# TYPE bolt_websocket_messages_total counter\nbolt_websocket_messages_total{direction=\"in\"} "...)
+	b = strconv.AppendUint(b, in, 10)
+	b = append(b, "\nbolt_websocket_messages_total{direction=\"out\"} "...)
+	b = strconv.AppendUint(b, out, 10)
+	return append(b, '\n')
+}

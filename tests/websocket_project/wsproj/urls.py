@@ -1,0 +1,2 @@
+"""No Django views: every route lives in wsproj/api.py."""
+urlpatterns = []
