@@ -103,3 +103,17 @@ func TestProjectCORSErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestProjectCORSDrivesWebSocketOrigins(t *testing.T) {
+	s := projectCORS(t, MiddlewareConfig{Origins: []string{"https://app.example"}, OriginRegexes: []string{`https://\w+\.example\.com`}})
+	s.corsOrigins = []string{"https://app.example"} // as Python sends them beside the policy
+	for origin, want := range map[string]bool{
+		"https://app.example":      true,
+		"https://shop.example.com": true,
+		"https://evil.example":     false,
+	} {
+		if got := s.WebSocketOriginAllowed([]byte(origin)); got != want {
+			t.Errorf("%s: %v, want %v", origin, got, want)
+		}
+	}
+}
