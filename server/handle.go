@@ -17,6 +17,7 @@ type exchange struct {
 	resp   pyhost.Response
 	params router.Params
 	other  router.Params // lookups for another method (preflights) must not clobber params
+	alt    []byte        // the other spelling of the path (trailing slash), for redirects
 	kv     []pyhost.KV
 	buf    []byte  // copied header names (lower-cased) and values, and decoded params
 	offs   []int32 // name start, name end, value end per pair in buf
@@ -63,9 +64,10 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 		id, ok = s.router.Lookup(methodGET, path, &x.params)
 	}
 	if !ok {
-		if s.static.serve(ctx, method, path) {
+		switch {
+		case s.static.serve(ctx, method, path):
 			s.shared.ApplyCORS(ctx)
-		} else {
+		case !s.slashRedirect(ctx, method, path, x):
 			s.noRoute(ctx, method, path, x)
 		}
 		return -1

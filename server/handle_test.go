@@ -167,7 +167,7 @@ func TestNoRouteAnswers(t *testing.T) {
 		allow       string
 	}{
 		{"GET", "/nope", 404, "text/plain; charset=utf-8", "Not Found", ""},
-		{"GET", "/a/", 404, "text/plain; charset=utf-8", "Not Found", ""},
+		{"GET", "/a/b", 404, "text/plain; charset=utf-8", "Not Found", ""},
 		{"OPTIONS", "/nope", 404, "text/plain; charset=utf-8", "Not Found", ""},
 		{"DELETE", "/a", 405, "application/json", notAllowed, "GET, POST, HEAD, OPTIONS"},
 		{"PROPFIND", "/a", 405, "application/json", notAllowed, "GET, POST, HEAD, OPTIONS"},

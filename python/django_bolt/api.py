@@ -14,6 +14,7 @@ of the project, merges them and hands the routes to the Go core.
 
 from __future__ import annotations
 
+import dataclasses
 import typing
 from dataclasses import dataclass
 from functools import cached_property
@@ -26,7 +27,7 @@ from .middleware.django_loader import load_django_middleware
 from .request import Request as _RequestObject
 from .serialization import Validator, make_validator
 
-__all__ = ["BoltAPI", "Route", "_BOLT_API_REGISTRY", "HTTP_METHODS"]
+__all__ = ["BoltAPI", "Route", "_BOLT_API_REGISTRY", "HTTP_METHODS", "TRAILING_SLASH_MODES"]
 
 # Type aliases of the original API, kept for code that imports them.
 Request = Dict[str, Any]
@@ -94,8 +95,15 @@ class BoltAPI:
         logging_config: Any = None,
         compression: Any = None,
         openapi_config: Any = None,
+        *,
+        trailing_slash: str = "keep",
         django_middleware: Any = None,
     ) -> None:
+        if trailing_slash not in TRAILING_SLASH_MODES:
+            raise ValueError(
+                f"BoltAPI(trailing_slash={trailing_slash!r}): use one of {', '.join(map(repr, TRAILING_SLASH_MODES))}"
+            )
+        self.trailing_slash = trailing_slash
         self.prefix = prefix.rstrip("/")
         check_global_middleware(middleware, "BoltAPI(middleware=...)")
         self.django_middleware = django_middleware
@@ -114,6 +122,8 @@ class BoltAPI:
         self._handler_middleware: dict[int, dict[str, Any]] = {}
         self._route_table: dict[int, Route] = {}
         self._next_handler_id = 0
+        # The API this one was mounted into, if any (discovery then skips it).
+        self.mounted_into: BoltAPI | None = None
         self._websocket_routes: list[Any] = []
         _BOLT_API_REGISTRY.append(self)
 
@@ -209,10 +219,61 @@ class BoltAPI:
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             if not callable(fn):
                 raise TypeError(f"{where} must decorate a function")
-            self._register(method, self.prefix + path, fn, **options)
+            self._register(method, self.route_path(path), fn, **options)
             return fn
 
         return register
+
+    def route_path(self, path: str) -> str:
+        """The served path of a route declared as ``path``: the API prefix, then the
+        trailing-slash mode."""
+        return normalize_trailing_slash(self.prefix + path, self.trailing_slash)
+
+    # -- composing APIs -----------------------------------------------------------
+
+    def include_router(self, router: Any, prefix: str = "") -> None:
+        """Serve the routes of a ``Router`` (and of the routers it includes) under ``prefix``."""
+        from .router import Router
+
+        if not isinstance(router, Router):
+            hint = ("; a BoltAPI is added with api.mount(path, sub_api)" if isinstance(router, BoltAPI)
+                    else "; create one with Router(prefix=...) and decorate handlers with @router.get(...)")
+            raise TypeError(f"api.include_router() takes a Router, not {type(router).__name__}{hint}")
+        if prefix and not prefix.startswith("/"):
+            raise ValueError(f"api.include_router(prefix={prefix!r}): a prefix starts with '/', e.g. prefix=\"/v1\"")
+        for route, middleware in router.collect():
+            self._register(route.method, self.route_path(prefix.rstrip("/") + route.path), route.fn,
+                           middleware=[*self.middleware, *middleware], **route.options)
+
+    def mount(self, path: str, app: BoltAPI) -> None:
+        """Serve every route of another ``BoltAPI`` under ``path``.
+
+        HTTP and WebSocket routes are copied; they keep their own authentication, guards
+        and middleware; their paths follow this API's trailing-slash mode (not its
+        prefix). ``app`` is then served only through this API.
+        """
+        if not isinstance(app, BoltAPI):
+            raise TypeError(
+                f"api.mount() takes a BoltAPI, not {type(app).__name__}; a Router is added with api.include_router(router)"
+            )
+        if app is self:
+            raise ValueError("api.mount(): an API cannot mount itself")
+        if not isinstance(path, str) or "{" in path:
+            raise ValueError(f"api.mount({path!r}, ...): the mount path is a fixed path such as \"/v1\"")
+        prefix = "/" + path.strip("/") if path.strip("/") else ""
+        for route in app.routes():
+            self._add(dataclasses.replace(
+                route,
+                path=normalize_trailing_slash(prefix + route.path, self.trailing_slash),
+                handler_id=self._next_handler_id,
+            ))
+        for ws_route in app.websocket_routes():
+            self._websocket_routes.append(dataclasses.replace(
+                ws_route,
+                path=normalize_trailing_slash(prefix + ws_route.path, self.trailing_slash),
+                handler_id=len(self._websocket_routes),
+            ))
+        app.mounted_into = self
 
     def _register(self, method: str, full_path: str, fn: Callable[..., Any], *, response_model: Any = None,
                   status_code: int | None = None, guards: list[Any] | None = None, auth: list[Any] | None = None,
@@ -280,6 +341,21 @@ class BoltAPI:
                 request.get("context"),
             )
         return await route.runner(request)
+
+
+TRAILING_SLASH_MODES = ("keep", "strip", "append")
+
+
+def normalize_trailing_slash(path: str, mode: str) -> str:
+    """``path`` with its trailing slash removed (``strip``), added (``append``) or as written
+    (``keep``). The root is always ``/``; a final ``{name:path}`` segment is left alone."""
+    if path in ("", "/"):
+        return "/"
+    if mode == "strip":
+        return path.rstrip("/") or "/"
+    if mode == "append" and not path.endswith("/") and not path.endswith(":path}"):
+        return path + "/"
+    return path
 
 
 # The keyword options every route decorator accepts (``@api.get``, ``@router.get``, ``@action``...).

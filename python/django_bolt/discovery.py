@@ -94,7 +94,8 @@ def discover_apis() -> list[tuple[str, BoltAPI]]:
                 found.append((spec, api))
             if first_only:
                 break
-    return found
+    # A mounted API is served through the API it was mounted into (imported by now).
+    return [(where, api) for where, api in found if api.mounted_into is None]
 
 
 def merge_apis(apis: list[tuple[str, BoltAPI]]) -> BoltAPI:

@@ -16,5 +16,6 @@ test suites with the ``spawn`` or ``forkserver`` start method (see docs/testing.
 """
 
 from .client import AsyncTestClient, TestClient
+from .websocket import ConnectionClosed, WebSocketClient, WebSocketTestClient
 
-__all__ = ["TestClient", "AsyncTestClient"]
+__all__ = ["TestClient", "AsyncTestClient", "WebSocketTestClient", "WebSocketClient", "ConnectionClosed"]

@@ -107,6 +107,12 @@ class TestClient(httpx.Client):
         transport = _Transport(_App(api, use_http_layer, static_files_config), raise_server_exceptions)
         super().__init__(base_url=base_url, transport=transport, follow_redirects=True, **kwargs)
 
+    def websocket_connect(self, path: str, **kwargs: Any) -> Any:
+        """A ``WebSocketTestClient`` for ``path`` on this client's API; use with ``async with``."""
+        from .websocket import WebSocketTestClient
+
+        return WebSocketTestClient(self.api, path, **kwargs)
+
 
 class AsyncTestClient(httpx.AsyncClient):
     """An asynchronous httpx client for ``api``: ``async with AsyncTestClient(api) as c: await c.get(...)``."""
@@ -119,3 +125,9 @@ class AsyncTestClient(httpx.AsyncClient):
         self.api = api
         transport = _AsyncTransport(_App(api, use_http_layer, static_files_config), raise_server_exceptions)
         super().__init__(base_url=base_url, transport=transport, follow_redirects=True, **kwargs)
+
+    def websocket_connect(self, path: str, **kwargs: Any) -> Any:
+        """A ``WebSocketTestClient`` for ``path`` on this client's API; use with ``async with``."""
+        from .websocket import WebSocketTestClient
+
+        return WebSocketTestClient(self.api, path, **kwargs)

@@ -1,0 +1,275 @@
+"""Testing WebSocket handlers in-process: ``WebSocketTestClient``.
+
+    async def test_room():
+        async with WebSocketTestClient(api, "/ws/rooms/7", query_string="nick=bo") as ws:
+            await ws.send_text("hi")
+            assert await ws.receive_json() == {"room": 7, "from": "bo", "text": "hi"}
+
+Entering sends the upgrade request through the same Go pipeline as the server
+(routing, connection cap, rate limit, Origin, authentication, guards): a refusal
+raises ``PermissionError("WebSocket connection denied: …")``, a path without a
+WebSocket route ``ValueError``. The handler then runs as a task on the test's own
+event loop, and messages travel through in-memory queues, with the server's rules:
+a message over ``BOLT_WS_MAX_MESSAGE_SIZE`` closes 1009, a handler error closes 1011
+(and is re-raised when the block exits), a handler that returns closes 1000.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+from typing import Any, AsyncIterator
+
+import msgspec
+
+from ..request import Request
+from ..websocket.connection import WebSocket
+from ..websocket.handlers import run_websocket_handler
+
+__all__ = ["WebSocketTestClient", "WebSocketClient", "ConnectionClosed"]
+
+
+class ConnectionClosed(Exception):
+    """The server closed the connection (or it was already closed)."""
+
+    def __init__(self, code: int, reason: str = "") -> None:
+        super().__init__(f"WebSocket closed with code {code}" + (f": {reason}" if reason else ""))
+        self.code = code
+        self.reason = reason
+
+
+_DENIED = {
+    401: "Authentication required",
+    403: "Permission denied",
+    429: "Rate limit exceeded",
+    503: "Too many WebSocket connections",
+}
+
+
+class WebSocketTestClient:
+    """An in-process WebSocket client for one handler of ``api``; use with ``async with``."""
+
+    __test__ = False
+
+    def __init__(self, api: Any, path: str, headers: dict[str, str] | None = None, query_string: str = "",
+                 subprotocols: list[str] | None = None, auth_context: dict[str, Any] | None = None,
+                 cors_allowed_origins: list[str] | None = None, read_django_settings: bool = True) -> None:
+        path, _, query = path.partition("?")
+        self.api = api
+        self.path = path
+        self.query_string = query_string or query
+        self.headers = {k.lower(): v for k, v in (headers or {}).items()}
+        if subprotocols:
+            self.headers["sec-websocket-protocol"] = ", ".join(subprotocols)
+        self.auth_context = auth_context
+        self.cors_allowed_origins = cors_allowed_origins
+        self.read_django_settings = read_django_settings
+        self.accepted = False
+        self.closed = False
+        self.close_code: int | None = None
+        self.close_reason = ""
+        self.accepted_subprotocol: str | None = None
+        self._to_client: asyncio.Queue[dict] = asyncio.Queue()
+        self._to_server: asyncio.Queue[dict] = asyncio.Queue()
+        self._task: asyncio.Task | None = None
+        self._max_message = 1024 * 1024
+
+    # -- the handshake --------------------------------------------------------------
+
+    def _handshake(self) -> dict[str, Any]:
+        from .. import _core
+        from .._runtime.boot import route_table
+        from .runner import InlineRunner
+
+        settings_overrides = None
+        if not self.read_django_settings:
+            from ..conf import SERVER_SETTINGS
+
+            settings_overrides = {s.name: s.default for s in SERVER_SETTINGS}
+        table = route_table(self.api, self.api.routes(), settings_overrides)
+        self._max_message = table["settings"]["ws_max_message_size"]
+        if self.cors_allowed_origins is not None:
+            table["global"]["cors_allowed_origins"] = list(self.cors_allowed_origins)
+        elif not self.read_django_settings:
+            table["global"]["cors_allowed_origins"] = []
+        doc = msgspec.msgpack.encode(table)
+        # One Go app per API and configuration, kept for the process: rate-limit buckets
+        # must outlive a single connection.
+        key = (id(self.api), doc)
+        app = _apps.get(key)
+        if app is None:
+            app = _apps[key] = _core.test_app_create(doc, InlineRunner([]), True)
+        headers = [
+            ("connection", "Upgrade"),
+            ("upgrade", "websocket"),
+            ("sec-websocket-key", base64.b64encode(os.urandom(16)).decode()),
+            ("sec-websocket-version", "13"),
+            *self.headers.items(),
+        ]
+        status, _, body = _core.test_app_request(app, "GET", self.path, self.query_string.encode(), headers, b"")
+        if status == 404:
+            raise ValueError(f"No WebSocket handler found for path: {self.path}")
+        if status != 101:
+            detail = _detail(body) or _DENIED.get(status, f"HTTP {status}")
+            if detail == "Origin not allowed":
+                detail = f"Origin not allowed: {self.headers.get('origin')}"
+            elif status == 429:
+                detail = "Rate limit exceeded"
+            raise PermissionError(f"WebSocket connection denied: {detail}")
+        return msgspec.json.decode(body)
+
+    async def __aenter__(self) -> WebSocketTestClient:
+        found = self._handshake()
+        route = self.api.websocket_routes()[found["handler_id"]]
+        context = self.auth_context if self.auth_context is not None else found["context"]
+        request = Request("GET", self.path, found["params"], self.query_string.encode(), dict(self.headers), None,
+                          context)
+        scope = {
+            "type": "websocket",
+            "path": self.path,
+            "query_string": self.query_string.encode(),
+            "headers": dict(self.headers),
+            "path_params": found["params"],
+            "client": ("testclient", 50000),
+            "context": context,
+        }
+        websocket = WebSocket(scope, self._to_server.get, self._from_handler)
+        self._task = asyncio.get_running_loop().create_task(run_websocket_handler(route, websocket, request))
+        # The handshake completes when the handler accepts or closes.
+        first = await self._next_from_server(timeout=5.0)
+        if first["type"] == "websocket.accept":
+            self.accepted = True
+            self.accepted_subprotocol = first.get("subprotocol")
+        else:
+            self._to_client.put_nowait(first)
+        return self
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if not self.closed:
+            await self.close()
+        task = self._task
+        if task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(task), 5.0)
+        except asyncio.TimeoutError:
+            task.cancel()
+        except BaseException:
+            if exc_type is None:
+                raise
+
+    async def _from_handler(self, message: dict) -> None:
+        self._to_client.put_nowait(message)
+        if message["type"] == "websocket.close":
+            # The server's close ends the connection for the handler too.
+            self._to_server.put_nowait({"type": "websocket.disconnect", "code": message.get("code", 1000),
+                                        "reason": message.get("reason", "")})
+
+    async def _next_from_server(self, timeout: float) -> dict:
+        getter = asyncio.ensure_future(self._to_client.get())
+        done, _ = await asyncio.wait({getter, self._task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if getter in done:
+            return getter.result()
+        getter.cancel()
+        if self._task in done:
+            # The handler ended without a word: its close (1000, or 1011 on error) is queued.
+            if not self._to_client.empty():
+                return self._to_client.get_nowait()
+            return {"type": "websocket.close", "code": 1011 if self._task.exception() else 1000}
+        raise TimeoutError(f"No message received within {timeout} seconds")
+
+    # -- sending ----------------------------------------------------------------------
+
+    def _put(self, message: dict, size: int) -> None:
+        if self.closed:
+            raise RuntimeError("WebSocket is closed")
+        if size > self._max_message:
+            self._to_server.put_nowait({"type": "websocket.disconnect", "code": 1009, "reason": "Message too large"})
+            self._to_client.put_nowait({"type": "websocket.close", "code": 1009, "reason": "Message too large"})
+            return
+        self._to_server.put_nowait(message)
+
+    async def send_text(self, data: str) -> None:
+        self._put({"type": "websocket.receive", "text": data}, len(data.encode()))
+
+    async def send_bytes(self, data: bytes) -> None:
+        self._put({"type": "websocket.receive", "bytes": bytes(data)}, len(data))
+
+    async def send_json(self, data: Any, mode: str = "text") -> None:
+        encoded = msgspec.json.encode(data)
+        if mode == "text":
+            await self.send_text(encoded.decode())
+        else:
+            await self.send_bytes(encoded)
+
+    async def close(self, code: int = 1000) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.close_code = code
+        self._to_server.put_nowait({"type": "websocket.disconnect", "code": code, "reason": ""})
+
+    # -- receiving --------------------------------------------------------------------
+
+    async def receive(self, timeout: float = 5.0) -> dict:
+        """The next message from the handler; ``ConnectionClosed`` once it closed."""
+        if self.closed and self._to_client.empty():
+            raise ConnectionClosed(self.close_code or 1000, self.close_reason)
+        while True:
+            message = await self._next_from_server(timeout)
+            if message["type"] == "websocket.accept":
+                continue
+            if message["type"] == "websocket.close":
+                self.closed = True
+                self.close_code = message.get("code", 1000)
+                self.close_reason = message.get("reason", "")
+                raise ConnectionClosed(self.close_code, self.close_reason)
+            return message
+
+    async def receive_text(self, timeout: float = 5.0) -> str:
+        message = await self.receive(timeout)
+        return message.get("text") if message.get("text") is not None else (message.get("bytes") or b"").decode()
+
+    async def receive_bytes(self, timeout: float = 5.0) -> bytes:
+        message = await self.receive(timeout)
+        return message.get("bytes") if message.get("bytes") is not None else (message.get("text") or "").encode()
+
+    async def receive_json(self, timeout: float = 5.0) -> Any:
+        message = await self.receive(timeout)
+        raw = message.get("text") if message.get("text") is not None else message.get("bytes")
+        return msgspec.json.decode(raw)
+
+    async def iter_text(self, timeout: float = 5.0) -> AsyncIterator[str]:
+        try:
+            while True:
+                yield await self.receive_text(timeout)
+        except ConnectionClosed:
+            return
+
+    async def iter_bytes(self, timeout: float = 5.0) -> AsyncIterator[bytes]:
+        try:
+            while True:
+                yield await self.receive_bytes(timeout)
+        except ConnectionClosed:
+            return
+
+    async def iter_json(self, timeout: float = 5.0) -> AsyncIterator[Any]:
+        try:
+            while True:
+                yield await self.receive_json(timeout)
+        except ConnectionClosed:
+            return
+
+
+WebSocketClient = WebSocketTestClient
+
+_apps: dict[tuple[int, bytes], int] = {}
+
+
+def _detail(body: bytes) -> str | None:
+    try:
+        detail = msgspec.json.decode(body).get("detail")
+    except Exception:
+        return None
+    return detail if isinstance(detail, str) else None

@@ -1,0 +1,2 @@
+"""No Django views: everything is served from catalog/api.py."""
+urlpatterns = []

@@ -1,0 +1,84 @@
+"""Routers, mounts, trailing-slash redirects, cookies and class-based views over a real
+server (``manage.py runbolt`` on a socket), served by tests/api_project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import Server, migrate
+from .servers import server_env
+
+API_PROJECT = Path(__file__).resolve().parent / "api_project"
+SECRET = "api-project-jwt-secret-of-32-bytes!!"
+
+
+@pytest.fixture(scope="session")
+def api_server(session_servers, tmp_path_factory) -> Server:
+    db = tmp_path_factory.mktemp("api-project-db") / "db.sqlite3"
+    env = server_env(API_PROJECT_DB=str(db))
+    migrate(API_PROJECT, env)
+    return session_servers.start(API_PROJECT, env=env)
+
+
+@pytest.fixture
+def http(api_server: Server):
+    with httpx.Client(base_url=api_server.base_url, timeout=10.0, follow_redirects=False) as client:
+        yield client
+
+
+# --- trailing slash ------------------------------------------------------------------
+
+
+def test_strip_mode_redirects_the_slash_spelling_with_its_query(http):
+    assert http.get("/strip/items?q=1").json() == {"route": "strip", "q": "1"}
+    r = http.get("/strip/items/?q=a%20b&z=")
+    assert r.status_code == 308
+    assert r.headers["location"] == "/strip/items?q=a%20b&z="
+    assert r.content == b""
+
+
+def test_redirect_keeps_method_and_body_for_clients_that_follow(http):
+    r = http.post("/strip/orders/", json={"n": 1})
+    assert (r.status_code, r.headers["location"]) == (308, "/strip/orders")
+    followed = http.post("/strip/orders/", json={"n": 1}, follow_redirects=True)
+    assert followed.json() == {"created": {"n": 1}}
+
+
+def test_redirect_is_method_specific(http):
+    # /strip/orders exists for POST only: a GET of the other spelling is a plain 404.
+    assert http.get("/strip/orders/").status_code == 404
+    assert http.head("/strip/items/").status_code == 308
+
+
+def test_merged_apis_keep_their_own_modes(http):
+    # The project API keeps "/keep/slash/" as written; the other spelling redirects to it.
+    assert http.get("/keep/slash/").json() == {"route": "keep"}
+    r = http.get("/keep/slash")
+    assert (r.status_code, r.headers["location"]) == (308, "/keep/slash/")
+
+
+def test_mounted_api_follows_the_parents_mode(http):
+    # v1 declared "/things" with trailing_slash="append" ("/things/"); the strip-mode parent
+    # serves it at /v1/things.
+    assert http.get("/v1/things").json() == {"route": "v1 things"}
+    r = http.get("/v1/things/")
+    assert (r.status_code, r.headers["location"]) == (308, "/v1/things")
+
+
+# --- routers ---------------------------------------------------------------------------
+
+
+def test_router_prefixes_and_middleware_order(http):
+    assert http.get("/v2/shop/books/stamps").json() == {"stamps": ["shop", "books"]}
+
+
+def test_router_route_auth(http):
+    from django_bolt import Token
+
+    assert http.get("/v2/shop/private").status_code == 401
+    token = Token.create(sub="1").encode(SECRET)
+    r = http.get("/v2/shop/private", headers={"Authorization": f"Bearer {token}"})
+    assert r.json() == {"private": True}
