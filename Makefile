@@ -13,16 +13,19 @@ D       ?= 10
 PROJECT := python/examples/testproject
 BINARY  := python/django_bolt/bin/bolt-server
 CGO     = eval "$$($(PY) tools/cgoflags.py)"
+CGO_SRV = eval "$$($(PY) tools/cgoflags.py --server)"
 CGO_EXT = eval "$$($(PY) tools/cgoflags.py --extension)"
 EXT_SUFFIX = $$($(PY) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
 
-.PHONY: venv build rebuild clean run run-bg kill test test-go test-py smoke orm-smoke bench bench-quick bench-sse save-bench perf-test orm-test migrate
+.PHONY: venv build rebuild clean wheels sdist package-check run run-bg kill test test-go test-py smoke orm-smoke bench bench-quick bench-sse save-bench perf-test orm-test migrate
 
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	@# The distribution was called django-bolt before: both install django_bolt.
+	$(PY) -m pip uninstall -q -y django-bolt 2>/dev/null || true
 	$(PY) -m pip install -q -e ".[test]"
 	touch $@
 
@@ -31,11 +34,33 @@ $(VENV)/.installed: pyproject.toml setup.py
 # every virtualenv, so it must be relinked when switching Python versions; Go's build cache
 # keeps an unchanged build to a few seconds.
 build: venv
-	$(CGO) && go build -trimpath -o $(BINARY) ./cmd/runbolt
+	$(CGO_SRV) && go build -trimpath -o $(BINARY) ./cmd/runbolt
 	$(CGO_EXT) && go build -trimpath -buildmode=c-shared -o python/django_bolt/_core$(EXT_SUFFIX) ./cmd/core
 	rm -f python/django_bolt/_core*.h
 
 rebuild: clean build
+
+# Release artifacts (docs/packaging.md): one wheel per CPython minor version, built with
+# pyenv's interpreters (or python3.X on PATH; WHEEL_PYTHONS= to choose), and the sdist.
+WHEEL_PYTHONS ?= 3.11 3.12 3.13
+TOOLS   := build/package-tools
+TOOLS_PY = $(TOOLS)/bin/python
+
+$(TOOLS)/.installed: Makefile
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS_PY) -m pip install -q "auditwheel>=6,<7" "wheel>=0.42" "build>=1"
+	touch $@
+
+wheels: $(TOOLS)/.installed
+	$(TOOLS_PY) tools/wheels.py --out dist $(WHEEL_PYTHONS)
+
+sdist: $(TOOLS)/.installed
+	$(TOOLS_PY) -m build --sdist --outdir dist .
+
+# The cp311 wheel from pyenv's 3.11 installed into a virtualenv of Debian's python3.11,
+# serving the example project; the sdist built from source. CI runs it.
+package-check: $(TOOLS)/.installed
+	$(TOOLS_PY) tools/package_check.py --build-python 3.11 --target-python /usr/bin/python3.11
 
 clean:
 	rm -rf $(dir $(BINARY)) build dist python/*.egg-info python/django_bolt/_core*.so

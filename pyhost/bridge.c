@@ -92,6 +92,33 @@ static char *status_message(PyStatus st) {
     return out;
 }
 
+/* Puts the built-in django_bolt._core into sys.modules. The built-in importer of early
+ * 3.11 releases (Debian 12's 3.11.2) looks only for top-level modules, so importing the
+ * submodule would load the extension file installed beside the package instead: a second
+ * Go runtime with no server in it. */
+static char *bind_builtin_core(void) {
+    PyObject *machinery = PyImport_ImportModule("importlib.machinery");
+    PyObject *util = PyImport_ImportModule("importlib.util");
+    PyObject *importer = machinery ? PyObject_GetAttrString(machinery, "BuiltinImporter") : NULL;
+    /* Asked without a package path, every release finds it. */
+    PyObject *spec = importer ? PyObject_CallMethod(importer, "find_spec", "s", "django_bolt._core") : NULL;
+    if (spec == Py_None) {
+        Py_CLEAR(spec);
+        PyErr_SetString(PyExc_ImportError, "django_bolt._core is not registered as a built-in module");
+    }
+    PyObject *mod = spec && util ? PyObject_CallMethod(util, "module_from_spec", "O", spec) : NULL;
+    PyObject *done = mod ? PyObject_CallMethod(importer, "exec_module", "O", mod) : NULL;
+    int ok = done && PyDict_SetItemString(PyImport_GetModuleDict(), "django_bolt._core", mod) == 0;
+    if (!ok) PyErr_Print();
+    Py_XDECREF(done);
+    Py_XDECREF(mod);
+    Py_XDECREF(spec);
+    Py_XDECREF(importer);
+    Py_XDECREF(util);
+    Py_XDECREF(machinery);
+    return ok ? NULL : strdup("cannot load the built-in module django_bolt._core");
+}
+
 char *bolt_initialize(const char *executable, const char *program_name) {
     if (PyImport_AppendInittab("django_bolt._core", PyInit__core) != 0) {
         return strdup("cannot register the built-in module django_bolt._core");
@@ -113,7 +140,7 @@ char *bolt_initialize(const char *executable, const char *program_name) {
     st = Py_InitializeFromConfig(&c);
     if (PyStatus_Exception(st)) goto fail;
     PyConfig_Clear(&c);
-    return NULL;
+    return bind_builtin_core();
 fail:
     PyConfig_Clear(&c);
     return status_message(st);

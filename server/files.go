@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -18,7 +19,9 @@ import (
 // (RFC 9110 sections 13 and 14), so clients can revalidate caches and resume or seek
 // within downloads without fetching the whole file again.
 func serveFile(ctx *fasthttp.RequestCtx, path string) {
-	f, err := os.Open(path)
+	// O_NONBLOCK: opening a FIFO would otherwise wait for a writer. It changes nothing
+	// for a regular file, and anything else is refused below.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		fileError(ctx, err)
 		return
@@ -27,7 +30,7 @@ func serveFile(ctx *fasthttp.RequestCtx, path string) {
 	if err != nil || !info.Mode().IsRegular() {
 		f.Close()
 		if err == nil {
-			err = errors.New("not a regular file")
+			err = fs.ErrNotExist // a directory, FIFO or device is no file to send
 		}
 		fileError(ctx, err)
 		return
@@ -92,7 +95,8 @@ type fileSection struct {
 func (s fileSection) Close() error { return s.f.Close() }
 
 // fileError replaces the response with a plain-text error matching why the file
-// could not be served.
+// could not be served. It never names the path: clients must not learn the server's
+// layout.
 func fileError(ctx *fasthttp.RequestCtx, err error) {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -100,6 +104,10 @@ func fileError(ctx *fasthttp.RequestCtx, err error) {
 	case errors.Is(err, fs.ErrPermission):
 		writeText(ctx, fasthttp.StatusForbidden, "Permission denied")
 	default:
+		var pathErr *fs.PathError
+		if errors.As(err, &pathErr) {
+			err = pathErr.Err
+		}
 		writeText(ctx, fasthttp.StatusInternalServerError, "File error: "+err.Error())
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -103,6 +104,14 @@ func serveAndWrite(t *testing.T, method, path string, status int, pyHeaders, req
 func TestServeFile(t *testing.T) {
 	path, etag, lastMod := fileFixture(t, fileContent)
 	dir := t.TempDir()
+	dirLink := filepath.Join(t.TempDir(), "dir-link")
+	if err := os.Symlink(dir, dirLink); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	empty, _, _ := fileFixture(t, "")
 	const earlier, later = "Wed, 01 Jan 2020 00:00:00 GMT", "Fri, 03 Jan 2020 00:00:00 GMT"
 	weakETag := "W/" + etag
@@ -182,8 +191,10 @@ func TestServeFile(t *testing.T) {
 			headers: map[string]string{"Content-Length": "0"}},
 		{name: "missing", path: filepath.Join(dir, "nope"), want: 404, body: "File not found",
 			headers: map[string]string{"Content-Type": "text/plain; charset=utf-8", "ETag": ""}},
-		{name: "directory", path: dir, want: 500, bodyStart: "File error: ",
+		{name: "directory", path: dir, want: 404, body: "File not found",
 			headers: map[string]string{"Content-Type": "text/plain; charset=utf-8"}},
+		{name: "symlink to a directory", path: dirLink, want: 404, body: "File not found"},
+		{name: "fifo", path: fifo, want: 404, body: "File not found"},
 		{name: "python etag kept", py: []string{"ETag", `"py"`, "Last-Modified", earlier},
 			req: []string{"If-None-Match", `"py"`}, want: 304,
 			headers: map[string]string{"ETag": `"py"`, "Last-Modified": earlier}},

@@ -3,8 +3,6 @@ package server
 import (
 	"bytes"
 	"errors"
-	"io"
-	"net"
 
 	"github.com/valyala/fasthttp"
 )
@@ -17,6 +15,10 @@ import (
 func (s *Server) serveHTTP(ctx *fasthttp.RequestCtx) {
 	if checkProtocol(ctx) {
 		s.observed(ctx)
+	}
+	if s.draining.Load() && !ctx.Hijacked() {
+		// Shutdown: this is the connection's last response.
+		ctx.SetConnectionClose()
 	}
 	rearmHeadGuard(ctx)
 }
@@ -58,45 +60,13 @@ func bodyTooLarge(limit int) string {
 // reject such heads, which the error handler does at once.
 var errBareLF = errors.New("request head with bare LF line endings")
 
-// headGuardListener wraps each accepted connection in a headGuardConn.
-type headGuardListener struct{ net.Listener }
-
-func (l headGuardListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	g := &headGuardConn{Conn: c}
-	g.rearm()
-	return g, nil
-}
-
-// headGuardConn scans the bytes of each request head for a bare LF, from the start of
-// the connection and again after each request handled, until the head's CRLF CRLF. The
-// body and a hijacked connection's bytes are never scanned. Pipelined requests already
+// The bare-LF guard scans the bytes of each request head for a bare LF, from the start of the
+// connection and again after each request handled, until the head's CRLF CRLF. The body
+// and a hijacked connection's bytes are never scanned. Pipelined requests already
 // buffered by the server are not scanned either: they were read with the one before.
-type headGuardConn struct {
-	net.Conn
-	scanning bool
-	prev     byte // last byte scanned, across reads
-	crlfs    int  // consecutive CRLF pairs ending at prev (2 ends the head)
-}
-
-func (c *headGuardConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	if c.scanning && n > 0 {
-		if at := c.scan(p[:n]); at >= 0 {
-			// The bytes before the bare LF are handed over with the error, so the server
-			// sees a request that began and answers it (an empty read would be taken
-			// for a client closing a keep-alive connection).
-			return at, errBareLF
-		}
-	}
-	return n, err
-}
-
+//
 // scan returns the index of the first bare LF in b before the end of the head, or -1.
-func (c *headGuardConn) scan(b []byte) int {
+func (c *conn) scan(b []byte) int {
 	for i, ch := range b {
 		switch {
 		case ch == '\n' && c.prev != '\r':
@@ -117,17 +87,8 @@ func (c *headGuardConn) scan(b []byte) int {
 
 // rearm scans the next request head on this connection. The byte before it is taken
 // as a CR: the next read may begin inside a CRLF split by the previous one.
-func (c *headGuardConn) rearm() {
+func (c *conn) rearm() {
 	c.scanning, c.prev, c.crlfs = true, '\r', 0
-}
-
-// ReadFrom keeps sendfile for file responses: the server writes files through the
-// connection's io.ReaderFrom.
-func (c *headGuardConn) ReadFrom(r io.Reader) (int64, error) {
-	if rf, ok := c.Conn.(io.ReaderFrom); ok {
-		return rf.ReadFrom(r)
-	}
-	return io.Copy(struct{ io.Writer }{c.Conn}, r)
 }
 
 // rearmHeadGuard is called once a request was handled, its body read.
@@ -135,7 +96,7 @@ func rearmHeadGuard(ctx *fasthttp.RequestCtx) {
 	if ctx.Hijacked() {
 		return
 	}
-	if c, ok := ctx.Conn().(*headGuardConn); ok {
+	if c, ok := ctx.Conn().(*conn); ok {
 		c.rearm()
 	}
 }

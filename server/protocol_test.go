@@ -5,7 +5,7 @@ import "testing"
 // scanAll feeds the head guard the reads in order and returns the read holding a bare
 // LF and its index there, or -1, -1.
 func scanAll(reads ...string) (int, int) {
-	c := &headGuardConn{}
+	c := &conn{}
 	c.rearm()
 	for i, r := range reads {
 		if !c.scanning {

@@ -46,6 +46,8 @@ type Server struct {
 	obs      *observer
 	ws       *wsHub       // nil without WebSocket routes
 	pending  atomic.Int64 // requests handed to Python and not answered yet
+	ln       atomic.Pointer[listener]
+	draining atomic.Bool  // Shutdown began: every response closes its connection
 	static   *staticFiles // nil without static files
 }
 
@@ -122,6 +124,7 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 		// almost no memory (10,000 open streams: see bench/results/sse.md).
 		ReduceMemoryUsage: true,
 		CloseOnShutdown:   true,
+		ConnState:         connState,
 		Logger:            logger,
 	}
 	s.obs = newObserver(st, s.routes, logger)
@@ -129,19 +132,29 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 }
 
 // Serve accepts connections on ln until Shutdown.
-func (s *Server) Serve(ln net.Listener) error { return s.http.Serve(headGuardListener{ln}) }
+func (s *Server) Serve(ln net.Listener) error {
+	l := newListener(ln)
+	s.ln.Store(l)
+	return s.http.Serve(l)
+}
 
-// Shutdown stops accepting, lets in-flight requests finish within timeout, and
-// releases shared resources.
+// Shutdown stops accepting at once, lets in-flight requests finish within timeout,
+// answers requests arriving on open keep-alive connections with Connection: close,
+// and releases shared resources.
 func (s *Server) Shutdown(timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	deadline := time.Now().Add(timeout)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	wsDone := make(chan struct{})
 	go func() {
 		s.ws.shutdown(ctx)
 		close(wsDone)
 	}()
+	s.drain(deadline)
 	err := s.http.ShutdownWithContext(ctx)
+	if errors.Is(err, net.ErrClosed) {
+		err = nil // drain closed the listener already
+	}
 	<-wsDone
 	s.shared.Close()
 	s.obs.close()

@@ -166,7 +166,8 @@ class Browser:
     # -- pages -----------------------------------------------------------------------------
 
     def open(self, url: str) -> "Page":
-        self.requested = []
+        """A new tab showing ``url``; ``console``, ``failed_requests`` and ``requested`` start empty."""
+        self.requested, self.console, self.failed_requests = [], [], []
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         for domain in ("Page", "Runtime", "Network"):

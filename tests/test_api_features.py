@@ -82,3 +82,44 @@ def test_router_route_auth(http):
     token = Token.create(sub="1").encode(SECRET)
     r = http.get("/v2/shop/private", headers={"Authorization": f"Bearer {token}"})
     assert r.json() == {"private": True}
+
+
+# --- request.user ----------------------------------------------------------------------
+
+
+def test_request_user_loads_the_django_user(http):
+    from django_bolt import Token
+
+    user_id = http.post("/setup/user?name=ada").json()["id"]
+    headers = {"Authorization": f"Bearer {Token.create(sub=str(user_id)).encode(SECRET)}"}
+    assert http.get("/me", headers=headers).json() == {"username": "ada", "auser": "ada"}
+    assert http.get("/me/sync", headers=headers).json() == {"username": "ada"}
+
+
+# --- cookies -----------------------------------------------------------------------------
+
+
+def test_several_cookies_one_header_each(http):
+    r = http.post("/cookies/login")
+    assert r.json() == {"ok": True}
+    assert r.headers.get_list("set-cookie") == [
+        "sid=abc; Max-Age=3600; Path=/; HttpOnly; SameSite=Lax",
+        "old=; Max-Age=0; expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; SameSite=Lax",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "cookies"),
+    [
+        ("/cookies/redirect", 302, ["flash=moved; Path=/; SameSite=Lax"]),
+        ("/cookies/stream", 200, ["s=1; Path=/; SameSite=Lax", "t=2; Path=/; SameSite=Lax"]),
+        ("/cookies/file", 200, ["f=1; Path=/; SameSite=Lax"]),
+        ("/cookies/error", 403, ["why=denied; Path=/; SameSite=Lax"]),
+    ],
+)
+def test_cookies_on_redirects_streams_files_and_errors(http, path, status, cookies):
+    r = http.get(path)
+    assert r.status_code == status
+    assert r.headers.get_list("set-cookie") == cookies
+    if path == "/cookies/stream":
+        assert r.text == "one,two"

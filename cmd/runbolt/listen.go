@@ -31,8 +31,8 @@ func inheritedListener() (net.Listener, error) {
 }
 
 // listenSockets binds n listening sockets on addr that share the port with
-// SO_REUSEPORT, one per worker slot. The supervisor keeps them open for its whole
-// life: a restarting worker's connections wait in the backlog instead of being refused.
+// SO_REUSEPORT, one per worker slot. The supervisor keeps them open until it shuts
+// down: a restarting worker's connections wait in the backlog instead of being refused.
 func listenSockets(addr string, n, backlog int) ([]*os.File, string, error) {
 	tcp, err := net.ResolveTCPAddr("tcp", addr)
 	if err != nil {

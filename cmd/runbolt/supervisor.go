@@ -38,7 +38,7 @@ type exitEvent struct{ c *child }
 type supervisor struct {
 	opts     options
 	log      *log.Logger
-	sockets  []*os.File // one per slot, open for the supervisor's whole life
+	sockets  []*os.File // one per slot, open until the supervisor shuts down
 	children []*child   // the current worker of each slot
 	exits    chan exitEvent
 	restart  chan int // slots whose backoff elapsed
@@ -306,8 +306,14 @@ func (c *child) stop(timeout time.Duration) {
 	}
 }
 
-// stopAll drains every worker; a second SIGINT/SIGTERM kills them at once.
+// stopAll drains every worker; a second SIGINT/SIGTERM kills them at once. The
+// listening sockets are closed first (the workers close their copies as they begin to
+// drain), so new connections are refused at once and a load balancer sends them
+// elsewhere, instead of waiting in a backlog nobody accepts from.
 func (s *supervisor) stopAll(sig chan os.Signal) {
+	for _, f := range s.sockets {
+		f.Close()
+	}
 	finished := make(chan struct{})
 	go func() {
 		for _, c := range s.children {

@@ -29,6 +29,7 @@ func runWorker(o options) int {
 			"rebuild it with that interpreter: `make build` or `pip install .`", pyhost.CompiledVersion(), want, exe)
 		return 2
 	}
+	restoreLibraryPath()
 	if err := pyhost.Initialize(exe, filepath.Base(os.Args[0])); err != nil {
 		logger.Print(err)
 		return 1

@@ -15,6 +15,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# The one version string: the distribution's metadata reads it from here (pyproject.toml),
+# and `manage.py runbolt --version` prints it.
+__version__ = "0.1.0"
+
 from .api import BoltAPI
 from .auth import (
     AllowAny,
@@ -35,6 +39,7 @@ from .auth import (
     get_current_user,
 )
 from .compression import CompressionConfig
+from .cookies import Cookie
 # Middleware, MiddlewareConfig and MiddlewareGroup are importable from here, as in the
 # original, without being part of __all__.
 from .middleware import (
@@ -66,6 +71,7 @@ from .openapi import (
     YamlRenderPlugin,
 )
 from .responses import JSON, Response, StreamingResponse
+from .request import Request, RequestProtocol
 from .router import APIRouter, Router
 from .websocket import (
     CloseCode,
@@ -82,6 +88,9 @@ __all__ = [
     "BoltAPI",
     "Router",
     "APIRouter",
+    "Request",
+    "RequestProtocol",
+    "Cookie",
     "Response",
     "JSON",
     "StreamingResponse",

@@ -13,8 +13,6 @@ import asyncio
 import logging
 from typing import Any
 
-
-
 __all__ = [
     "is_admin_installed",
     "detect_admin_url_prefix",
@@ -65,15 +63,23 @@ def detect_admin_url_prefix() -> str | None:
 
 
 class ASGIFallbackHandler:
-    """Runs one request through Django's ASGI application and collects the response."""
+    """Runs one request through Django's ASGI application and collects the response.
 
-    def __init__(self) -> None:
+    ``host`` and ``port`` are the address the server is bound to: the ASGI ``server``
+    and, when the request has none, its ``Host`` header.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 8000) -> None:
         from django.core.asgi import get_asgi_application
 
+        self.host = host
+        self.port = port
         self._app = get_asgi_application()
 
     async def __call__(self, request: Any) -> tuple[int, list[tuple[str, str]], bytes]:
         headers = request._headers
+        if "host" not in headers:
+            headers = {**headers, "host": f"{self.host}:{self.port}"}
         forwarded_proto = headers.get("x-forwarded-proto", "")
         scope = {
             "type": "http",
@@ -87,7 +93,7 @@ class ASGIFallbackHandler:
             "root_path": "",
             "headers": [(k.encode("latin-1"), v.encode("latin-1", "replace")) for k, v in headers.items()],
             "client": (headers.get("x-forwarded-for", "127.0.0.1").split(",")[0].strip(), 0),
-            "server": None,
+            "server": (self.host, self.port),
         }
         body = request.body
         sent = False

@@ -198,6 +198,7 @@ class BoltAPI:
             from .websocket.handlers import compile_websocket_route
 
             full = self.prefix + path
+            _register_user_loaders(auth)
             if any(r.path == full for r in self._websocket_routes):
                 raise ValueError(f"@api.websocket({path!r}): a WebSocket route for {full} already exists")
             self._websocket_routes.append(
@@ -282,6 +283,7 @@ class BoltAPI:
                   include_in_schema: bool = True, deprecated: bool = False) -> None:
         """Compile and add one route; ``middleware``/``middleware_config`` default to the API's."""
         plan = compile_binding(view_target(fn), method, full_path)
+        _register_user_loaders(auth)
         security = compile_route_security(
             fn, method, full_path,
             middleware=self.middleware if middleware is None else middleware,
@@ -341,6 +343,16 @@ class BoltAPI:
                 request.get("context"),
             )
         return await route.runner(request)
+
+
+def _register_user_loaders(auth: list[Any] | None) -> None:
+    """Make the route's backends the ones that load ``request.user`` for their schemes."""
+    from .auth.backends import BaseAuthentication, get_default_authentication_classes
+    from .auth.user_loader import register_auth_backend
+
+    for backend in auth if auth is not None else get_default_authentication_classes():
+        if isinstance(backend, BaseAuthentication):
+            register_auth_backend(backend.scheme_name, backend)
 
 
 TRAILING_SLASH_MODES = ("keep", "strip", "append")

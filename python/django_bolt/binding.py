@@ -64,8 +64,10 @@ import msgspec
 from ._forms import FormData, FormError, parse_form
 from .dependencies import dependency_callable, make_dependency_extractor
 from .exceptions import RequestValidationError
-from .params import Depends, Param, compile_constraints
+from .params import Body, Cookie, Depends, File, Form, Header, Param, Query, compile_constraints
+from .params import Path as PathParam
 from .request import Request
+from .serialization import make_validator
 from .typing import (
     ConversionError,
     is_struct_like,
@@ -79,8 +81,13 @@ from .uploads import UploadFile
 
 __all__ = [
     "BindingPlan",
+    "coerce_to_response_type",
+    "coerce_to_response_type_async",
     "compile_binding",
     "convert_primitive",
+    "create_body_extractor",
+    "create_extractor",
+    "get_msgspec_decoder",
     "msgspec_validation_error_to_dict",
 ]
 
@@ -633,7 +640,7 @@ def _analyse(param: inspect.Parameter, path_params: frozenset, where: str) -> _F
         source = marker.source
     elif name in path_params:
         source = "path"
-    elif name in _REQUEST_NAMES or inner is Request:
+    elif name in _REQUEST_NAMES or inner is Request or typing.get_origin(inner) is Request:
         source = "request"
     elif is_struct_like(inner):
         source = "body"
@@ -687,7 +694,7 @@ def _check_body_rules(fields: list[_Field], where: str, method: str, path: str) 
                 f"Handler {where}: {method} {path} cannot have body parameters.\n"
                 f"Found body parameters: {offending!r}\n"
                 "Solutions:\n"
-                "  1. Use POST, PUT or PATCH for requests that carry a body\n"
+                "  1. Change HTTP method to POST/PUT/PATCH\n"
                 "  2. Mark query parameters explicitly with Query(), e.g. "
                 "filters: Annotated[Filters, Query()]\n"
                 "  3. Use simple types (str, int, float, bool, ...) which are read from the query string"
@@ -800,3 +807,92 @@ def compile_binding(fn: Callable[..., Any], method: str, path: str) -> BindingPl
     Raises TypeError for any signature that cannot be bound.
     """
     return _compile(fn, method.upper(), path, _path_param_names(path), ())
+
+
+# -- the original's helper names -----------------------------------------------------
+# Thin wrappers over the binder, for code and tests written against them.
+
+# Decoders made by get_msgspec_decoder, by type.
+_DECODER_CACHE: dict[Any, msgspec.json.Decoder] = {}
+
+_MARKERS = {"query": Query, "path": PathParam, "header": Header, "cookie": Cookie, "form": Form, "file": File,
+            "body": Body}
+
+
+def get_msgspec_decoder(type_: Any) -> msgspec.json.Decoder:
+    """The JSON decoder for ``type_``, made once and cached."""
+    decoder = _DECODER_CACHE.get(type_)
+    if decoder is None:
+        decoder = _DECODER_CACHE[type_] = msgspec.json.Decoder(type_)
+    return decoder
+
+
+def create_body_extractor(name: str, annotation: Any) -> Callable[[bytes], Any]:
+    """A function decoding a JSON request body into ``annotation``; a body that does not
+    fit raises ``RequestValidationError`` (422: ``json_invalid`` for malformed JSON)."""
+    extract = _body_extractor(name, annotation, None, True, None)
+
+    def extract_body(body: bytes) -> Any:
+        try:
+            return extract(_BodyOnly(body), None)
+        except _Invalid as exc:
+            raise RequestValidationError(exc.errors, body=body) from None
+
+    return extract_body
+
+
+class _BodyOnly:
+    __slots__ = ("body",)
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+
+def create_extractor(field: dict[str, Any]) -> Callable[[Request], Any]:
+    """A function reading one parameter from a request, as a handler parameter would be.
+
+    ``field`` describes the parameter like the entries of a binding plan's
+    ``meta["fields"]``: ``name``, ``annotation``, and optionally ``default``, ``source``
+    (``query``, ``path``, ``header``, ``cookie``, ``form``, ``file``, ``body``; inferred
+    from the annotation when absent), ``alias`` or ``marker``. A missing or invalid
+    value raises ``RequestValidationError`` (422).
+    """
+    name = field["name"]
+    source = field.get("source")
+    if source is not None and source not in _MARKERS:
+        raise TypeError(f"create_extractor: unknown source {source!r}; use one of {', '.join(_MARKERS)}")
+    marker = field.get("marker")
+    default = field.get("default", _EMPTY)
+    if marker is None and (source is not None or field.get("alias")):
+        options = {} if default is _EMPTY else {"default": default}
+        marker = _MARKERS[source or "query"](field.get("alias"), **options)
+    # Without a marker the source is inferred from the annotation, as for a handler.
+    param = inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
+                              default=default if marker is None else marker, annotation=field["annotation"])
+
+    def handler(**kwargs: Any) -> None:
+        return None
+
+    handler.__signature__ = inspect.Signature([param])  # type: ignore[attr-defined]
+    handler.__annotations__ = {name: field["annotation"]}
+    key = marker.alias if isinstance(marker, Param) and marker.alias else name
+    plan = compile_binding(handler, "POST", f"/{{{key}}}" if source == "path" else "/")
+
+    def extract(request: Request) -> Any:
+        return plan.bind(request)[1][name]
+
+    return extract
+
+
+def coerce_to_response_type(value: Any, annotation: Any) -> Any:
+    """``value`` checked and converted to the response type ``annotation`` (objects are
+    read attribute by attribute); a mismatch raises ``ResponseTypeError``."""
+    validate = make_validator(annotation)
+    return value if validate is None else validate(value)
+
+
+async def coerce_to_response_type_async(value: Any, annotation: Any) -> Any:
+    """As ``coerce_to_response_type``, reading a Django QuerySet first."""
+    if hasattr(value, "_iterable_class") and hasattr(value, "model"):
+        value = [obj async for obj in value]
+    return coerce_to_response_type(value, annotation)

@@ -41,7 +41,8 @@ def format_error_response(status_code: int, detail: Any, headers: dict[str, str]
         body["extra"] = extra
     out = [("content-type", JSON_TYPE)]
     if headers:
-        out.extend((str(k).lower(), str(v)) for k, v in headers.items())
+        # Names keep the caller's case; the HTTP layer decides how they go on the wire.
+        out.extend((str(k), str(v)) for k, v in headers.items())
     try:
         encoded = _encode(body)
     except (TypeError, msgspec.EncodeError):
@@ -83,7 +84,8 @@ def _debug_enabled() -> bool:
     return bool(getattr(settings, "DEBUG", False))
 
 
-def generic_exception_handler(exc: BaseException, debug: bool) -> Result:
+def generic_exception_handler(exc: BaseException, debug: bool = False, request: Any = None) -> Result:
+    """The 500 for an unhandled exception: generic, or with its traceback when ``debug``."""
     if not debug:
         return format_error_response(500, "Internal Server Error")
     lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
@@ -92,6 +94,24 @@ def generic_exception_handler(exc: BaseException, debug: bool) -> Result:
         f"{type(exc).__name__}: {exc}",
         extra={"exception": str(exc), "exception_type": type(exc).__name__, "traceback": lines},
     )
+
+
+def _file_error_response(exc: OSError, debug: bool | None, where: str) -> Result:
+    """404 or 403 for a file that cannot be served.
+
+    An error raised by the operating system or by ``FileResponse`` carries the server
+    path (``exc.filename``): the client sees it only with ``DEBUG``, otherwise a generic
+    message while the log keeps the path. An error raised with just a message is the
+    handler's own wording for the client and is sent as it is.
+    """
+    status, generic = (404, "File not found") if isinstance(exc, FileNotFoundError) else (403, "Permission denied")
+    if exc.errno is None and exc.filename is None:
+        return format_error_response(status, str(exc) or generic)
+    detail = f"{exc.strerror or generic}: {exc.filename}" if exc.filename is not None else str(exc)
+    if _debug_enabled() if debug is None else debug:
+        return format_error_response(status, detail)
+    logger.warning("%s%s: %s", generic, where, detail)
+    return format_error_response(status, generic)
 
 
 def handle_exception(exc: BaseException, debug: bool | None = None, request: Any = None) -> Result:
@@ -104,12 +124,10 @@ def handle_exception(exc: BaseException, debug: bool | None = None, request: Any
         return request_validation_error_handler(exc)
     if isinstance(exc, msgspec.ValidationError):
         return format_error_response(422, msgspec_validation_error_to_dict(exc))
-    if isinstance(exc, FileNotFoundError):
-        return format_error_response(404, str(exc) or "File not found")
-    if isinstance(exc, PermissionError):
-        return format_error_response(403, str(exc) or "Permission denied")
     where = ""
     if request is not None:
         where = f" in {request.get('method')} {request.get('path')}"
+    if isinstance(exc, (FileNotFoundError, PermissionError)):
+        return _file_error_response(exc, debug, where)
     logger.error("Exception%s: %s: %s", where, type(exc).__name__, exc, exc_info=(type(exc), exc, exc.__traceback__))
     return generic_exception_handler(exc, _debug_enabled() if debug is None else debug)

@@ -4,15 +4,18 @@ Plain values need no class: a ``dict``/``list``/Struct becomes JSON, ``str`` bec
 text and ``bytes`` an octet stream (see ``serialization``). These classes set a status,
 headers or media type explicitly, or describe a body the Go core produces itself:
 ``FileResponse`` is sent from disk by Go and ``StreamingResponse`` is pulled chunk by
-chunk while the client reads.
+chunk while the client reads. Every class has ``set_cookie`` and ``delete_cookie``
+(see ``cookies``).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 from typing import Any
 
+from .cookies import CookieMixin
 from .uploads import UploadFile
 
 __all__ = [
@@ -29,7 +32,7 @@ __all__ = [
 ]
 
 
-class Response:
+class Response(CookieMixin):
     """A body with an explicit status, headers and media type.
 
     ``content`` is JSON-encoded when ``media_type`` is ``application/json``; otherwise a
@@ -49,7 +52,7 @@ class Response:
         self.media_type = media_type
 
 
-class JSON:
+class JSON(CookieMixin):
     """``data`` encoded as JSON with msgspec."""
 
     def __init__(self, data: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> None:
@@ -58,28 +61,28 @@ class JSON:
         self.headers = headers or {}
 
 
-class PlainText:
+class PlainText(CookieMixin):
     def __init__(self, text: str, status_code: int = 200, headers: dict[str, str] | None = None) -> None:
         self.text = text
         self.status_code = status_code
         self.headers = headers or {}
 
 
-class HTML:
+class HTML(CookieMixin):
     def __init__(self, html: str, status_code: int = 200, headers: dict[str, str] | None = None) -> None:
         self.html = html
         self.status_code = status_code
         self.headers = headers or {}
 
 
-class Redirect:
+class Redirect(CookieMixin):
     def __init__(self, url: str, status_code: int = 307, headers: dict[str, str] | None = None) -> None:
         self.url = url
         self.status_code = status_code
         self.headers = headers or {}
 
 
-class File:
+class File(CookieMixin):
     """A download built in memory: ``path`` names a file read when the response is
     built, or is the content itself when it is ``bytes`` (``File(content,
     filename="report.pdf")``). For large files prefer ``FileResponse``."""
@@ -125,12 +128,13 @@ def initialize_file_response_settings() -> None:
     _allowed_file_roots = tuple(Path(v).resolve() for v in value)
 
 
-class FileResponse:
+class FileResponse(CookieMixin):
     """A file the Go core sends from disk (with Range, ETag and conditional requests).
 
-    The path is checked here, when the handler builds the response: a missing file
-    raises ``FileNotFoundError`` (404), a path outside ``BOLT_ALLOWED_FILE_PATHS``
-    raises ``PermissionError`` (403).
+    The path is checked here, when the handler builds the response: a missing file or
+    one that is not a regular file raises ``FileNotFoundError`` (404), a path outside
+    ``BOLT_ALLOWED_FILE_PATHS`` raises ``PermissionError`` (403). Their messages name
+    the path, so clients see them only with ``DEBUG``.
     """
 
     def __init__(
@@ -142,17 +146,18 @@ class FileResponse:
         status_code: int = 200,
         headers: dict[str, str] | None = None,
     ) -> None:
-        resolved = Path(path).resolve()
-        if not resolved.exists():
-            raise FileNotFoundError(f"File not found: {path}")
-        if not resolved.is_file():
-            raise ValueError(f"Not a regular file: {path}")
+        resolved = _regular_file(path)
         roots = _allowed_file_roots
         if roots is not None and not any(resolved.is_relative_to(root) for root in roots):
             raise PermissionError(
-                f"File path '{resolved}' is not within allowed directories. "
-                "Configure BOLT_ALLOWED_FILE_PATHS in Django settings."
+                errno.EACCES,
+                "File path is not within allowed directories; configure BOLT_ALLOWED_FILE_PATHS in Django settings",
+                str(resolved),
             )
+        self._set(resolved, media_type, filename, status_code, headers)
+
+    def _set(self, resolved: Path, media_type: str | None, filename: str | None, status_code: int,
+             headers: dict[str, str] | None) -> None:
         self.path = str(resolved)
         self.media_type = media_type
         self.filename = filename
@@ -160,7 +165,18 @@ class FileResponse:
         self.headers = headers or {}
 
 
-class StreamingResponse:
+def _regular_file(path: str | os.PathLike) -> Path:
+    """``path`` resolved; a missing path, a directory, a FIFO or a device is not found
+    (404). The error carries the path, shown to clients only with ``DEBUG``."""
+    resolved = Path(path).resolve()
+    if not resolved.exists():
+        raise FileNotFoundError(errno.ENOENT, "File not found", str(path))
+    if not resolved.is_file():
+        raise FileNotFoundError(errno.ENOENT, "Not a regular file", str(path))
+    return resolved
+
+
+class StreamingResponse(CookieMixin):
     """A body produced while the client reads it.
 
     ``content`` is a sync or async iterator/generator, any iterable, or a zero-argument

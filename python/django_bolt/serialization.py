@@ -3,6 +3,8 @@
 The Go core sends the tuple as it is. Two cases leave the body to Go: a
 ``StreamingResponse`` is returned unchanged (the loop pulls its chunks) and a
 ``FileResponse`` becomes an ``x-bolt-file-path`` header naming the file to send.
+Cookies set on a response become one ``set-cookie`` header each. A Django
+``HttpResponse`` is sent as it is (status, headers, cookies, content).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any, Callable
 
 import msgspec
 
+from .cookies import CookieMixin
 from .responses import HTML, JSON, File, FileResponse, PlainText, Redirect, Response, StreamingResponse
 
 __all__ = ["serialize", "make_validator", "ResponseTypeError", "FILE_PATH_HEADER"]
@@ -97,6 +100,23 @@ def serialize(result: Any, status_code: int, validate: Validator | None) -> Resu
         # A raw (status, headers, body) tuple, as produced by the admin bridge.
         status, headers, body = result
         return status, [(str(k), str(v)) for k, v in headers], bytes(body)
+    if isinstance(result, CookieMixin):
+        out = _serialize_response(result, validate)
+        if result._cookies and isinstance(out, tuple):
+            out[1].extend(result.cookie_headers())
+        return out
+    if isinstance(result, _django_response_base()):
+        return _django_response(result)
+    if validate is not None:
+        result = validate(result)
+    elif hasattr(result, "__bolt_dump__"):
+        # A serializer is sent as its dump(): write-only fields never leave.
+        result = result.__bolt_dump__()
+    return status_code, [("content-type", JSON_TYPE)], _encode(result)
+
+
+def _serialize_response(result: Any, validate: Validator | None) -> Result | StreamingResponse:
+    """Encode one of the response classes (cookies are added by the caller)."""
     if isinstance(result, JSON):
         data = validate(result.data) if validate is not None else result.data
         return result.status_code, _with_type(result.headers, JSON_TYPE), _encode(data)
@@ -129,9 +149,41 @@ def serialize(result: Any, status_code: int, validate: Validator | None) -> Resu
         else:
             body = str(content).encode()
         return result.status_code, _with_type(result.headers, result.media_type), body
-    if validate is not None:
-        result = validate(result)
-    elif hasattr(result, "__bolt_dump__"):
-        # A serializer is sent as its dump(): write-only fields never leave.
-        result = result.__bolt_dump__()
-    return status_code, [("content-type", JSON_TYPE)], _encode(result)
+    raise TypeError(f"Cannot encode a {type(result).__name__} response")
+
+
+_DJANGO_RESPONSE_BASE: Any = None
+
+
+def _django_response_base() -> Any:
+    global _DJANGO_RESPONSE_BASE
+    if _DJANGO_RESPONSE_BASE is None:
+        from django.http import HttpResponseBase
+
+        _DJANGO_RESPONSE_BASE = HttpResponseBase
+    return _DJANGO_RESPONSE_BASE
+
+
+def _django_response(result: Any) -> Result | StreamingResponse:
+    """A Django ``HttpResponse`` (from a Django view decorator, ``redirect()``...) as it is:
+    status, headers (lower-cased), cookies and content."""
+    headers = [(name.lower(), str(value)) for name, value in result.items()]
+    cookies = [_SetCookie(morsel.OutputString()) for morsel in result.cookies.values()]
+    if getattr(result, "streaming", False):
+        stream = StreamingResponse(result.streaming_content, status_code=result.status_code,
+                                   media_type=result.get("Content-Type"), headers=dict(headers))
+        stream._cookies = cookies
+        return stream
+    return result.status_code, headers + [c.to_raw_tuple() for c in cookies], bytes(result.content)
+
+
+class _SetCookie:
+    """A ``Set-Cookie`` value Django already formatted."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def to_raw_tuple(self) -> tuple[str, str]:
+        return ("set-cookie", self.value)

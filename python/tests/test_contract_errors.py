@@ -236,9 +236,14 @@ def test_file_not_found_without_message(client):
 
 
 def test_open_missing_file_is_404(client):
-    r = client.get("/open-missing")
+    with override_settings(DEBUG=False):
+        r = client.get("/open-missing")
     assert r.status_code == 404
-    assert "here.txt" in r.json()["detail"]
+    assert r.json() == {"detail": "File not found"}  # no server path
+    with override_settings(DEBUG=True):
+        r = client.get("/open-missing")
+    assert r.status_code == 404
+    assert "/definitely/not/here.txt" in r.json()["detail"]
 
 
 def test_permission_error_is_403(client):

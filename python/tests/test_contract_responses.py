@@ -328,8 +328,16 @@ def test_fileresponse_real_content(client):
     assert "x-bolt-file-path" not in r.headers
 
 
-def test_fileresponse_missing_is_404_with_message(client, data_file):
-    r = client.get("/fileresponse-missing")
+def test_fileresponse_missing_is_404_without_the_path(client, data_file):
+    with override_settings(DEBUG=False):
+        r = client.get("/fileresponse-missing")
+    assert r.status_code == 404
+    assert r.json() == {"detail": "File not found"}
+
+
+def test_fileresponse_missing_names_the_path_with_debug(client, data_file):
+    with override_settings(DEBUG=True):
+        r = client.get("/fileresponse-missing")
     assert r.status_code == 404
     assert r.json() == {"detail": f"File not found: {data_file}.missing"}
 

@@ -104,7 +104,8 @@ def test_document_root_comes_from_the_config():
         "contact": {"name": "Team", "email": "team@example.com"},
     }
     assert doc["servers"] == [{"url": "https://api.example.com"}]
-    assert doc["tags"] == [{"name": "Items", "description": "Things for sale"}]
+    # The configured tags first, then those the operations use (this module's name).
+    assert doc["tags"] == [{"name": "Items", "description": "Things for sale"}, {"name": "Test_openapi_schema"}]
     assert doc["security"] == [{"BearerAuth": []}]
 
 
@@ -195,7 +196,7 @@ def test_docstrings_can_be_ignored():
     assert "summary" not in op and "description" not in op
 
 
-def test_handlers_of_modules_named_api_have_no_tag():
+def test_handlers_of_modules_named_api_are_tagged_with_their_package():
     api = BoltAPI()
 
     async def in_api():
@@ -209,8 +210,9 @@ def test_handlers_of_modules_named_api_have_no_tag():
     api.get("/a")(in_api)
     api.get("/b")(in_orders)
     doc = schema_of(api)
-    assert "tags" not in operation(doc, "get", "/a")
+    assert operation(doc, "get", "/a")["tags"] == ["Shop"]
     assert operation(doc, "get", "/b")["tags"] == ["Orders"]
+    assert doc["tags"] == [{"name": "Orders"}, {"name": "Shop"}]
 
 
 def test_operation_ids_stay_unique():
@@ -375,7 +377,7 @@ def test_optional_dataclass_and_embedded_bodies():
     }
 
 
-def test_form_fields_are_offered_in_both_form_encodings():
+def test_form_fields_are_documented_urlencoded():
     api = BoltAPI()
 
     @api.post("/login")
@@ -384,10 +386,11 @@ def test_form_fields_are_offered_in_both_form_encodings():
         return {}
 
     body = operation(schema_of(api), "post", "/login")["requestBody"]
-    assert set(body["content"]) == {"multipart/form-data", "application/x-www-form-urlencoded"}
+    # The server reads both encodings; one is documented, as client generators expect.
+    assert list(body["content"]) == ["application/x-www-form-urlencoded"]
     assert body["description"] == "Form data"
     assert body["required"] is True
-    assert body["content"]["multipart/form-data"]["schema"] == {
+    assert body["content"]["application/x-www-form-urlencoded"]["schema"] == {
         "type": "object",
         "properties": {"username": {"type": "string"}, "password": {"type": "string"}, "remember": {"type": "boolean"}},
         "required": ["username", "password"],
@@ -448,23 +451,29 @@ def test_response_type_from_annotation_model_and_status_code():
         }
     }
     created = operation(doc, "post", "/items")["responses"]
-    assert list(created) == ["201"]
+    assert list(created) == ["201", "413", "422"]
     assert created["201"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Item"}
     assert operation(doc, "get", "/counts")["responses"]["200"]["content"]["application/json"]["schema"] == {
         "type": "object", "additionalProperties": {"type": "integer"},
     }
 
 
-def test_response_without_annotation_is_an_object():
+def test_response_without_annotation_or_response_class_is_any_json():
     api = BoltAPI()
 
     @api.get("/anything")
     async def anything():
         return {}
 
-    assert operation(schema_of(api), "get", "/anything")["responses"] == {
-        "200": {"description": "Successful response", "content": {"application/json": {"schema": {"type": "object"}}}}
-    }
+    @api.get("/nothing")
+    async def nothing():
+        pass
+
+    doc = schema_of(api)
+    for path in ("/anything", "/nothing"):
+        assert operation(doc, "get", path)["responses"] == {
+            "200": {"description": "Successful response", "content": {"application/json": {"schema": {}}}}
+        }
 
 
 def test_response_media_types_follow_what_is_sent():
@@ -665,3 +674,177 @@ def test_spec_module_exports(name):
     from django_bolt.openapi import spec
 
     assert name in spec.__all__ and hasattr(spec, name)
+
+
+# -- what un-annotated handlers send, read from their source ------------------------------
+
+
+def test_response_classes_returned_without_annotation_give_the_media_type():
+    from django_bolt.responses import FileResponse
+
+    api = BoltAPI()
+
+    @api.get("/page")
+    async def page():
+        return HTML("<h1>Hi</h1>")
+
+    @api.get("/text")
+    async def text(loud: bool = False):
+        if loud:
+            return PlainText("HI")
+        return PlainText("hi")
+
+    @api.get("/events")
+    async def events():
+        async def gen():
+            yield "data: 1\n\n"
+            return
+
+        return StreamingResponse(gen(), media_type="text/event-stream")
+
+    @api.get("/bytes")
+    async def stream():
+        return StreamingResponse(iter([b"x"]))
+
+    @api.get("/report")
+    async def report():
+        return FileResponse("/tmp/report.csv", media_type="text/csv")
+
+    @api.get("/pdf")
+    async def pdf():
+        return FileResponse("/tmp/report.pdf")
+
+    @api.get("/moved")
+    async def moved():
+        return Redirect("/new", status_code=302)
+
+    @api.get("/either")
+    async def either(flag: bool = False):
+        if flag:
+            return HTML("")
+        return PlainText("")  # two classes: the media type is not known
+
+    doc = schema_of(api)
+
+    def ok(path: str) -> dict:
+        return operation(doc, "get", path)["responses"]["200"]["content"]
+
+    assert ok("/page") == {"text/html": {"schema": {"type": "string"}}}
+    assert ok("/text") == {"text/plain": {"schema": {"type": "string"}}}
+    assert ok("/events") == {"text/event-stream": {"schema": {"type": "string"}}}
+    assert ok("/bytes") == {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+    assert ok("/report") == {"text/csv": {"schema": {"type": "string"}}}
+    assert ok("/pdf") == {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+    assert operation(doc, "get", "/moved")["responses"] == {"302": {"description": "Redirect"}}
+    assert ok("/either") == {"application/json": {"schema": {}}}
+
+
+# -- error responses ------------------------------------------------------------------------
+
+
+def _statuses(doc: dict, method: str, path: str) -> list[str]:
+    return list(operation(doc, method, path)["responses"])
+
+
+def test_error_responses_follow_what_the_route_runs():
+    from django_bolt import IsAdminUser, rate_limit
+    from django_bolt.exceptions import HTTPException, NotFound
+
+    api = BoltAPI()
+
+    @api.get("/plain")
+    async def plain():
+        return {}
+
+    @api.get("/items/{item_id}")
+    async def read(item_id: int):
+        if item_id == 0:
+            raise NotFound("no such item")
+        if item_id < 0:
+            raise HTTPException(status_code=410, detail="gone")
+        return {}
+
+    @api.post("/items", auth=[JWTAuthentication(secret="s")], guards=[IsAdminUser()])
+    async def create(item: Item):
+        return item
+
+    @api.get("/limited")
+    @rate_limit(rps=5)
+    async def limited():
+        return {}
+
+    @api.post("/form")
+    async def form(name: Annotated[str, Form()]):
+        return {}
+
+    doc = schema_of(api)
+    assert _statuses(doc, "get", "/plain") == ["200"]
+    assert _statuses(doc, "get", "/items/{item_id}") == ["200", "404", "410", "422"]
+    assert _statuses(doc, "post", "/items") == ["200", "401", "403", "413", "422"]
+    assert _statuses(doc, "get", "/limited") == ["200", "429"]
+    assert _statuses(doc, "post", "/form") == ["200", "413", "422"]
+
+    read_responses = operation(doc, "get", "/items/{item_id}")["responses"]
+    assert read_responses["404"] == {
+        "description": "Not Found",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPError"}}},
+    }
+    assert read_responses["422"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/HTTPValidationError"}
+    limited_429 = operation(doc, "get", "/limited")["responses"]["429"]
+    assert limited_429["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/RateLimitError"}
+    assert limited_429["headers"]["Retry-After"]["schema"] == {"type": "integer"}
+
+    schemas = doc["components"]["schemas"]
+    assert {"HTTPError", "HTTPValidationError", "ValidationError", "RateLimitError"} <= set(schemas)
+    assert schemas["HTTPValidationError"]["properties"]["detail"]["items"] == {
+        "$ref": "#/components/schemas/ValidationError"}
+    assert schemas["ValidationError"]["required"] == ["type", "loc", "msg"]
+
+
+def test_error_responses_can_be_left_out():
+    api = BoltAPI()
+
+    @api.get("/items/{item_id}")
+    async def read(item_id: int):
+        return {}
+
+    doc = schema_of(api, include_error_responses=False)
+    assert _statuses(doc, "get", "/items/{item_id}") == ["200"]
+    assert "schemas" not in doc.get("components", {}) or "HTTPError" not in doc["components"]["schemas"]
+
+
+def test_error_bodies_are_the_ones_sent():
+    """The documented 422 and 404 bodies validate what the server answers."""
+    import jsonschema
+
+    from django_bolt.exceptions import NotFound
+    from django_bolt.testing import TestClient
+
+    api = BoltAPI()
+
+    @api.get("/items/{item_id}")
+    async def read(item_id: int, q: Annotated[int, Query(ge=1)] = 1):
+        raise NotFound("no such item")
+
+    doc = schema_of(api)
+    responses = operation(doc, "get", "/items/{item_id}")["responses"]
+    with TestClient(api) as client:
+        for url, status in (("/items/x?q=0", 422), ("/items/1", 404)):
+            response = client.get(url)
+            assert response.status_code == status
+            schema = responses[str(status)]["content"]["application/json"]["schema"]
+            jsonschema.Draft202012Validator({**schema, "components": doc["components"]}).validate(response.json())
+
+
+def test_operation_ids_are_the_same_on_every_generation():
+    api = BoltAPI()
+    for path in ("/a", "/b"):
+        async def handler():
+            return {}
+
+        api.get(path)(handler)
+    first, second = schema_of(api), schema_of(api)
+    ids = [operation(first, "get", p)["operationId"] for p in ("/a", "/b")]
+    assert ids == ["get_handler", "get_handler_2"]
+    assert ids == [operation(second, "get", p)["operationId"] for p in ("/a", "/b")]

@@ -267,3 +267,19 @@ def test_close_codes_and_states():
     assert CloseCode.NORMAL == CloseCode.NORMAL_CLOSURE == 1000
     assert WebSocketState.CONNECTED == 2
     assert str(WebSocketDisconnect(1001, "bye")) == "WebSocket error 1001: bye"
+
+
+async def test_user_is_loaded_by_the_authenticating_backend():
+    class Loader(JWTAuthentication):
+        def get_user_sync(self, user_id):
+            return {"id": user_id}
+
+    users = BoltAPI()
+
+    @users.websocket("/ws/user", auth=[Loader(secret=SECRET, algorithms=["HS256"])], guards=[IsAuthenticated()])
+    async def who(ws: WebSocket):
+        await ws.accept()
+        await ws.send_json({"auser": await ws.auser(), "user": ws.user})
+
+    async with WebSocketTestClient(users, "/ws/user", headers=bearer("u5")) as c:
+        assert await c.receive_json() == {"auser": {"id": "u5"}, "user": {"id": "u5"}}

@@ -48,6 +48,7 @@ def stream_headers(resp: StreamingResponse) -> list[tuple[str, str]]:
             headers.append(("x-accel-buffering", "no"))
         if "cache-control" not in names:
             headers.append(("cache-control", "no-cache"))
+    headers.extend(resp.cookie_headers())
     return headers
 
 

@@ -45,6 +45,7 @@ from .revocation import (
     create_revocation_handler,
 )
 from .token import JWTToken, Token
+from .user_loader import get_registered_backend, load_user, register_auth_backend
 
 __all__ = [
     "BaseAuthentication",
@@ -75,4 +76,7 @@ __all__ = [
     "create_revocation_handler",
     "cors",
     "rate_limit",
+    "register_auth_backend",
+    "get_registered_backend",
+    "load_user",
 ]

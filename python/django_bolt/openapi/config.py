@@ -62,6 +62,9 @@ class OpenAPIConfig:
     description from the handler's docstring. ``path`` is where the docs are
     served, ``render_plugins`` how (Scalar alone when empty); routes at or
     below one of ``exclude_paths`` are left out of the schema.
+    ``include_error_responses`` documents the errors each operation can
+    answer (401, 403, 413, 422, 429 and the ``HTTPException`` statuses its
+    handler raises) with their bodies.
     """
 
     title: str
@@ -81,6 +84,7 @@ class OpenAPIConfig:
     path: str = "/schema"
     render_plugins: list[OpenAPIRenderPlugin] = field(default_factory=list)
     exclude_paths: list[str] = field(default_factory=_default_exclude_paths)
+    include_error_responses: bool = True
 
     def __post_init__(self) -> None:
         for name in ("title", "version"):

@@ -8,15 +8,20 @@ itself runs for the route.
   parameter is documented under the name the request is read with (a
   header ``x_token`` is ``x-token``);
 * responses: ``response_model=`` or the return annotation, with the
-  route's ``status_code``;
+  route's ``status_code``; without either, the response class the handler's
+  ``return`` statements build (``handler_source``), so ``HTML``, plain text,
+  event streams, streams and files get their own media types; then the
+  errors the route can answer, with their real bodies (``errors``);
 * security: the route's authentication backends (JWT as an HTTP bearer
   scheme, API keys as ``apiKey`` header schemes); without a guard that needs
   authentication, anonymous requests are listed as allowed too (``{}``);
 * summary and description: the route's ``summary=``/``description=``, else
   the handler's docstring (first line, rest); tags: the route's ``tags=``,
-  else the handler's module (``shop.orders`` -> ``Orders``; none for modules
-  named ``api``); operationId: ``<method>_<function name>``; routes with
-  ``include_in_schema=False`` are left out, ``deprecated=True`` is marked.
+  else the handler's module (``shop.orders`` -> ``Orders``, ``shop.api`` ->
+  ``Shop``), all listed at the top level after the configured ones; operationId: ``<method>_<function name>`` (``_2``,
+  ``_3``... for a name already used, in route order, so ids are the same on
+  every start); routes with ``include_in_schema=False`` are left out,
+  ``deprecated=True`` is marked.
 
 Python types become JSON Schema through msgspec, the library that also
 encodes the responses, so the documented shape is the one sent. Structs,
@@ -41,6 +46,8 @@ from ..params import Param
 from ..responses import HTML, JSON, File, FileResponse, PlainText, Redirect, Response, StreamingResponse
 from ..typing import sequence_parts, split_annotated, strip_optional
 from .config import OpenAPIConfig
+from .errors import ERROR_COMPONENTS, error_response
+from .handler_source import HandlerSource, read_handler
 from .spec import (
     Info,
     OpenAPI,
@@ -56,6 +63,7 @@ from .spec import (
     Schema,
     SecurityRequirement,
     SecurityScheme,
+    Tag,
 )
 
 __all__ = ["SchemaGenerator"]
@@ -89,18 +97,30 @@ def _string() -> Schema:
     return Schema(type=OpenAPIType.STRING)
 
 
-# Response classes as return annotations: their media type and body schema
-# (None: a response without a body).
-_RESPONSE_CLASSES: tuple[tuple[type, str | None, Any], ...] = (
-    (HTML, "text/html", _string),
-    (PlainText, "text/plain", _string),
-    (Redirect, None, None),
-    (File, "application/octet-stream", _binary),
-    (FileResponse, "application/octet-stream", _binary),
-    (StreamingResponse, "application/octet-stream", _binary),
-    (JSON, JSON_MEDIA_TYPE, Schema),
-    (Response, JSON_MEDIA_TYPE, Schema),
+# Response classes (as return annotations, or as what the handler returns):
+# their default media type (None: a redirect, without a body).
+_RESPONSE_CLASSES: tuple[tuple[type, str | None], ...] = (
+    (HTML, "text/html"),
+    (PlainText, "text/plain"),
+    (Redirect, None),
+    (File, "application/octet-stream"),
+    (FileResponse, "application/octet-stream"),
+    (StreamingResponse, "application/octet-stream"),
+    (JSON, JSON_MEDIA_TYPE),
+    (Response, JSON_MEDIA_TYPE),
 )
+
+
+_RESPONSE_TYPES = tuple(cls for cls, _ in _RESPONSE_CLASSES)
+
+
+def _body_schema(media_type: str) -> Schema:
+    """The schema of a non-JSON body: text, else bytes."""
+    if media_type.startswith("text/"):
+        return _string()
+    if media_type == JSON_MEDIA_TYPE or media_type.endswith("+json"):
+        return Schema()
+    return _binary()
 
 
 def _unknown_type_schema(cls: Any) -> dict[str, Any]:
@@ -250,17 +270,22 @@ class SchemaGenerator:
         types = _TypeSchemas()
         schemes: dict[str, SecurityScheme] = {}
         operation_ids: set[str] = set()
+        errors: set[str] = set()
         paths: dict[str, PathItem] = {}
         for route in self.api.routes():
             if not route.include_in_schema or any(_is_under(route.path, prefix) for prefix in self._excluded):
                 continue
-            operation = self._operation(route, types, schemes, operation_ids)
+            operation = self._operation(route, types, schemes, operation_ids, errors)
             item = paths.setdefault(_openapi_path(route.path), PathItem())
             setattr(item, route.method.lower(), operation)
         components = msgspec.structs.replace(
             config.components,
             # What the user declared wins over what was generated under the same name.
-            schemas={**types.fill(), **config.components.schemas},
+            schemas={
+                **types.fill(),
+                **{name: ERROR_COMPONENTS[name] for name in sorted(_with_references(errors))},
+                **config.components.schemas,
+            },
             security_schemes={**schemes, **config.components.security_schemes},
         )
         return OpenAPI(
@@ -278,25 +303,34 @@ class SchemaGenerator:
             webhooks=config.webhooks,
             components=components,
             security=config.security,
-            tags=config.tags,
+            tags=_top_level_tags(config.tags, paths),
             external_docs=config.external_docs,
         )
 
     # -- one operation ----------------------------------------------------------------
 
     def _operation(self, route: Route, types: _TypeSchemas, schemes: dict[str, SecurityScheme],
-                   operation_ids: set[str]) -> Operation:
+                   operation_ids: set[str], errors: set[str]) -> Operation:
         fields = list(_bound_fields(route.plan.meta["fields"], route.method, route.path, set()))
         summary, description = self._docstring(route.fn)
+        parameters = _parameters(fields, types)
+        request_body = _request_body(fields, types)
+        source = read_handler(route.fn, _RESPONSE_TYPES)
+        responses = _responses(route, source, types)
+        if self.config.include_error_responses:
+            for status in _error_statuses(route, source, bool(parameters), request_body is not None):
+                response, component = error_response(status)
+                responses.setdefault(str(status), response)
+                errors.add(component)
         return Operation(
             tags=route.tags or _tags(route.fn),
             summary=route.summary or summary,
             description=route.description or description,
             deprecated=route.deprecated,
             operation_id=_unique_operation_id(route, operation_ids),
-            parameters=_parameters(fields, types) or None,
-            request_body=_request_body(fields, types),
-            responses=_responses(route, types),
+            parameters=parameters or None,
+            request_body=request_body,
+            responses=responses,
             security=_security(route, schemes),
         )
 
@@ -309,10 +343,25 @@ class SchemaGenerator:
 
 
 def _tags(fn: Any) -> list[str] | None:
-    last = (fn.__module__ or "").rpartition(".")[2]
-    if not last or last == "api":
-        return None
-    return [last.capitalize()]
+    parts = (fn.__module__ or "").split(".")
+    if parts[-1] == "api":
+        parts.pop()
+    return [parts[-1].capitalize()] if parts and parts[-1] else None
+
+
+def _top_level_tags(configured: list[Tag] | None, paths: dict[str, PathItem]) -> list[Tag] | None:
+    """The configured tags, then every other tag the operations use, sorted."""
+    tags = list(configured or ())
+    known = {tag.name for tag in tags}
+    used = {
+        name
+        for item in paths.values()
+        for method in ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+        if (operation := getattr(item, method)) is not None
+        for name in operation.tags or ()
+    }
+    tags.extend(Tag(name=name) for name in sorted(used - known))
+    return tags or None
 
 
 def _unique_operation_id(route: Route, used: set[str]) -> str:
@@ -397,10 +446,10 @@ def _form_body(form: list[dict[str, Any]], types: _TypeSchemas) -> RequestBody:
         if field["required"]:
             required.append(field["key"])
     schema = Schema(type=OpenAPIType.OBJECT, properties=properties, required=required or None)
-    # Files travel in multipart bodies only; plain fields in either encoding.
-    media_types = ["multipart/form-data"]
-    if not any(f["source"] == "file" for f in form):
-        media_types.append("application/x-www-form-urlencoded")
+    # The server reads both encodings; one is documented, as a client must
+    # pick one: multipart when files travel, else the simpler urlencoded form.
+    has_files = any(f["source"] == "file" for f in form)
+    media_types = ["multipart/form-data" if has_files else "application/x-www-form-urlencoded"]
     return RequestBody(
         content={media: OpenAPIMediaType(schema=schema) for media in media_types},
         description="Form data",
@@ -418,24 +467,55 @@ def _success(media_type: str, schema: Any) -> OpenAPIResponse:
     return OpenAPIResponse(description=SUCCESS, content={media_type: OpenAPIMediaType(schema=schema)})
 
 
-def _responses(route: Route, types: _TypeSchemas) -> Responses:
+def _responses(route: Route, source: HandlerSource, types: _TypeSchemas) -> Responses:
     status = str(route.status_code)
     annotation = _response_annotation(route)
     if annotation is _NO_ANNOTATION:
-        return {status: _success(JSON_MEDIA_TYPE, Schema(type=OpenAPIType.OBJECT))}
+        returned = source.returned
+        if returned is None:
+            # Any JSON value: a handler may return a dict, a list, a number, None...
+            return {status: _success(JSON_MEDIA_TYPE, Schema())}
+        return _class_response(returned.cls, returned.media_type, returned.status_code, status)
     bare, _ = split_annotated(annotation)
-    if isinstance(bare, type):
-        for cls, media_type, schema in _RESPONSE_CLASSES:
-            if issubclass(bare, cls):
-                if media_type is None:
-                    return {"307": OpenAPIResponse(description="Redirect")}
-                return {status: _success(media_type, schema())}
+    if isinstance(bare, type) and issubclass(bare, _RESPONSE_TYPES):
+        return _class_response(bare, None, None, status)
     # What serialization sends for plain values: text, raw bytes, else JSON.
     if bare is str:
         return {status: _success("text/plain", _string())}
     if bare is bytes:
         return {status: _success("application/octet-stream", _binary())}
     return {status: _success(JSON_MEDIA_TYPE, types.slot(annotation))}
+
+
+def _class_response(cls: type, media_type: str | None, status_code: int | None, route_status: str) -> Responses:
+    """The success response of a handler returning ``cls(...)``."""
+    default = next(default for base, default in _RESPONSE_CLASSES if issubclass(cls, base))
+    if default is None:
+        # Redirect answers 307 unless the handler passes another status.
+        return {str(status_code or 307): OpenAPIResponse(description="Redirect")}
+    media = media_type or default
+    schema = _body_schema(media)
+    return {str(status_code) if status_code else route_status: _success(media, schema)}
+
+
+def _error_statuses(route: Route, source: HandlerSource, has_parameters: bool, has_body: bool) -> list[int]:
+    """The error statuses ``route`` can answer (see ``errors``), in ascending order."""
+    native = route.security.native or {}
+    statuses = set(source.raised_statuses)
+    if native.get("guards") or route.security.python_guards:
+        statuses |= {401, 403}
+    if has_body:
+        statuses.add(413)
+    if has_parameters or has_body:
+        statuses.add(422)
+    if any(entry.get("type") == "rate_limit" for entry in native.get("middleware", ())):
+        statuses.add(429)
+    return sorted(status for status in statuses if status >= 400)
+
+
+def _with_references(components: set[str]) -> set[str]:
+    """``components`` and the error components they refer to."""
+    return components | ({"ValidationError"} if "HTTPValidationError" in components else set())
 
 
 def _security(route: Route, schemes: dict[str, SecurityScheme]) -> list[SecurityRequirement] | None:

@@ -95,9 +95,23 @@ class WebSocket:
 
     @property
     def user(self) -> Any:
-        """The Django user the handshake authenticated as, loaded before the handler
-        starts; None when anonymous or when the id is not a user's (API keys)."""
-        return self.scope.get("user")
+        """The user the handshake authenticated as (None when anonymous), loaded on first
+        access by the backend that authenticated it; in async code prefer ``await auser()``."""
+        if "user" not in self.scope:
+            from ..auth.user_loader import load_user_sync
+
+            user_id = self.context.get("user_id")
+            self.scope["user"] = None if user_id is None else load_user_sync(user_id, self.context)
+        return self.scope["user"]
+
+    async def auser(self) -> Any:
+        """Load (once) the user the handshake authenticated as, without blocking the loop."""
+        if "user" not in self.scope:
+            from ..auth.user_loader import load_user
+
+            user_id = self.context.get("user_id")
+            self.scope["user"] = None if user_id is None else await load_user(user_id, self.context)
+        return self.scope["user"]
 
     @property
     def client_state(self) -> WebSocketState:

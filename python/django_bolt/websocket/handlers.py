@@ -145,10 +145,6 @@ async def run_websocket_handler(route: WebSocketRoute, websocket: WebSocket, req
             args, kwargs = await route.plan.abind(request)
         else:
             args, kwargs = route.plan.bind(request)
-        if websocket.context.get("user_id") is not None:
-            from ..auth.jwt_utils import get_current_user
-
-            websocket.scope["user"] = await get_current_user(request)
     except Exception:
         logger.exception("WebSocket %s: binding the handler's parameters failed", route.path)
         await websocket.close(1011, "Handler setup failed")

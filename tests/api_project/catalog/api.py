@@ -60,3 +60,59 @@ async def things():
 
 
 api.mount("/v1", v1)
+
+
+# --- request.user and cookies ----------------------------------------------------------
+
+from django.contrib.auth import get_user_model  # noqa: E402
+
+from django_bolt import JSON, StreamingResponse  # noqa: E402
+from django_bolt.responses import FileResponse, Redirect  # noqa: E402
+
+jwt = JWTAuthentication(secret=SECRET)
+
+
+@api.post("/setup/user")
+async def create_user(name: str):
+    user, _ = await get_user_model().objects.aget_or_create(username=name)
+    return {"id": user.pk}
+
+
+@api.get("/me", auth=[jwt], guards=[IsAuthenticated()])
+async def me(request):
+    auser = await request.auser()
+    return {"username": request.user.username, "auser": auser.username}
+
+
+@api.get("/me/sync", auth=[jwt], guards=[IsAuthenticated()])
+def me_sync(request):
+    return {"username": request.user.username}
+
+
+@api.post("/cookies/login")
+async def login():
+    return JSON({"ok": True}).set_cookie("sid", "abc", max_age=3600, httponly=True).delete_cookie("old")
+
+
+@api.get("/cookies/redirect")
+async def cookie_redirect():
+    return Redirect("/strip/items", status_code=302).set_cookie("flash", "moved")
+
+
+@api.get("/cookies/stream")
+async def cookie_stream():
+    async def chunks():
+        yield b"one,"
+        yield b"two"
+
+    return StreamingResponse(chunks(), media_type="text/plain").set_cookie("s", "1").set_cookie("t", "2")
+
+
+@api.get("/cookies/file")
+async def cookie_file():
+    return FileResponse(__file__).set_cookie("f", "1")
+
+
+@api.get("/cookies/error")
+async def cookie_error():
+    return JSON({"detail": "nope"}, status_code=403).set_cookie("why", "denied")

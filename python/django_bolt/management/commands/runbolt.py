@@ -1,8 +1,9 @@
 """``python manage.py runbolt``: serve the project with the django-bolt Go server.
 
 The command does no serving itself: it replaces its own process with the Go binary
-(``exec``), handing over the interpreter it runs on and its ``sys.path``, so the
-binary embeds the very same Python environment (virtualenv included).
+(``exec``), handing over the interpreter it runs on, its ``sys.path`` and the directory
+of its shared libpython (see ``django_bolt._libpython``), so the binary embeds the very
+same Python environment (virtualenv included).
 """
 
 from __future__ import annotations
@@ -15,13 +16,17 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
-from django_bolt import server_binary
+from django_bolt import __version__, server_binary
+from django_bolt._libpython import LaunchError, library_environment
 from django_bolt.conf import check_unknown_settings, server_settings
 
 
 class Command(BaseCommand):
     help = "Serve the project's BoltAPI routes with the django-bolt server."
     requires_system_checks: list[str] = []
+
+    def get_version(self):
+        return __version__
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="0.0.0.0", help="Address to bind (default 0.0.0.0).")
@@ -65,8 +70,9 @@ class Command(BaseCommand):
         binary = server_binary()
         if not binary.is_file():
             raise CommandError(
-                f"The django-bolt server binary is missing ({binary}). Build it with `make build` "
-                "in the django-bolt repository, or install the package with `pip install .` there."
+                f"The django-bolt server binary is missing ({binary}). Reinstall the package "
+                f"(`{sys.executable} -m pip install --force-reinstall django-bolt-go`), or in a checkout "
+                "of django-bolt build it with `make build`."
             )
         if opts["dev"] and opts["processes"] > 1:
             self.stderr.write("--dev runs a single process; ignoring --processes.")
@@ -89,6 +95,10 @@ class Command(BaseCommand):
         if opts["dev"]:
             argv += ["--dev", "--watch", str(_project_dir())]
         env = dict(os.environ)
+        try:
+            env.update(library_environment(binary, env))
+        except LaunchError as exc:
+            raise CommandError(str(exc)) from exc
         env["BOLT_PYTHON"] = sys.executable
         env["BOLT_PYTHON_VERSION"] = f"{sys.version_info[0]}.{sys.version_info[1]}"
         env["BOLT_SYS_PATH"] = os.pathsep.join(sys.path)

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django_bolt",
     "users",
     "accounts",
+    "chat",
     "sessions_demo",
 ]
 

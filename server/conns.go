@@ -1,0 +1,159 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// The server's own view of its connections, for two jobs fasthttp leaves to it: refusing
+// bare-LF request heads at once (protocol.go), and draining keep-alive connections
+// without dropping a request (Shutdown).
+
+// listener wraps each accepted connection in a conn and keeps the set of open ones.
+type listener struct {
+	net.Listener
+	mu    sync.Mutex
+	conns map[*conn]struct{}
+}
+
+func newListener(ln net.Listener) *listener {
+	return &listener{Listener: ln, conns: make(map[*conn]struct{})}
+}
+
+func (l *listener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	tc := &conn{Conn: c, owner: l}
+	tc.rearm()
+	l.mu.Lock()
+	l.conns[tc] = struct{}{}
+	l.mu.Unlock()
+	return tc, nil
+}
+
+// open is the number of connections not closed yet.
+func (l *listener) open() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.conns)
+}
+
+// closeIdle closes the connections that have waited at least grace for their next
+// request. A connection whose next request starts meanwhile is left alone.
+func (l *listener) closeIdle(grace time.Duration) {
+	limit := time.Now().Add(-grace).UnixNano()
+	l.mu.Lock()
+	var idle []*conn
+	for c := range l.conns {
+		if t := c.idleSince.Load(); t > 0 && t <= limit && c.idleSince.CompareAndSwap(t, claimed) {
+			idle = append(idle, c)
+		}
+	}
+	l.mu.Unlock()
+	for _, c := range idle {
+		c.Close()
+	}
+}
+
+// claimed marks a connection closeIdle is closing.
+const claimed = -1
+
+// conn is one client connection.
+type conn struct {
+	net.Conn
+	owner     *listener
+	closeOnce sync.Once
+	// When the connection started to wait for its next request (Unix ns); 0 while a
+	// request is read, handled or answered.
+	idleSince atomic.Int64
+
+	// Bare-LF detection in request heads (protocol.go).
+	scanning bool
+	prev     byte // last byte scanned, across reads
+	crlfs    int  // consecutive CRLF pairs ending at prev (2 ends the head)
+}
+
+func (c *conn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		if t := c.idleSince.Load(); t > 0 {
+			c.idleSince.CompareAndSwap(t, 0) // unless closeIdle claimed it first
+		}
+		if c.scanning {
+			if at := c.scan(p[:n]); at >= 0 {
+				// The bytes before the bare LF are handed over with the error, so the
+				// server sees a request that began and answers it (an empty read would
+				// be taken for a client closing a keep-alive connection).
+				return at, errBareLF
+			}
+		}
+	}
+	return n, err
+}
+
+// ReadFrom keeps sendfile for file responses: the server writes files through the
+// connection's io.ReaderFrom.
+func (c *conn) ReadFrom(r io.Reader) (int64, error) {
+	if rf, ok := c.Conn.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(struct{ io.Writer }{c.Conn}, r)
+}
+
+func (c *conn) Close() error {
+	err := net.ErrClosed
+	c.closeOnce.Do(func() {
+		err = c.Conn.Close()
+		c.owner.mu.Lock()
+		delete(c.owner.conns, c)
+		c.owner.mu.Unlock()
+	})
+	return err
+}
+
+// connState follows fasthttp's view of each connection: idle once its response is
+// written, active again when the next request begins.
+func connState(nc net.Conn, state fasthttp.ConnState) {
+	c, ok := nc.(*conn)
+	if !ok {
+		return
+	}
+	switch state {
+	case fasthttp.StateIdle:
+		c.idleSince.Store(time.Now().UnixNano())
+	case fasthttp.StateActive, fasthttp.StateHijacked:
+		c.idleSince.Store(0)
+	}
+}
+
+// drainIdleGrace is how long a keep-alive connection may wait for its next request
+// once the server drains: a client that sends it within that time is answered (with
+// Connection: close), one that waits longer finds the connection closed, as it would
+// after the keep-alive timeout.
+const drainIdleGrace = time.Second
+
+// drain stops accepting, answers every further request with Connection: close, closes
+// connections idle for drainIdleGrace, and returns when no connection is left or at
+// the deadline.
+func (s *Server) drain(deadline time.Time) {
+	s.draining.Store(true)
+	ln := s.ln.Load()
+	if ln == nil {
+		return
+	}
+	if err := ln.Listener.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		s.errorLog.Printf("closing the listener: %v", err)
+	}
+	for ln.open() > 0 && time.Now().Before(deadline) {
+		ln.closeIdle(drainIdleGrace)
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,54 @@
+"""The example project's WebSockets (chat app): a chat room and an authenticated echo."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from .websocket_helpers import HandshakeRefused, RawWebSocket
+
+
+def port_of(server) -> int:
+    return int(server.base_url.rsplit(":", 1)[1])
+
+
+def test_chat_room_broadcasts_to_every_member(example_server):
+    port = port_of(example_server)
+    ana = RawWebSocket.connect(port, "/ws/rooms/7?nick=ana")
+    assert json.loads(ana.recv_text()) == {"room": 7, "event": "join", "from": "ana"}
+    bo = RawWebSocket.connect(port, "/ws/rooms/7?nick=bo")
+    assert json.loads(ana.recv_text()) == {"room": 7, "event": "join", "from": "bo"}
+    assert json.loads(bo.recv_text()) == {"room": 7, "event": "join", "from": "bo"}
+    other = RawWebSocket.connect(port, "/ws/rooms/8?nick=cy")
+    assert json.loads(other.recv_text())["event"] == "join"
+    bo.send_text("hi all")
+    for ws in (ana, bo):
+        assert json.loads(ws.recv_text()) == {"room": 7, "from": "bo", "text": "hi all"}
+    bo.send_close(1000)
+    bo.expect_close()
+    assert json.loads(ana.recv_text()) == {"room": 7, "event": "leave", "from": "bo"}
+    for ws in (ana, bo, other):
+        ws.close()
+
+
+def test_room_must_be_an_integer(example_server):
+    ws = RawWebSocket.connect(port_of(example_server), "/ws/rooms/lobby")
+    frame = ws.expect_close()
+    assert (frame.close_code, frame.close_reason) == (1011, "Handler setup failed")
+    ws.close()
+
+
+def test_authenticated_echo(example_server):
+    port = port_of(example_server)
+    with pytest.raises(HandshakeRefused) as info:
+        RawWebSocket.connect(port, "/ws/echo")
+    assert info.value.response.status == 401
+    r = httpx.post(example_server.url("/auth/token"), json={"username": "demo", "password": "demo"}, timeout=15)
+    token = r.json()["access_token"]
+    ws = RawWebSocket.connect(port, "/ws/echo", headers={"Authorization": f"Bearer {token}"})
+    ws.send_text("ping")
+    reply = json.loads(ws.recv_text())
+    assert reply["echo"] == "ping" and reply["user_id"]
+    ws.close()
