@@ -50,7 +50,7 @@ with_django_sessions = middleware(
 )
 
 
-class Credentials(msgspec.Struct):
+class SessionCredentials(msgspec.Struct):
     username: str
     password: str
 
@@ -65,7 +65,7 @@ async def csrf(request):
 @api.post("/mw/session/login")
 @with_django_sessions
 @csrf_exempt
-async def login(request, credentials: Credentials):
+async def login(request, credentials: SessionCredentials):
     user = await aauthenticate(request, username=credentials.username, password=credentials.password)
     if user is None:
         raise HTTPException(status_code=401, detail="Invalid username or password")
