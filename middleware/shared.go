@@ -99,6 +99,15 @@ func (s *Shared) ApplyCORS(ctx *fasthttp.RequestCtx) {
 	}
 }
 
+// StaticFile finishes a response of the static file server: the project-wide CORS
+// headers, and compression of a whole text-like file (see compressFile).
+func (s *Shared) StaticFile(ctx *fasthttp.RequestCtx) {
+	s.ApplyCORS(ctx)
+	if s.comp != nil {
+		s.comp.compressFile(ctx)
+	}
+}
+
 func parseProxy(s string) (netip.Prefix, error) {
 	if strings.Contains(s, "/") {
 		p, err := netip.ParsePrefix(s)

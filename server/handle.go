@@ -66,7 +66,7 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 	if !ok {
 		switch {
 		case s.static.serve(ctx, method, path):
-			s.shared.ApplyCORS(ctx)
+			s.shared.StaticFile(ctx)
 		case !s.slashRedirect(ctx, method, path, x):
 			s.noRoute(ctx, method, path, x)
 		}

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/valyala/fasthttp"
+
+	"djangobolt/middleware"
 )
 
 // staticServer serves two directories: root (STATIC_ROOT) first, then extra
@@ -138,5 +140,28 @@ func TestStaticOff(t *testing.T) {
 	}
 	if _, err := newStaticFiles(&StaticConfig{URLPrefix: "/", Directories: []StaticDir{{Root: "/"}}}); err == nil {
 		t.Fatal("a root prefix must be refused")
+	}
+}
+
+func TestStaticFilesAreCompressedLikeFileResponses(t *testing.T) {
+	s, root := staticServer(t)
+	big := strings.Repeat("body { color: red }\n", 200)
+	if err := os.WriteFile(filepath.Join(root, "big.css"), []byte(big), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.shared.Close()
+	table := newTable()
+	table.Static = &StaticConfig{URLPrefix: "/static", Directories: []StaticDir{{Root: root}}}
+	table.Global.Compression = &middleware.CompressionConfig{Backend: "gzip", MinimumSize: 500, GzipCompressLevel: 6,
+		BrotliQuality: 5, BrotliLgwin: 22, ZstdLevel: 3, GzipFallback: true}
+	s, _ = newTestServer(t, table, newFake(nil))
+	ctx := newCtx("GET", "/static/big.css", "Accept-Encoding", "gzip")
+	s.handle(ctx)
+	r := send(t, ctx)
+	if r.status != 200 || r.get("Content-Encoding") != "gzip" || !strings.HasPrefix(r.get("ETag"), "W/") {
+		t.Fatalf("got %d encoding %q etag %q", r.status, r.get("Content-Encoding"), r.get("ETag"))
+	}
+	if len(r.body) >= len(big) {
+		t.Fatalf("not smaller: %d >= %d", len(r.body), len(big))
 	}
 }
