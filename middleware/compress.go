@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 
 	"github.com/andybalholm/brotli"
@@ -116,6 +117,53 @@ func (c *compressor) compress(ctx *fasthttp.RequestCtx) {
 	if len(w.b) < len(body) {
 		resp.SetBody(w.b)
 		resp.Header.SetContentEncoding(encodingNames[enc])
+	}
+	if cap(w.b) <= maxPooledBuffer {
+		c.bufPool.Put(w)
+	}
+}
+
+// maxCompressedFile is the largest file compressed on the fly: a file is read into
+// memory and compressed on every request, which is cheap for the CSS, JavaScript,
+// JSON and text files this is for, and not worth it for large downloads.
+const maxCompressedFile = 1 << 20
+
+// compressFile compresses a file response that serveFile set up as the whole file
+// (status 200; a range or a HEAD response stays as it is) when it is text-like by
+// Content-Type, between minimum_size and maxCompressedFile bytes, and the client
+// accepts an encoding. The ETag becomes weak: the bytes differ from the file's.
+func (c *compressor) compressFile(ctx *fasthttp.RequestCtx) {
+	resp := &ctx.Response
+	f, ok := resp.BodyStream().(*os.File)
+	if !ok || resp.StatusCode() != fasthttp.StatusOK || len(resp.Header.ContentEncoding()) > 0 {
+		return
+	}
+	size := resp.Header.ContentLength()
+	if size < c.minSize || size == 0 || size > maxCompressedFile || !compressibleType(resp.Header.ContentType()) {
+		return
+	}
+	addVary(&resp.Header, "Accept-Encoding")
+	enc := c.negotiate(ctx.Request.Header.Peek("Accept-Encoding"))
+	if enc == encIdentity {
+		return
+	}
+	body := make([]byte, size)
+	if _, err := io.ReadFull(f, body); err != nil {
+		// Shorter than when it was opened: leave it to the stream, as without compression.
+		_, _ = f.Seek(0, io.SeekStart)
+		return
+	}
+	w := c.bufPool.Get().(*sliceWriter)
+	w.b = w.b[:0]
+	c.encode(enc, w, body)
+	if len(w.b) < len(body) {
+		resp.SetBody(w.b) // closes the file
+		resp.Header.SetContentEncoding(encodingNames[enc])
+		if etag := resp.Header.Peek(fasthttp.HeaderETag); len(etag) > 0 && !bytes.HasPrefix(etag, []byte("W/")) {
+			resp.Header.SetBytesV(fasthttp.HeaderETag, append([]byte("W/"), etag...))
+		}
+	} else {
+		resp.SetBody(body)
 	}
 	if cap(w.b) <= maxPooledBuffer {
 		c.bufPool.Put(w)

@@ -3,6 +3,8 @@ package middleware
 import (
 	"bytes"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -191,5 +193,91 @@ func TestCompressionConfigErrors(t *testing.T) {
 		if _, err := NewShared(GlobalConfig{Compression: c}); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("err = %v, want %q", err, tc.want)
 		}
+	}
+}
+
+// fileResponse sets up ctx as serveFile does for a whole file: the open file as the
+// body stream, its size as Content-Length, status 200.
+func fileResponse(t *testing.T, ctx *fasthttp.RequestCtx, content, contentType string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx.Response.Header.SetContentType(contentType)
+	ctx.Response.Header.Set(fasthttp.HeaderETag, `"abc"`)
+	ctx.Response.SetBodyStream(f, len(content))
+}
+
+func TestCompressFile(t *testing.T) {
+	css := strings.Repeat("body { color: red; margin: 0 auto; }\n", 200)
+	cases := []struct {
+		name, content, contentType, accept string
+		status                             int
+		want                               string // Content-Encoding; "" = sent as it is
+	}{
+		{"css", css, "text/css", "gzip", 200, "gzip"},
+		{"javascript", css, "application/javascript", "br, gzip", 200, "gzip"},
+		{"client accepts nothing", css, "text/css", "", 200, ""},
+		{"png", css, "image/png", "gzip", 200, ""},
+		{"below minimum_size", "tiny", "text/plain", "gzip", 200, ""},
+		{"above the cap", strings.Repeat("a", maxCompressedFile+1), "text/plain", "gzip", 200, ""},
+		{"not 200", css, "text/css", "gzip", 201, ""},
+	}
+	c, err := newCompressor(compressionConfig("gzip", true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var ctx fasthttp.RequestCtx
+			ctx.Request.Header.Set("Accept-Encoding", tc.accept)
+			fileResponse(t, &ctx, tc.content, tc.contentType)
+			ctx.SetStatusCode(tc.status)
+			c.compressFile(&ctx)
+			resp := &ctx.Response
+			if got := string(resp.Header.ContentEncoding()); got != tc.want {
+				t.Fatalf("Content-Encoding %q, want %q", got, tc.want)
+			}
+			if tc.want == "" {
+				if !resp.IsBodyStream() {
+					t.Fatal("an uncompressed file must still be streamed from disk")
+				}
+				if got := string(resp.Header.Peek(fasthttp.HeaderETag)); got != `"abc"` {
+					t.Fatalf("ETag %q changed", got)
+				}
+				return
+			}
+			if got := decode(t, tc.want, resp.Body()); got != tc.content {
+				t.Fatalf("decoded body differs (%d bytes, want %d)", len(got), len(tc.content))
+			}
+			if got := string(resp.Header.Peek(fasthttp.HeaderETag)); got != `W/"abc"` {
+				t.Fatalf("ETag %q, want the weak W/\"abc\"", got)
+			}
+			if !strings.Contains(string(resp.Header.Peek("Vary")), "Accept-Encoding") {
+				t.Fatal("no Vary: Accept-Encoding")
+			}
+		})
+	}
+}
+
+func TestCompressFileLeavesARangeAlone(t *testing.T) {
+	c, err := newCompressor(compressionConfig("gzip", true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ctx fasthttp.RequestCtx
+	ctx.Request.Header.Set("Accept-Encoding", "gzip")
+	section := io.NewSectionReader(strings.NewReader(strings.Repeat("x", 5000)), 10, 1000)
+	ctx.Response.Header.SetContentType("text/plain")
+	ctx.Response.SetBodyStream(section, 1000)
+	ctx.SetStatusCode(fasthttp.StatusPartialContent)
+	c.compressFile(&ctx)
+	if len(ctx.Response.Header.ContentEncoding()) > 0 || !ctx.Response.IsBodyStream() {
+		t.Fatal("a range response was compressed")
 	}
 }

@@ -196,10 +196,24 @@ func (p *Pipeline) After(ctx *fasthttp.RequestCtx) {
 	}
 }
 
-// StreamHeaders adds CORS headers to a streaming or file response, which is
-// never compressed here.
+// StreamHeaders adds CORS headers to a streaming response, which is never
+// compressed here.
 func (p *Pipeline) StreamHeaders(ctx *fasthttp.RequestCtx) {
 	if p != nil && p.cors != nil {
 		p.cors.apply(ctx)
+	}
+}
+
+// FileHeaders adds CORS headers to a file response, and compresses a whole text-like
+// file of moderate size (see compressFile).
+func (p *Pipeline) FileHeaders(ctx *fasthttp.RequestCtx) {
+	if p == nil {
+		return
+	}
+	if p.cors != nil {
+		p.cors.apply(ctx)
+	}
+	if p.comp != nil {
+		p.comp.compressFile(ctx)
 	}
 }

@@ -49,7 +49,7 @@ func (s *Server) writeResponse(ctx *fasthttp.RequestCtx, r *route, resp *pyhost.
 	case file != nil:
 		// After serveFile: its error answers replace the response, CORS headers included.
 		serveFile(ctx, string(file))
-		r.pipeline.StreamHeaders(ctx)
+		r.pipeline.FileHeaders(ctx)
 	default:
 		ctx.Response.SetBody(resp.Body)
 		r.pipeline.After(ctx)

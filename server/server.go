@@ -183,7 +183,8 @@ func (s *Server) handleParseError(ctx *fasthttp.RequestCtx, err error) {
 		writeJSON(ctx, fasthttp.StatusBadRequest, `{"detail":"Bad Request: end the request line and header lines with CRLF, not a bare LF"}`)
 		return
 	}
-	writeText(ctx, fasthttp.StatusBadRequest, "Bad Request")
+	// The cause stays in the server: fasthttp's message quotes the request bytes.
+	writeJSON(ctx, fasthttp.StatusBadRequest, `{"detail":"Bad Request: the request is not valid HTTP/1.1"}`)
 }
 
 func writeText(ctx *fasthttp.RequestCtx, status int, body string) {

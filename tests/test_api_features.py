@@ -123,3 +123,41 @@ def test_cookies_on_redirects_streams_files_and_errors(http, path, status, cooki
     assert r.headers.get_list("set-cookie") == cookies
     if path == "/cookies/stream":
         assert r.text == "one,two"
+
+
+# --- class-based views and pagination ----------------------------------------------------------
+
+
+def test_model_viewset_over_a_real_server(http):
+    from django_bolt import Token
+
+    ids = []
+    for i in range(7):
+        r = http.post("/books", json={"title": f"Book {i}", "isbn": f"isbn-{i}-{id(http)}", "pages": i})
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    page = http.get("/books?page=1&page_size=2").json()
+    assert page["page_size"] == 2 and page["has_next"] is True and len(page["items"]) == 2
+    assert http.get(f"/books/{ids[0]}").json()["title"] == "Book 0"
+    assert http.get("/books/999999").json() == {"detail": "Not found"}
+    assert http.patch(f"/books/{ids[1]}", json={"title": "Renamed", "isbn": f"isbn-1-{id(http)}"}).json()[
+        "title"] == "Renamed"
+    assert http.post(f"/books/{ids[2]}/stamp").status_code == 401
+    token = Token.create(sub="5").encode(SECRET)
+    r = http.post(f"/books/{ids[2]}/stamp", headers={"Authorization": f"Bearer {token}"})
+    assert r.json() == {"stamped": f"isbn-2-{id(http)}", "by": "5"}
+    r = http.delete(f"/books/{ids[3]}")
+    assert (r.status_code, r.content) == (204, b"")
+    assert http.get(f"/books/{ids[3]}").status_code == 404
+    # The slash spelling of a detail route is redirected, like any route.
+    assert http.get(f"/books/{ids[0]}/").status_code == 308
+
+    seen, url = [], "/books-by-cursor"
+    while True:
+        body = http.get(url).json()
+        seen.extend(item["id"] for item in body["items"])
+        if not body["has_next"]:
+            break
+        url = f"/books-by-cursor?cursor={body['next_cursor']}"
+    assert seen == sorted(seen, reverse=True) and set(ids) - {ids[3]} <= set(seen)
+    assert http.get("/books-by-cursor?cursor=%%%").json()["items"][0]["id"] == seen[0]

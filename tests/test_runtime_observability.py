@@ -125,3 +125,13 @@ def test_text_access_log_with_sampling_zero_logs_only_errors(text_logged):
     assert re.search(rf'"GET /status\?code=418&err={tag}" 418 \d+ [\d.]+ms', joined), joined
     assert re.search(rf'"GET /no/such/route\?err={tag}" 404 \d+ [\d.]+ms', joined), joined
     assert "rid=" not in joined
+
+
+def test_an_exception_log_carries_the_request_id(json_logged):
+    rid = f"{new_token()}-crash"
+    r = json_logged.get("/crash", headers={"x-request-id": rid})
+    assert r.status_code == 500
+    line = wait_until(lambda: next((ln for ln in json_logged.output().splitlines()
+                                     if "RuntimeError: a handler bug" in ln and rid in ln), None),
+                      15, "the exception's log line")
+    assert f"(request id {rid})" in line

@@ -120,3 +120,20 @@ def test_expect_continue_within_the_limit_invites_the_body(server):
     assert first == b"HTTP/1.1 100 Continue\r\n\r\n"
     assert rest.startswith(b"HTTP/1.1 200 "), rest[:200]
     assert json.loads(rest.partition(b"\r\n\r\n")[2]) == {"size": MAX_UPLOAD}
+
+
+@pytest.mark.parametrize("request_bytes", [
+    b"G\x01T / HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /a\x7fb HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET / HTTP/1.1\r\n\r\n",  # HTTP/1.1 without Host
+    b"GET / HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n",
+    b"POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+    b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+], ids=["control-byte-in-method", "control-byte-in-path", "no-host", "header-without-colon", "bad-chunk-size",
+        "two-content-lengths"])
+def test_a_malformed_request_is_answered_400_json(server, request_bytes):
+    r = raw_exchange(server.port, request_bytes)
+    assert r.status == 400, r
+    assert r.headers["content-type"] == "application/json"
+    assert json.loads(r.body)["detail"].startswith("Bad Request")
+    assert r.headers.get("connection") == "close"

@@ -45,15 +45,14 @@ def test_a_killed_worker_is_replaced_and_clients_see_no_failure_after_one_retry(
 
 
 @pytest.mark.parametrize("processes", [1, 2])
-def test_a_worker_that_always_fails_at_start_up_stops_runbolt_with_its_traceback(tmp_path, processes):
+def test_a_project_that_fails_at_start_up_stops_runbolt_once_with_its_traceback(tmp_path, processes):
     project = copy_project(tmp_path / "project")
     marker = new_token()
     break_project(project, marker)
     done = run_runbolt("--processes", str(processes), project=project, timeout=120)
-    assert done.returncode != 0, done.output
-    assert "Traceback (most recent call last)" in done.output, done.output
+    assert done.returncode == 1, done.output
+    # Reported once, by runbolt itself: no worker was started to fail the same way.
+    assert done.output.count("Traceback (most recent call last)") == 1, done.output
     assert f"RuntimeError: broken on purpose: {marker}" in done.output, done.output
-    assert "failed to start 3 times in a row" in done.output, done.output
-    # Three tries per slot at most: the start-up failure is not retried forever.
-    attempts = done.output.count("loading the Django project failed")
-    assert 3 <= attempts <= 3 * processes, done.output
+    assert "loading the Django project failed" not in done.output, done.output
+    assert "restarting" not in done.output, done.output

@@ -14,13 +14,19 @@ import (
 )
 
 // Restart policy: a worker that dies is restarted after a backoff that doubles up to
-// maxBackoff; one that keeps dying before it ever serves stops the whole server.
+// maxBackoff; one that keeps dying before it ever serves stops the whole server, and
+// one that says its project cannot start (exitProjectBroken) stops it at once.
 const (
 	minBackoff      = 100 * time.Millisecond
 	maxBackoff      = 5 * time.Second
 	maxFailedStarts = 3
 	readyTimeout    = 120 * time.Second
 )
+
+// exitProjectBroken is a worker's exit status when loading the project failed (an
+// import error, a configuration error): every new worker would fail the same way, so
+// the supervisor does not restart it. The server then exits with status 1.
+const exitProjectBroken = 3
 
 // child is one worker process.
 type child struct {
@@ -192,14 +198,13 @@ func (s *supervisor) exited(c *child) (code int, fatal bool) {
 	} else {
 		s.failures[slot]++
 	}
-	if !c.served.Load() && c.err == nil {
-		// It exited cleanly before serving: the project has nothing to serve (it said why).
-		s.log.Printf("worker %d exited without serving; stopping", slot)
-		return 0, true
-	}
 	if s.opts.dev {
 		s.log.Printf("--dev: the worker exited (%v); waiting for a file change", c.err)
 		return 0, false
+	}
+	if !c.served.Load() && exitCode(c.err) == exitProjectBroken {
+		s.log.Printf("the project cannot start (the error is above); stopping")
+		return 1, true
 	}
 	if s.failures[slot] >= maxFailedStarts {
 		s.log.Printf("worker %d failed to start %d times in a row (last: %v); stopping", slot, s.failures[slot], c.err)

@@ -39,16 +39,13 @@ func runWorker(o options) int {
 		map[string]any{"no_admin": o.noAdmin, "settings": o.overrides()})
 	if err != nil {
 		logger.Printf("loading the Django project failed:\n%v", err)
-		return 1
+		return exitProjectBroken
 	}
 	doc, _ := raw.([]byte)
-	if len(doc) == 0 {
-		return 0 // no API: boot.load said so
-	}
 	table, err := server.DecodeTable(doc)
 	if err != nil {
 		logger.Print(err)
-		return 1
+		return exitProjectBroken
 	}
 	loop, err := pyhost.NewLoop()
 	if err != nil {
@@ -58,7 +55,7 @@ func runWorker(o options) int {
 	srv, err := server.New(table, loop, logger)
 	if err != nil {
 		logger.Printf("configuration error: %v", err)
-		return 1
+		return exitProjectBroken
 	}
 	ln, err := inheritedListener()
 	if err != nil {

@@ -71,7 +71,28 @@ from .openapi import (
 )
 from .responses import JSON, Response, StreamingResponse
 from .request import Request, RequestProtocol
+from .pagination import (
+    CursorPagination,
+    LimitOffsetPagination,
+    PageNumberPagination,
+    PaginatedResponse,
+    PaginationBase,
+    paginate,
+)
 from .router import APIRouter, Router
+from .views import (
+    APIView,
+    CreateMixin,
+    DestroyMixin,
+    ListMixin,
+    ModelViewSet,
+    PartialUpdateMixin,
+    ReadOnlyModelViewSet,
+    RetrieveMixin,
+    UpdateMixin,
+    ViewSet,
+    action,
+)
 from .websocket import (
     CloseCode,
     WebSocket,
@@ -90,6 +111,23 @@ __all__ = [
     "Request",
     "RequestProtocol",
     "Cookie",
+    "APIView",
+    "ViewSet",
+    "ModelViewSet",
+    "ReadOnlyModelViewSet",
+    "ListMixin",
+    "RetrieveMixin",
+    "CreateMixin",
+    "UpdateMixin",
+    "PartialUpdateMixin",
+    "DestroyMixin",
+    "action",
+    "PaginationBase",
+    "PageNumberPagination",
+    "LimitOffsetPagination",
+    "CursorPagination",
+    "PaginatedResponse",
+    "paginate",
     "Response",
     "JSON",
     "StreamingResponse",

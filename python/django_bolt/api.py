@@ -81,6 +81,18 @@ class Route:
         return make_validator(response_type)
 
 
+def _logging_middleware(config: Any) -> Any:
+    """The ``LoggingMiddleware`` a ``BoltAPI(logging_config=...)`` puts first on its routes."""
+    from .logging import LoggingConfig, LoggingMiddleware
+
+    if not isinstance(config, LoggingConfig):
+        raise TypeError(
+            f"BoltAPI(logging_config=...) takes a LoggingConfig, not {type(config).__name__}; "
+            "write logging_config=LoggingConfig(...) from django_bolt.logging"
+        )
+    return LoggingMiddleware(config)
+
+
 class BoltAPI:
     """A set of routes with shared prefix, middleware and configuration."""
 
@@ -107,6 +119,8 @@ class BoltAPI:
         self.middleware_config = dict(middleware_config or {})
         self.enable_logging = enable_logging
         self.logging_config = logging_config
+        if logging_config is not None and enable_logging:
+            self.middleware.insert(0, _logging_middleware(logging_config))
         self.compression = compression
         self.openapi_config = openapi_config
         self._routes: list[tuple[str, str, int, Callable[..., Any]]] = []
@@ -218,6 +232,35 @@ class BoltAPI:
 
         return register
 
+    def view(self, path: str, *, methods: list[str] | None = None, guards: list[Any] | None = None,
+             auth: list[Any] | None = None, status_code: int | None = None,
+             tags: list[str] | None = None) -> Callable:
+        """Register an ``APIView`` subclass: one route per verb method (see ``views``)."""
+        from .views import register_view
+
+        check_route_options(f"@api.view({path!r})", {"status_code": status_code, "tags": tags})
+
+        def register(cls: Any) -> Any:
+            register_view(self, cls, path, methods=methods, guards=guards, auth=auth, status_code=status_code,
+                          tags=tags)
+            return cls
+
+        return register
+
+    def viewset(self, path: str, *, guards: list[Any] | None = None, auth: list[Any] | None = None,
+                status_code: int | None = None, lookup_field: str = "pk", tags: list[str] | None = None) -> Callable:
+        """Register a ``ViewSet`` subclass: a route per action and ``@action`` (see ``views``)."""
+        from .views import register_viewset
+
+        check_route_options(f"@api.viewset({path!r})", {"status_code": status_code, "tags": tags})
+
+        def register(cls: Any) -> Any:
+            register_viewset(self, cls, path, guards=guards, auth=auth, status_code=status_code,
+                             lookup_field=lookup_field, tags=tags)
+            return cls
+
+        return register
+
     def route_path(self, path: str) -> str:
         """The served path of a route declared as ``path``: the API prefix, then the
         trailing-slash mode."""
@@ -277,6 +320,9 @@ class BoltAPI:
         """Compile and add one route; ``middleware``/``middleware_config`` default to the API's."""
         plan = compile_binding(fn, method, full_path)
         _register_user_loaders(auth)
+        if response_model is not None and getattr(fn, "__bolt_pagination__", None) is not None:
+            # @paginate converts its items with the route's item type.
+            fn.__bolt_response_model__ = response_model
         security = compile_route_security(
             fn, method, full_path,
             middleware=self.middleware if middleware is None else middleware,

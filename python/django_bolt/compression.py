@@ -13,6 +13,12 @@ Where the configuration comes from, first match wins:
    None (the default) for ``CompressionConfig()``.
 
 A route opts out with ``@no_compress``.
+
+Files sent from disk (``FileResponse``, the admin's static files) follow the same
+rules when they are sent whole: a text-like file (by ``Content-Type``) of at least
+``minimum_size`` and at most 1 MiB is compressed, and its ``ETag`` becomes weak.
+A range request, a larger file or another type is sent as it is. Streams
+(``StreamingResponse``) are never compressed.
 """
 
 from __future__ import annotations

@@ -97,6 +97,7 @@ OTHER_SETTINGS: dict[str, str] = {
     "BOLT_CORS_ALLOWED_ORIGINS": "Origins of CORS entries that list none.",
     "BOLT_TRUSTED_PROXIES": "Proxy IPs/networks whose X-Forwarded-For / X-Real-IP are believed for rate-limit keys.",
     "BOLT_RATE_LIMIT_BACKEND": 'Where rate-limit buckets live: "" (each process) or "redis://host:port/db" (shared).',
+    "BOLT_RATE_LIMIT_BACKEND_REQUIRED": "True: runbolt refuses to start when the rate-limit backend does not answer (default: a warning).",
     "BOLT_OPENAPI_CDN": "True: the docs UIs load their scripts from public CDNs instead of the copies shipped in the package.",
 }
 

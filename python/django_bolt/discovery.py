@@ -24,11 +24,28 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .api import _BOLT_API_REGISTRY, BoltAPI
 
-__all__ = ["discover_apis", "merge_apis", "RouteConflict"]
+__all__ = ["discover_apis", "merge_apis", "searched_modules", "NothingToServe", "RouteConflict"]
 
 
 class RouteConflict(ImproperlyConfigured):
     """Two APIs define the same method and path."""
+
+
+class NothingToServe(ImproperlyConfigured):
+    """Discovery found no BoltAPI anywhere it looked."""
+
+    def __init__(self) -> None:
+        modules = ", ".join(searched_modules()) or "(no candidates: ROOT_URLCONF is unset and no app is installed)"
+        super().__init__(
+            "No BoltAPI found. Looked for an `api` attribute in: " + modules + ". Create an api.py with "
+            "`api = BoltAPI()` in your project package or an installed app, or list yours in "
+            'settings.BOLT_API, e.g. BOLT_API = ["myproject.api:api"].'
+        )
+
+
+def searched_modules() -> list[str]:
+    """Every module discovery looks in, in order (``module:attribute``)."""
+    return [spec for specs, _, _ in _candidates() for spec in specs]
 
 
 def _module_exists(name: str) -> bool:

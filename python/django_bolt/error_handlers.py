@@ -124,10 +124,15 @@ def handle_exception(exc: BaseException, debug: bool | None = None, request: Any
         return request_validation_error_handler(exc)
     if isinstance(exc, msgspec.ValidationError):
         return format_error_response(422, msgspec_validation_error_to_dict(exc))
-    where = ""
+    where, request_id = "", None
     if request is not None:
         where = f" in {request.get('method')} {request.get('path')}"
+        # With BOLT_REQUEST_ID on, the id ties this traceback to the access log line.
+        request_id = (request.get("context") or {}).get("request_id")
+        if request_id:
+            where += f" (request id {request_id})"
     if isinstance(exc, (FileNotFoundError, PermissionError)):
         return _file_error_response(exc, debug, where)
-    logger.error("Exception%s: %s: %s", where, type(exc).__name__, exc, exc_info=(type(exc), exc, exc.__traceback__))
+    logger.error("Exception%s: %s: %s", where, type(exc).__name__, exc,
+                 exc_info=(type(exc), exc, exc.__traceback__), extra={"request_id": request_id})
     return generic_exception_handler(exc, _debug_enabled() if debug is None else debug)

@@ -5,7 +5,8 @@ Nothing is added by itself; call ``register_health_checks(api)`` to get
 * ``GET /health`` (liveness): ``{"status": "ok"}`` whenever the process serves;
 * ``GET /ready`` (readiness): runs every check and answers
   ``{"status": "healthy" | "unhealthy", "checks": {<check name>: {"healthy": bool, "message": str}}}``,
-  always with status 200, so read ``status`` in the body.
+  with status 200 when every check passed and 503 otherwise, so that a load balancer
+  or an orchestrator's readiness probe takes the process out of rotation.
 
 Both follow the API's ``prefix``, and both are public: they get no
 authentication and no guards, whatever the API's defaults.
@@ -26,6 +27,8 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+from .responses import JSON
 
 __all__ = [
     "HealthCheck",
@@ -113,7 +116,13 @@ async def ready_handler() -> dict[str, Any]:
     return await _checks.run_checks()
 
 
+async def ready_route():
+    """``GET /ready``: the checks' outcome, 503 when any failed."""
+    result = await ready_handler()
+    return JSON(result, status_code=200 if result["status"] == "healthy" else 503)
+
+
 def register_health_checks(api: Any) -> None:
     """Add ``GET <prefix>/health`` and ``GET <prefix>/ready`` to ``api``, without auth or guards."""
     api._register("GET", f"{api.prefix}/health", health_handler, guards=[], auth=[])
-    api._register("GET", f"{api.prefix}/ready", ready_handler, guards=[], auth=[])
+    api._register("GET", f"{api.prefix}/ready", ready_route, guards=[], auth=[])

@@ -85,7 +85,10 @@ def make_validator(response_type: Any) -> Validator | None:
 
 
 def serialize(result: Any, status_code: int, validate: Validator | None) -> Result | StreamingResponse:
-    """Encode ``result``; ``status_code`` applies to plain values only."""
+    """Encode ``result``; ``status_code`` applies to plain values only. A plain value
+    (``None``, a dict...) under status 204 is sent without a body, as HTTP requires."""
+    if status_code == 204 and (result is None or isinstance(result, (dict, list))):
+        return 204, [], b""
     if isinstance(result, (dict, list)):
         if validate is not None:
             result = validate(result)

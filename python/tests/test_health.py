@@ -54,7 +54,7 @@ def test_ready_reports_a_database_error(monkeypatch):
     monkeypatch.setattr(health, "_ping_database", broken)
     with client() as c:
         response = c.get("/ready")
-    assert response.status_code == 200
+    assert response.status_code == 503
     assert response.json() == {
         "status": "unhealthy",
         "checks": {"check_database": {"healthy": False, "message": "Database error: connection refused"}},
@@ -72,7 +72,7 @@ def test_added_checks_replace_the_default_one():
 
     with client() as c:
         response = c.get("/ready")
-    assert response.status_code == 200
+    assert response.status_code == 503
     assert response.json() == {
         "status": "unhealthy",
         "checks": {
@@ -92,7 +92,9 @@ def test_a_failing_check_is_unhealthy():
         return "fine"
 
     with client() as c:
-        checks = c.get("/ready").json()["checks"]
+        response = c.get("/ready")
+    assert response.status_code == 503
+    checks = response.json()["checks"]
     assert checks["flaky"] == {"healthy": False, "message": "Check failed: boom"}
     assert checks["sloppy"]["healthy"] is False
     assert "not (healthy, message)" in checks["sloppy"]["message"]

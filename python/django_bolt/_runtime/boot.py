@@ -11,15 +11,19 @@ from __future__ import annotations
 import atexit
 import os
 import sys
-from typing import Any, Callable
+import warnings
+from typing import Any, Callable, NamedTuple
 
 import msgspec
 
-__all__ = ["load", "serve", "route_table"]
+__all__ = ["Prepared", "prepare", "load", "serve", "route_table", "CHECKED_ENV"]
 
 _runners: list[Callable[[Any], Any]] = []
 _websocket_routes: list[Any] = []
 _websocket_channel_size = 100
+
+# Set by runbolt once it has checked the project (prepare) in its own process.
+CHECKED_ENV = "BOLT_PROJECT_CHECKED"
 
 
 _EVERYTHING = ("params", "query", "headers", "cookies", "body")
@@ -61,34 +65,29 @@ def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = 
     }
 
 
-def load(sys_path: list[str], options: dict[str, Any]) -> bytes:
-    """Import the project and return the route table (msgpack) for the Go core.
+class Prepared(NamedTuple):
+    api: Any  # the merged BoltAPI
+    routes: list[Any]
+    table: dict[str, Any]  # the route table for the Go core
+    docs_path: str | None  # where the API docs are served, None without docs
 
-    Returns ``b""`` when the project has no API (after saying so).
+
+def prepare(options: dict[str, Any]) -> Prepared:
+    """Discover, merge and compile the project's APIs.
+
+    Django must be set up. ``runbolt`` calls this before it starts the server, so that
+    a mistake in the project is reported once, by the command, and never reaches a
+    supervisor that would restart a worker failing the same way each time.
     """
-    sys.path[:] = sys_path
-    import django
-    from django.conf import settings
-
-    django.setup()
-    from ..logging.config import setup_django_logging
-
-    setup_django_logging()
-    from ..conf import check_unknown_settings
-
-    for warning in check_unknown_settings(settings):
-        print(f"WARNING: {warning}", file=sys.stderr)
-
     from .. import responses
-    from ..discovery import discover_apis, merge_apis
+    from ..discovery import NothingToServe, discover_apis, merge_apis
     from ..openapi.config import resolve_openapi_config
     from ..openapi.routes import OpenAPIRouteRegistrar
 
     responses.initialize_file_response_settings()
     apis = discover_apis()
     if not apis:
-        print("No BoltAPI instances found. Create api.py files with api = BoltAPI()", file=sys.stderr)
-        return b""
+        raise NothingToServe()
     api = merge_apis(apis)
     if not options.get("no_admin"):
         from ..admin import register_admin_routes
@@ -97,19 +96,39 @@ def load(sys_path: list[str], options: dict[str, Any]) -> bytes:
     docs_config = resolve_openapi_config(found.openapi_config for _, found in apis)
     if docs_config is not None:
         OpenAPIRouteRegistrar(api, docs_config).register()
-
     routes = api.routes()
-    _runners[:] = [route.runner for route in routes]
-    _websocket_routes[:] = api.websocket_routes()
-    table = route_table(api, routes, options.get("settings"))
+    for route in routes:
+        route.runner  # compiled now: a handler whose types cannot be resolved fails here
+    return Prepared(api, routes, route_table(api, routes, options.get("settings")),
+                    docs_config.path if docs_config is not None else None)
+
+
+def load(sys_path: list[str], options: dict[str, Any]) -> bytes:
+    """Import the project and return the route table (msgpack) for the Go core."""
+    sys.path[:] = sys_path
+    import django
+
+    django.setup()
+    from ..logging.config import setup_django_logging
+
+    setup_django_logging()
+    if os.environ.get(CHECKED_ENV):
+        # runbolt imported the project and showed its warnings already: once is enough.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            prepared = prepare(options)
+    else:
+        prepared = prepare(options)
+    _runners[:] = [route.runner for route in prepared.routes]
+    _websocket_routes[:] = prepared.api.websocket_routes()
     global _websocket_channel_size
-    _websocket_channel_size = table["settings"]["ws_channel_size"]
+    _websocket_channel_size = prepared.table["settings"]["ws_channel_size"]
     if os.environ.get("BOLT_PRINT_ROUTES"):
-        for r in routes:
+        for r in prepared.routes:
             print(f"{r.method:7} {r.path}", file=sys.stderr)
         for w in _websocket_routes:
             print(f"{'WS':7} {w.path}", file=sys.stderr)
-    return msgspec.msgpack.encode(table)
+    return msgspec.msgpack.encode(prepared.table)
 
 
 def serve(fd: int, workers: int) -> None:

@@ -36,10 +36,12 @@ __all__ = [
 ]
 
 # What a request line can carry: ``client_ip`` is read from X-Forwarded-For
-# or X-Real-IP; headers and cookies are given with secret values masked.
-RequestLogFields = Literal["method", "path", "query", "headers", "cookies", "client_ip", "user_agent"]
-# What a response line says: the status always, ``duration`` appends "(12.34ms)".
-ResponseLogFields = Literal["status_code", "duration"]
+# or X-Real-IP; headers and cookies are given with secret values masked; ``body``
+# is the request body, cut at ``max_body_log_size``.
+RequestLogFields = Literal["method", "path", "query", "headers", "cookies", "body", "client_ip", "user_agent"]
+# What a response line says: the status always, ``duration`` appends "(12.34ms)",
+# ``size`` the body's size in bytes.
+ResponseLogFields = Literal["status_code", "duration", "size"]
 
 LOG_FORMAT = "%(levelname)s - %(asctime)s - %(name)s - %(message)s"
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -162,8 +164,9 @@ def setup_django_logging(force: bool = False) -> None:
 
     Installed once per process (``force=True`` replaces an earlier
     installation): one handler on the root, ``django.server`` and
-    ``django_bolt`` loggers, at DEBUG when ``DEBUG`` is on, else WARNING.
-    ``django`` records reach it through the root logger.
+    ``django_bolt`` loggers. With ``DEBUG`` on, ours log at DEBUG and the root at
+    INFO (libraries' DEBUG lines, such as asyncio's, stay quiet); otherwise all at
+    WARNING. ``django`` records reach it through the root logger.
     """
     global _installed
     from django.conf import settings
@@ -187,7 +190,7 @@ def setup_django_logging(force: bool = False) -> None:
     level = logging.DEBUG if debug else logging.WARNING
     root = logging.getLogger()
     root.addHandler(handler)
-    root.setLevel(level)
+    root.setLevel(logging.INFO if debug else logging.WARNING)
     for name in _HANDLED_LOGGERS[1:]:
         logger = logging.getLogger(name)
         logger.handlers = [handler]

@@ -84,44 +84,15 @@ class LoggingMiddleware(Middleware):
         if not self.config.should_log_request(request.path):
             return await call_next(request)
         start = time.perf_counter()
-        if self.logger.isEnabledFor(logging.DEBUG):
-            self._log_request(request)
+        self.log_request(request)
         try:
             response = await call_next(request)
         except Exception as exc:
             exc_info = sys.exc_info()
+            # handle_exception logs the traceback of an unexpected error itself.
             response = handle_exception(exc, None, request)
-            handler = self.config.exception_logging_handler
-            if handler is not None and response[0] >= 500:
-                handler(self.logger, request, exc, exc_info)
-        self._log_response(request, response, (time.perf_counter() - start) * 1000)
-        return response
-
-    def _log_request(self, request: Any) -> None:
-        config = self.config
-        fields = config.request_log_fields
-        headers = request.headers
-        extra: dict[str, Any] = {}
-        if "method" in fields:
-            extra["method"] = request.method
-        if "path" in fields:
-            extra["path"] = request.path
-        if "query" in fields:
-            extra["query"] = request.query
-        if "headers" in fields:
-            extra["headers"] = _masked(headers, config.obfuscate_headers)
-        if "cookies" in fields:
-            extra["cookies"] = _masked(request.cookies, config.obfuscate_cookies)
-        if "client_ip" in fields:
-            extra["client_ip"] = _client_ip(headers)
-        if "user_agent" in fields:
-            extra["user_agent"] = headers.get("user-agent")
-        if config.log_request_body:
-            extra["request_body"] = _clipped(request.body, config.max_body_log_size)
-        self.logger.debug("%s %s", request.method, request.path, extra=extra)
-
-    def _log_response(self, request: Any, response: Any, duration_ms: float) -> None:
-        config = self.config
+            if self.config.exception_logging_handler is not None and response[0] >= 500:
+                self.log_exception(request, exc, exc_info)
         body = None
         if isinstance(response, tuple):
             status, _, body = response
@@ -130,7 +101,80 @@ class LoggingMiddleware(Middleware):
             # middleware below answered with is sent with the route's status
             # code, which this middleware does not know: 200 unless set.
             status = getattr(response, "status_code", 200)
-        if not config.should_log_request(request.path, status):
+        self._log_response(request, status, (time.perf_counter() - start) * 1000, body)
+        return response
+
+    # The original's public methods; ``request`` may be a ``Request`` or a dict with the
+    # same keys (``method``, ``path``, ``query``, ``headers``, ``cookies``, ``body``).
+
+    def obfuscate_headers(self, headers: dict[str, str]) -> dict[str, str]:
+        """``headers`` with the values of ``obfuscate_headers`` names masked."""
+        return _masked(headers, self.config.obfuscate_headers)
+
+    def obfuscate_cookies(self, cookies: dict[str, str]) -> dict[str, str]:
+        """``cookies`` with the values of ``obfuscate_cookies`` names masked."""
+        return _masked(cookies, self.config.obfuscate_cookies)
+
+    def extract_request_data(self, request: Any) -> dict[str, Any]:
+        """The ``request_log_fields`` of ``request``, secrets masked, the body cut."""
+        config = self.config
+        fields = config.request_log_fields
+        headers = request.get("headers") or {}
+        data: dict[str, Any] = {}
+        if "method" in fields:
+            data["method"] = request.get("method", "")
+        if "path" in fields:
+            data["path"] = request.get("path", "")
+        if "query" in fields:
+            data["query"] = request.get("query") or {}
+        if "headers" in fields:
+            data["headers"] = self.obfuscate_headers(headers)
+        if "cookies" in fields:
+            data["cookies"] = self.obfuscate_cookies(request.get("cookies") or {})
+        if "client_ip" in fields:
+            data["client_ip"] = _client_ip(headers)
+        if "user_agent" in fields:
+            data["user_agent"] = headers.get("user-agent")
+        if "body" in fields or config.log_request_body:
+            body = request.get("body") or b""
+            if isinstance(body, str):
+                body = body.encode()
+            data["request_body"] = _clipped(body, config.max_body_log_size)
+        return data
+
+    def log_request(self, request: Any) -> None:
+        """``"<METHOD> <path>"`` at DEBUG with ``extract_request_data`` as record attributes."""
+        path = request.get("path", "/")
+        if not self.config.should_log_request(path) or not self.logger.isEnabledFor(logging.DEBUG):
+            return
+        self.logger.debug("%s %s", request.get("method", ""), path, extra=self.extract_request_data(request))
+
+    def log_response(self, request: Any, status_code: int, duration: float, response_size: int | None = None) -> None:
+        """``"<METHOD> <path> <status>"``: successes at ``log_level`` (subject to sampling
+        and ``min_duration_ms``), 4xx at WARNING, 5xx at ``error_log_level``.
+        ``duration`` is in seconds."""
+        self._log_response(request, status_code, duration * 1000, None, response_size)
+
+    def log_exception(self, request: Any, exc: BaseException, exc_info: Any = True) -> None:
+        """An exception answered with a 5xx: to ``exception_logging_handler(logger,
+        request, exc, exc_info)`` when configured, else ``"Exception in <METHOD> <path>:
+        <Type>: <message>"`` at ``error_log_level`` with the traceback."""
+        handler = self.config.exception_logging_handler
+        if handler is not None:
+            handler(self.logger, request, exc, exc_info)
+            return
+        method, path = request.get("method", ""), request.get("path", "/")
+        self.logger.log(
+            self._error_level, "Exception in %s %s: %s: %s", method, path, type(exc).__name__, exc,
+            exc_info=exc_info,
+            extra={"method": method, "path": path, "exception_type": type(exc).__name__},
+        )
+
+    def _log_response(self, request: Any, status: int, duration_ms: float, body: bytes | None,
+                      size: int | None = None) -> None:
+        config = self.config
+        method, path = request.get("method", ""), request.get("path", "/")
+        if not config.should_log_request(path, status):
             return
         if status < 400:
             level = self._success_level
@@ -144,15 +188,17 @@ class LoggingMiddleware(Middleware):
             level = logging.WARNING
         else:
             level = self._error_level
-        message = f"{request.method} {request.path} {status}"
+        message = f"{method} {path} {status}"
         if "duration" in config.response_log_fields:
             message += f" ({duration_ms:.2f}ms)"
+        if size is None and body is not None:
+            size = len(body)
         extra = {
-            "method": request.method,
-            "path": request.path,
+            "method": method,
+            "path": path,
             "status_code": status,
             "duration_ms": round(duration_ms, 2),
-            "response_size": None if body is None else len(body),
+            "response_size": size,
         }
         if config.log_response_body and body is not None:
             extra["response_body"] = _clipped(body, config.max_body_log_size)

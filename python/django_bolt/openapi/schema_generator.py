@@ -42,6 +42,7 @@ import msgspec
 
 from ..api import _UNSET, BoltAPI, Route
 from ..binding import compile_binding
+from ..pagination import PaginatedResponse, item_type
 from ..params import Param
 from ..responses import HTML, JSON, File, FileResponse, PlainText, Redirect, Response, StreamingResponse
 from ..typing import sequence_parts, split_annotated, strip_optional
@@ -315,7 +316,7 @@ class SchemaGenerator:
                    operation_ids: set[str], errors: set[str]) -> Operation:
         fields = list(_bound_fields(route.plan.meta["fields"], route.method, route.path, set()))
         summary, description = self._docstring(route.fn)
-        parameters = _parameters(fields, types)
+        parameters = [*_parameters(fields, types), *_pagination_parameters(route, types)]
         request_body = _request_body(fields, types)
         source = read_handler(route.fn, _RESPONSE_TYPES)
         responses = _responses(route, source, types)
@@ -460,9 +461,32 @@ def _form_body(form: list[dict[str, Any]], types: _TypeSchemas) -> RequestBody:
 
 
 def _response_annotation(route: Route) -> Any:
+    if getattr(route.fn, "__bolt_pagination__", None) is not None:
+        # @paginate answers a page of the annotated item type.
+        return PaginatedResponse[_page_item(route) or Any]
     if route.response_type is not _UNSET:
         return route.response_type
     return typing.get_type_hints(route.fn, include_extras=True).get("return", _NO_ANNOTATION)
+
+
+def _page_item(route: Route) -> Any:
+    pagination = route.fn.__bolt_pagination__
+    if pagination.serializer_class is not None:
+        return pagination.serializer_class
+    if route.response_type is not _UNSET:
+        return item_type(route.response_type)
+    return item_type(typing.get_type_hints(route.fn).get("return"))
+
+
+def _pagination_parameters(route: Route, types: _TypeSchemas) -> list[Parameter]:
+    pagination = getattr(route.fn, "__bolt_pagination__", None)
+    if pagination is None:
+        return []
+    return [
+        Parameter(name=name, param_in="query", schema=types.slot(str if name == "cursor" else int, {}, {}),
+                  description=description, required=False)
+        for name, description in pagination.query_parameters()
+    ]
 
 
 def _success(media_type: str, schema: Any) -> OpenAPIResponse:

@@ -116,3 +116,51 @@ async def cookie_file():
 @api.get("/cookies/error")
 async def cookie_error():
     return JSON({"detail": "nope"}, status_code=403).set_cookie("why", "denied")
+
+
+# --- class-based views and pagination ------------------------------------------------------
+
+from django_bolt.pagination import CursorPagination, PageNumberPagination, paginate  # noqa: E402
+from django_bolt.views import ModelViewSet, action  # noqa: E402
+
+from .models import Book  # noqa: E402
+
+
+class BookOut(msgspec.Struct):
+    id: int
+    title: str
+    isbn: str
+    pages: int
+
+
+class BookIn(msgspec.Struct):
+    title: str
+    isbn: str
+    pages: int = 0
+
+
+class Three(PageNumberPagination):
+    page_size = 3
+
+
+class Newest(CursorPagination):
+    page_size = 3
+
+
+@api.viewset("/books")
+class Books(ModelViewSet):
+    queryset = Book.objects.order_by("id")
+    serializer_class = BookOut
+    create_serializer_class = BookIn
+    pagination_class = Three
+
+    @action(methods=["POST"], detail=True, guards=[IsAuthenticated()], auth=[jwt])
+    async def stamp(self, request, pk: int):
+        book = await self.get_object(pk)
+        return {"stamped": book.isbn, "by": request.context["user_id"]}
+
+
+@api.get("/books-by-cursor")
+@paginate(Newest)
+async def books_by_cursor(request) -> list[BookOut]:
+    return Book.objects.all()

@@ -71,3 +71,8 @@ async def status(code: int = 200):
     if code >= 400:
         raise HTTPException(status_code=code, detail=f"status {code}")
     return {"code": code}
+
+
+@api.get("/crash")
+async def crash():
+    raise RuntimeError("a handler bug")

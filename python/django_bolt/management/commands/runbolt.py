@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -18,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from django_bolt import __version__, server_binary
 from django_bolt._libpython import LaunchError, library_environment
+from django_bolt._runtime.boot import CHECKED_ENV, Prepared, prepare
 from django_bolt.conf import check_unknown_settings, server_settings
 
 
@@ -67,6 +70,10 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         for warning in check_unknown_settings(settings):
             self.stderr.write(f"WARNING: {warning}")
+        if not settings.DEBUG and not settings.ALLOWED_HOSTS:
+            raise CommandError("You must set settings.ALLOWED_HOSTS if DEBUG is False.")
+        checked = self._check_project(opts, overrides)
+        self._check_rate_limit_backend()
         binary = server_binary()
         if not binary.is_file():
             raise CommandError(
@@ -103,9 +110,99 @@ class Command(BaseCommand):
         env["BOLT_PYTHON_VERSION"] = f"{sys.version_info[0]}.{sys.version_info[1]}"
         env["BOLT_SYS_PATH"] = os.pathsep.join(sys.path)
         env.setdefault("DJANGO_SETTINGS_MODULE", settings.SETTINGS_MODULE)
+        if checked is not None:
+            env[CHECKED_ENV] = "1"
+            self.stdout.write(_banner(checked, opts))
         sys.stdout.flush()
         sys.stderr.flush()
         os.execve(argv[0], argv, env)
+
+
+    def _check_project(self, opts: dict[str, Any], overrides: dict[str, Any]) -> Prepared | None:
+        """Import and compile the project once here, so that a mistake is reported once
+        (one line for a configuration error), not by every worker the server starts.
+        With ``--dev`` a broken project is reported and the server starts anyway: it
+        reloads when the file is fixed. Returns what was prepared, or None when broken."""
+        try:
+            return prepare({"no_admin": opts["no_admin"], "settings": overrides})
+        except ImproperlyConfigured as exc:
+            message = str(exc)
+        except Exception:
+            message = "Importing the project's APIs failed:\n" + traceback.format_exc().rstrip()
+        if not opts["dev"]:
+            raise CommandError(message)
+        self.stderr.write(message)
+        self.stderr.write("--dev: starting anyway; the server reloads when a project file changes.")
+        return None
+
+
+    def _check_rate_limit_backend(self) -> None:
+        """An unreachable shared rate-limit store is said at start-up, not at the first
+        limited request; BOLT_RATE_LIMIT_BACKEND_REQUIRED makes it fatal."""
+        url = getattr(settings, "BOLT_RATE_LIMIT_BACKEND", None)
+        if not url:
+            return
+        problem = _redis_problem(url)
+        if problem is None:
+            return
+        message = (f"BOLT_RATE_LIMIT_BACKEND {_redacted(url)} does not answer ({problem}); until it does, "
+                   "each process limits on its own")
+        if getattr(settings, "BOLT_RATE_LIMIT_BACKEND_REQUIRED", False):
+            raise CommandError(message + ". Start the store, or unset BOLT_RATE_LIMIT_BACKEND_REQUIRED.")
+        self.stderr.write(f"WARNING: {message}.")
+
+
+def _redis_problem(url: str, timeout: float = 2.0) -> str | None:
+    """Why the Redis server at ``url`` does not answer a PING, or None when it does."""
+    import socket
+    import ssl
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    try:
+        if parts.scheme == "unix":
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(timeout)
+            sock.connect(parts.path)
+        else:
+            sock = socket.create_connection((parts.hostname or "localhost", parts.port or 6379), timeout)
+            if parts.scheme == "rediss":
+                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=parts.hostname)
+        with sock:
+            sock.sendall(b"PING\r\n")
+            reply = sock.recv(64)
+    except OSError as exc:
+        return str(exc) or type(exc).__name__
+    # +PONG, or an error such as -NOAUTH: either way a Redis server answered.
+    return None if reply[:1] in (b"+", b"-") else f"unexpected reply {reply[:20]!r}"
+
+
+def _redacted(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@", 1)
+    return url
+
+
+def _banner(prepared: Prepared, opts: dict[str, Any]) -> str:
+    """What is being served, on one screen."""
+    import django
+
+    routes = prepared.routes
+    ours = sum(1 for r in routes if not r.fn.__module__.startswith("django_bolt."))
+    url = f"http://{opts['host']}:{opts['port']}"
+    processes = opts["processes"]
+    lines = [
+        f"django-bolt {__version__} (Django {django.get_version()}, Python {sys.version.split()[0]})",
+        f"  Serving    {url}" + (" (all interfaces)" if opts["host"] in ("0.0.0.0", "::") else ""),
+        f"  Processes  {processes} × {opts['workers']} threads" + (", reloading on change (--dev)" if opts["dev"] else ""),
+        f"  Routes     {len(routes)} ({ours} from the project's APIs, {len(routes) - ours} built in)",
+        f"  Docs       {url}{prepared.docs_path}" if prepared.docs_path else "  Docs       off",
+        f"  Settings   {settings.SETTINGS_MODULE} (DEBUG {'on' if settings.DEBUG else 'off'})",
+    ]
+    return "\n".join(lines)
 
 
 def _project_dir() -> Path:

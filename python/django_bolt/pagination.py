@@ -1,0 +1,336 @@
+"""Pagination: page numbers, limit/offset and cursors over QuerySets and lists.
+
+    class NotePages(PageNumberPagination):
+        page_size = 20
+
+    @api.get("/notes")
+    @paginate(NotePages)
+    async def notes(request) -> list[NoteOut]:
+        return Note.objects.order_by("id")
+
+``GET /notes?page=2&page_size=5`` answers::
+
+    {"items": [...], "total": 42, "has_next": true, "has_previous": true,
+     "page": 2, "page_size": 5, "total_pages": 9, "next_page": 3, "previous_page": 1}
+
+Query parameters never cause an error: a missing, unreadable or out-of-range value is
+clamped (page < 1 ⇒ 1, past the end ⇒ the last page, size > ``max_page_size`` ⇒ the
+maximum, size < 1 ⇒ ``page_size``, negative offset ⇒ 0), and an unreadable cursor reads
+as the first page. Keys whose value is ``None`` are left out of the response.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import inspect
+import math
+import typing
+from abc import ABC, abstractmethod
+from typing import Any, Callable, Generic, TypeVar
+
+import msgspec
+
+__all__ = [
+    "PaginatedResponse",
+    "PaginationBase",
+    "PageNumberPagination",
+    "LimitOffsetPagination",
+    "CursorPagination",
+    "paginate",
+]
+
+T = TypeVar("T")
+
+
+class PaginatedResponse(msgspec.Struct, Generic[T], omit_defaults=True):
+    """One page of ``items``; which optional keys appear depends on the paginator."""
+
+    items: list[T]
+    total: int
+    has_next: bool
+    has_previous: bool
+    page: int | None = None
+    page_size: int | None = None
+    total_pages: int | None = None
+    next_page: int | None = None
+    previous_page: int | None = None
+    limit: int | None = None
+    offset: int | None = None
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+
+
+def _is_queryset(value: Any) -> bool:
+    return hasattr(value, "_iterable_class") and hasattr(value, "model")
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+async def _count(items: Any) -> int:
+    return await items.acount() if _is_queryset(items) else len(items)
+
+
+async def _slice(items: Any, start: int, stop: int) -> list[Any]:
+    if _is_queryset(items):
+        return [obj async for obj in items[start:stop]]
+    return list(items[start:stop])
+
+
+def _query(request: Any) -> dict[str, str]:
+    return request.query if request is not None else {}
+
+
+class PaginationBase(ABC):
+    """A way of cutting a QuerySet or list into pages. Subclass a paginator below to
+    change its sizes: ``class Small(PageNumberPagination): page_size = 10``."""
+
+    page_size: int = 100
+    max_page_size: int = 1000
+    page_size_query_param: str | None = None
+    # A Serializer or Struct the items are converted with (else the route's item type).
+    serializer_class: Any = None
+
+    def get_page_size(self, request: Any, param: str | None = None) -> int:
+        """The requested size, clamped to 1..max_page_size (``page_size`` when absent)."""
+        param = param or self.page_size_query_param
+        size = _int(_query(request).get(param)) if param else None
+        if size is None or size < 1:
+            size = self.page_size
+        return min(size, self.max_page_size)
+
+    @abstractmethod
+    async def get_page_params(self, request: Any) -> dict[str, Any]:
+        """The page the request asks for, after clamping."""
+
+    @abstractmethod
+    async def paginate_queryset(self, queryset: Any, request: Any, **params: Any) -> PaginatedResponse:
+        """The page of ``queryset`` (a QuerySet or a list) the request asks for."""
+
+    @classmethod
+    def query_parameters(cls) -> list[tuple[str, str]]:
+        """``(name, description)`` of the query parameters read, for the OpenAPI document."""
+        return []
+
+
+class PageNumberPagination(PaginationBase):
+    """``?page=<n>&page_size=<n>``; pages count from 1."""
+
+    page_size_query_param = "page_size"
+
+    async def get_page_params(self, request: Any) -> dict[str, Any]:
+        page = _int(_query(request).get("page"))
+        return {"page": page if page is not None and page >= 1 else 1, "page_size": self.get_page_size(request)}
+
+    async def paginate_queryset(self, queryset: Any, request: Any, **params: Any) -> PaginatedResponse:
+        params = params or await self.get_page_params(request)
+        size = params["page_size"]
+        total = await _count(queryset)
+        total_pages = math.ceil(total / size)
+        page = max(1, min(params["page"], total_pages))
+        items = await _slice(queryset, (page - 1) * size, page * size)
+        has_next, has_previous = page < total_pages, page > 1
+        return PaginatedResponse(
+            items=items, total=total, has_next=has_next, has_previous=has_previous, page=page, page_size=size,
+            total_pages=total_pages, next_page=page + 1 if has_next else None,
+            previous_page=page - 1 if has_previous else None,
+        )
+
+    @classmethod
+    def query_parameters(cls) -> list[tuple[str, str]]:
+        return [("page", "Page number, from 1"),
+                (cls.page_size_query_param or "page_size", f"Items per page (max {cls.max_page_size})")]
+
+
+class LimitOffsetPagination(PaginationBase):
+    """``?limit=<n>&offset=<n>``; ``limit`` defaults to ``page_size``."""
+
+    async def get_page_params(self, request: Any) -> dict[str, Any]:
+        offset = _int(_query(request).get("offset"))
+        return {"limit": self.get_page_size(request, "limit"), "offset": offset if offset and offset > 0 else 0}
+
+    async def paginate_queryset(self, queryset: Any, request: Any, **params: Any) -> PaginatedResponse:
+        params = params or await self.get_page_params(request)
+        limit, offset = params["limit"], params["offset"]
+        total = await _count(queryset)
+        items = await _slice(queryset, offset, offset + limit)
+        return PaginatedResponse(items=items, total=total, has_next=offset + limit < total, has_previous=offset > 0,
+                                 limit=limit, offset=offset)
+
+    @classmethod
+    def query_parameters(cls) -> list[tuple[str, str]]:
+        return [("limit", f"Items per page (max {cls.max_page_size})"), ("offset", "Items to skip")]
+
+
+def _encode_cursor(value: Any) -> str:
+    return base64.b64encode(msgspec.json.encode({"v": value})).decode()
+
+
+def _decode_cursor(cursor: str | None) -> tuple[bool, Any]:
+    if not cursor:
+        return False, None
+    try:
+        data = msgspec.json.decode(base64.b64decode(cursor, validate=True))
+    except (ValueError, msgspec.DecodeError):
+        return False, None
+    if not isinstance(data, dict) or "v" not in data:
+        return False, None
+    return True, data["v"]
+
+
+def _field(item: Any, name: str) -> Any:
+    return item[name] if isinstance(item, dict) else getattr(item, name)
+
+
+class CursorPagination(PaginationBase):
+    """``?cursor=<opaque>&page_size=<n>``: stable pages over a growing table. Items are
+    ordered by ``ordering`` (``"-id"``: newest first); ``total`` is not counted (0)."""
+
+    page_size_query_param = "page_size"
+    ordering = "-id"
+
+    async def get_page_params(self, request: Any) -> dict[str, Any]:
+        given, value = _decode_cursor(_query(request).get("cursor"))
+        return {"page_size": self.get_page_size(request), "cursor_given": given, "cursor_value": value}
+
+    async def paginate_queryset(self, queryset: Any, request: Any, **params: Any) -> PaginatedResponse:
+        params = params or await self.get_page_params(request)
+        size = params["page_size"]
+        field = self.ordering.lstrip("-")
+        descending = self.ordering.startswith("-")
+        given, value = params["cursor_given"], params["cursor_value"]
+        if _is_queryset(queryset):
+            queryset = queryset.order_by(self.ordering)
+            if given:
+                try:
+                    queryset = queryset.filter(**{f"{field}__{'lt' if descending else 'gt'}": value})
+                except (TypeError, ValueError):
+                    given, queryset = False, queryset.order_by(self.ordering)
+            rows = [obj async for obj in queryset[: size + 1]]
+        else:
+            rows = sorted(queryset, key=lambda item: _field(item, field), reverse=descending)
+            if given:
+                try:
+                    rows = [r for r in rows if (_field(r, field) < value if descending else _field(r, field) > value)]
+                except TypeError:
+                    given = False
+            rows = rows[: size + 1]
+        has_next = len(rows) > size
+        items = rows[:size]
+        return PaginatedResponse(
+            items=items, total=0, has_next=has_next, has_previous=given, page_size=size,
+            next_cursor=_encode_cursor(_field(items[-1], field)) if has_next else None,
+        )
+
+    @classmethod
+    def query_parameters(cls) -> list[tuple[str, str]]:
+        return [("cursor", "Opaque cursor from next_cursor; omit for the first page"),
+                (cls.page_size_query_param or "page_size", f"Items per page (max {cls.max_page_size})")]
+
+
+# -- @paginate ------------------------------------------------------------------------------
+
+_REQUEST_NAMES = ("request", "req")
+
+
+def item_type(annotation: Any) -> Any:
+    """``T`` of ``list[T]`` / ``PaginatedResponse[T]`` (and similar), else None."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if args and (origin in (list, tuple, set, frozenset) or origin is PaginatedResponse
+                 or (isinstance(origin, type) and issubclass(origin, (list, PaginatedResponse)))):
+        return args[0]
+    return None
+
+
+def items_to_builtins(items: list[Any], item: Any) -> list[Any]:
+    """Convert a page's items with the item type: a Serializer (``dump_many``), another
+    Struct (its fields read from each object or dict), or nothing (a model's fields)."""
+    if item is not None and hasattr(item, "dump_many") and hasattr(item, "from_model"):
+        return item.dump_many(items)
+    if isinstance(item, type) and issubclass(item, msgspec.Struct):
+        names = item.__struct_fields__
+        return [
+            {n: obj[n] for n in names if n in obj} if isinstance(obj, dict)
+            else {n: getattr(obj, n) for n in names}
+            for obj in items
+        ]
+    if item is not None:
+        return msgspec.convert(items, list[item], from_attributes=True)
+    return [
+        obj if isinstance(obj, dict) or not hasattr(obj, "__dict__")
+        else {k: v for k, v in vars(obj).items() if not k.startswith("_")}
+        for obj in items
+    ]
+
+
+def _find_request(fn: Callable[..., Any]) -> Callable[[tuple, dict], Any]:
+    params = list(inspect.signature(fn).parameters.values())
+    for index, param in enumerate(params):
+        if param.name in _REQUEST_NAMES:
+            def find(args: tuple, kwargs: dict, name: str = param.name, index: int = index) -> Any:
+                return kwargs[name] if name in kwargs else args[index]
+            return find
+    raise TypeError(
+        f"@paginate on {fn.__qualname__}: the handler must take the request to read the page from, "
+        f"e.g. `async def {fn.__name__}(request, ...)`"
+    )
+
+
+_encode = msgspec.json.Encoder().encode
+
+
+def paginate(pagination_class: type[PaginationBase] | Callable[..., Any] = None) -> Callable:  # type: ignore[assignment]
+    """Paginate what an ``async def`` handler returns (a QuerySet or a list).
+
+    Put it below the route decorator. The items are converted with the item type of the
+    return annotation or ``response_model`` (``list[T]`` or ``PaginatedResponse[T]``), or
+    the paginator's ``serializer_class``. The OpenAPI document shows the page shape and the
+    paginator's query parameters.
+    """
+    if inspect.isfunction(pagination_class):
+        # Bare @paginate: the default paginator.
+        return paginate(PageNumberPagination)(pagination_class)
+    pagination_class = pagination_class or PageNumberPagination
+    if not (isinstance(pagination_class, type) and issubclass(pagination_class, PaginationBase)):
+        raise TypeError(
+            f"@paginate({pagination_class!r}): pass a PaginationBase subclass, e.g. @paginate(PageNumberPagination)"
+        )
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        if not inspect.iscoroutinefunction(fn):
+            raise TypeError(f"@paginate on {fn.__qualname__}: the handler must be `async def`")
+        find_request = _find_request(fn)
+        paginator = pagination_class()
+
+        resolved: list[Any] = []
+
+        @functools.wraps(fn)
+        async def paginated(*args: Any, **kwargs: Any) -> Any:
+            request = find_request(args, kwargs)
+            result = await fn(*args, **kwargs)
+            page = await paginator.paginate_queryset(result, request)
+            if not resolved:
+                resolved.append(paginator.serializer_class or page_item_type(paginated))
+            page.items = items_to_builtins(page.items, resolved[0])
+            # Already in its final shape: sent as it is, without response validation.
+            return 200, [("content-type", "application/json")], _encode(page)
+
+        paginated.__bolt_pagination__ = pagination_class  # type: ignore[attr-defined]
+        return paginated
+
+    return decorate
+
+
+def page_item_type(fn: Callable[..., Any]) -> Any:
+    """The item type of a ``@paginate`` handler: from ``response_model=`` (recorded on the
+    function when the route is registered) or the return annotation."""
+    annotation = getattr(fn, "__bolt_response_model__", None)
+    if annotation is None:
+        annotation = typing.get_type_hints(fn).get("return")
+    return item_type(annotation)
