@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"os"
 	"sync"
 	"time"
 
@@ -19,6 +20,7 @@ type exchange struct {
 	params router.Params
 	other  router.Params // lookups for another method (preflights) must not clobber params
 	alt    []byte        // the other spelling of the path (trailing slash), for redirects
+	body   string        // the file holding the spooled body, or ""
 }
 
 var exchangePool = sync.Pool{New: func() any { return new(exchange) }}
@@ -26,6 +28,7 @@ var exchangePool = sync.Pool{New: func() any { return new(exchange) }}
 func (x *exchange) reset() {
 	x.req.Reset()
 	x.resp.Reset()
+	x.body = ""
 }
 
 var (
@@ -62,7 +65,10 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 		id, ok = s.router.Lookup(methodGET, path, &x.params)
 	}
 	if !ok {
-		if !s.slashRedirect(ctx, method, path, x) {
+		switch {
+		case s.static.serve(ctx, method, path):
+			s.shared.StaticFile(ctx)
+		case !s.slashRedirect(ctx, method, path, x):
 			s.noRoute(ctx, method, path, x)
 		}
 		return -1
@@ -81,9 +87,16 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 		r.pipeline.StreamHeaders(ctx)
 		return id
 	}
+	if x.body, ok = s.spoolBody(ctx, r); !ok {
+		s.pending.Add(-1)
+		return id
+	}
 	s.fillRequest(ctx, r, x, auth)
 	err := s.python.Do(&x.req, &x.resp)
 	s.pending.Add(-1)
+	if x.body != "" {
+		os.Remove(x.body)
+	}
 	if err != nil {
 		abandoned = true
 		s.errorLog.Printf("handler %s (%s %s) gave no answer: %v", r.spec.Name, ctx.Method(), ctx.Path(), err)
@@ -114,8 +127,13 @@ func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, x *excha
 		writeText(ctx, fasthttp.StatusBadRequest, "This path expects a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket)")
 		return
 	}
+	preflight := middleware.IsPreflight(ctx)
 	if allowed == 0 {
+		if preflight && s.shared.Preflight(ctx) {
+			return
+		}
 		writeText(ctx, fasthttp.StatusNotFound, "Not Found")
+		s.shared.ApplyCORS(ctx)
 		return
 	}
 	// HEAD is answered for every GET route and OPTIONS for every path.
@@ -124,7 +142,7 @@ func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, x *excha
 	}
 	allowed = allowed.With(fasthttp.MethodOptions)
 	if bytes.Equal(method, methodOPTIONS) {
-		if middleware.IsPreflight(ctx) && s.preflight(ctx, path, x) {
+		if preflight && (s.preflight(ctx, path, x) || s.shared.Preflight(ctx)) {
 			return
 		}
 		writeJSON(ctx, fasthttp.StatusOK, "{}")
@@ -133,6 +151,7 @@ func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, x *excha
 	}
 	writeJSON(ctx, fasthttp.StatusMethodNotAllowed, `{"detail":"Method Not Allowed"}`)
 	ctx.Response.Header.SetBytesV("Allow", allowed.AppendAllow(nil))
+	s.shared.ApplyCORS(ctx)
 }
 
 // checkHeaders enforces the header count and per-value size limits.
@@ -174,11 +193,14 @@ func (s *Server) fillRequest(ctx *fasthttp.RequestCtx, r *route, x *exchange, au
 		ctx.Request.Header.VisitAll(func(name, value []byte) {
 			addPair(req, name, value, true, false)
 		})
+		if x.body != "" {
+			addPair(req, []byte(BodyFileHeader), []byte(x.body), false, false)
+		}
 	}
 	if r.want&protocol.WantQuery != 0 {
 		req.Query = ctx.URI().QueryString()
 	}
-	if r.want&protocol.WantBody != 0 {
+	if r.want&protocol.WantBody != 0 && x.body == "" {
 		req.Body = ctx.PostBody()
 	}
 	if auth != nil {

@@ -31,6 +31,7 @@ type route struct {
 	spec     RouteSpec
 	want     protocol.Want
 	cookies  bool // the plan reads cookies, so the cookie header must cross
+	forms    bool // the plan parses form bodies: large multipart bodies are spooled to disk
 	pipeline *middleware.Pipeline
 }
 
@@ -49,7 +50,8 @@ type Server struct {
 	// answerTimeout bounds the wait for a handler's answer (BOLT_WRITE_TIMEOUT); 0: none.
 	answerTimeout time.Duration
 	ln            atomic.Pointer[listener]
-	draining      atomic.Bool // Shutdown began: every response closes its connection
+	draining      atomic.Bool  // Shutdown began: every response closes its connection
+	static        *staticFiles // nil without static files
 }
 
 // New compiles the table: builds the router and each route's middleware pipeline.
@@ -61,6 +63,9 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 	}
 	s := &Server{table: t, router: router.New(), shared: shared, python: py, errorLog: logger,
 		answerTimeout: seconds(t.Settings.WriteTimeout)}
+	if s.static, err = newStaticFiles(t.Static); err != nil {
+		return nil, err
+	}
 	added := map[string]RouteSpec{} // by method and path shape, to name both sides of a conflict
 	for _, spec := range t.Routes {
 		if err := s.router.Add(spec.Method, spec.Path, spec.HandlerID); err != nil {
@@ -84,6 +89,9 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 				r.cookies = true
 			case "body":
 				r.want |= protocol.WantBody
+			case "form":
+				r.want |= protocol.WantBody | protocol.WantHeaders
+				r.forms = true
 			default:
 				return nil, fmt.Errorf("route %s %s: unknown request part %q in the binding plan", spec.Method, spec.Path, need)
 			}

@@ -147,14 +147,6 @@ def checked_file_path(path: str | os.PathLike) -> str:
     return str(resolved)
 
 
-def sendable_file_path(resp: FileResponse) -> str:
-    """The path the serializer hands to Go: checked again, unless it is still the static
-    file ``for_static_file`` found."""
-    if resp.path is not None and resp.path == getattr(resp, "_public_path", None):
-        return resp.path
-    return checked_file_path(resp.path)
-
-
 class FileResponse(CookieMixin):
     """A file the Go core sends from disk (with Range, ETag and conditional requests).
 
@@ -175,19 +167,9 @@ class FileResponse(CookieMixin):
     ) -> None:
         self._set(Path(checked_file_path(path)), media_type, filename, status_code, headers)
 
-    @classmethod
-    def for_static_file(cls, path: str | os.PathLike, media_type: str | None = None) -> FileResponse:
-        """A response for a file Django's static-file finders found: those directories are
-        public by design, so ``BOLT_ALLOWED_FILE_PATHS`` does not restrict them."""
-        self = cls.__new__(cls)
-        self._set(_regular_file(path), media_type, None, 200, None)
-        self._public_path = self.path
-        return self
-
     def _set(self, resolved: Path, media_type: str | None, filename: str | None, status_code: int,
              headers: dict[str, str] | None) -> None:
         self.path = str(resolved)
-        self._public_path: str | None = None
         self.media_type = media_type
         self.filename = filename
         self.status_code = status_code

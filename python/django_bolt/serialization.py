@@ -18,7 +18,7 @@ import msgspec
 from ._runtime.protocol import SendFile
 from .cookies import CookieMixin
 from .responses import HTML, JSON, File, FileResponse, PlainText, Redirect, Response, StreamingResponse
-from .responses import checked_file_path, sendable_file_path
+from .responses import checked_file_path
 
 __all__ = ["serialize", "make_validator", "ResponseTypeError"]
 
@@ -134,7 +134,7 @@ def _serialize_response(result: Any, validate: Validator | None) -> Result | Str
     if isinstance(result, Redirect):
         return result.status_code, [("location", result.url), *_user_headers(result.headers)], b""
     if isinstance(result, FileResponse):
-        return result.status_code, _file_headers(result), SendFile(sendable_file_path(result))
+        return result.status_code, _file_headers(result), SendFile(checked_file_path(result.path))
     if isinstance(result, File):
         if result.content is not None:
             return result.status_code, _file_headers(result), result.content
