@@ -33,7 +33,7 @@ def _needs(route: Any) -> frozenset[str]:
     """What Go must send: the binding plan's needs, or everything when Python guards or
     middleware will look at the request too."""
     if route.security.python_guards or route.security.python_middleware:
-        return frozenset(_EVERYTHING)
+        return frozenset(_EVERYTHING) | (route.plan.needs & {"form"})
     return route.plan.needs
 
 
@@ -49,17 +49,20 @@ def _route_spec(r: Any) -> dict[str, Any]:
 
 
 def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = None,
-                site: tuple[Any, Any] | None = None, allowed_hosts: list[str] | None = None) -> dict[str, Any]:
+                static_files: dict[str, Any] | None = None, site: tuple[Any, Any] | None = None,
+                allowed_hosts: list[str] | None = None) -> dict[str, Any]:
     """The document the Go core builds its router and middleware from.
 
     ``overrides`` are settings given as runbolt flags (``{"BOLT_BACKLOG": 2048}``);
-    ``site`` is the Django site's route and URL space, when the rest of the site is served;
-    ``allowed_hosts`` the Host values the server accepts (None: any, as in the test client).
+    ``static_files`` replaces the static-file settings (test clients); ``site`` is the
+    Django site's route and URL space, when the rest of the site is served;
+    ``allowed_hosts`` the Host values the server accepts (None: any, as in test clients).
     """
     from django.conf import settings
 
     from ..conf import server_settings
     from ..middleware.compiler import global_security_config
+    from ..staticfiles import static_files_config
 
     return {
         "routes": [_route_spec(r) for r in routes],
@@ -67,6 +70,7 @@ def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = 
         "global": global_security_config(api.compression),
         "settings": {"debug": bool(settings.DEBUG), "allowed_hosts": allowed_hosts or ["*"],
                      **server_settings(settings, overrides)},
+        "static": static_files_config(settings, static_files),
         "site": None if site is None else {
             "route": _route_spec(site[0]), "exact": site[1].exact, "prefixes": site[1].prefixes,
         },
@@ -145,19 +149,27 @@ def prepare(options: dict[str, Any]) -> Prepared:
     if not apis:
         raise NothingToServe()
     api = merge_apis(apis)
+    admin_served = False
     if not options.get("no_admin"):
         from ..admin import register_admin_routes
 
-        register_admin_routes(api)
+        admin_served = register_admin_routes(api)
     docs_config = resolve_openapi_config(found.openapi_config for _, found in apis)
     if docs_config is not None:
         OpenAPIRouteRegistrar(api, docs_config).register()
     routes = api.routes()
     for route in routes:
         route.runner  # compiled now: a handler whose types cannot be resolved fails here
+    from django.conf import settings
+
+    from ..staticfiles import static_files_config
+
+    # The admin's CSS and scripts are found by the staticfiles finders, with or without DEBUG.
+    static = static_files_config(settings, finders=settings.DEBUG or admin_served)
     site = _django_site(len(routes), bool(options.get("no_admin")))
-    return Prepared(api, routes, route_table(api, routes, options.get("settings"), site, _allowed_hosts()),
-                    docs_config.path if docs_config is not None else None, site)
+    table = route_table(api, routes, options.get("settings"), static_files=static or {}, site=site,
+                        allowed_hosts=_allowed_hosts())
+    return Prepared(api, routes, table, docs_config.path if docs_config is not None else None, site)
 
 
 def load(sys_path: list[str], options: dict[str, Any]) -> bytes:
