@@ -58,6 +58,9 @@ type Settings struct {
 	RequestID            bool    `msgpack:"request_id"`
 	Metrics              bool    `msgpack:"metrics"`
 	MetricsPath          string  `msgpack:"metrics_path"`
+	// AllowedHosts is Django's ALLOWED_HOSTS (with its DEBUG default); ["*"] or empty
+	// checks nothing. The test client sends none.
+	AllowedHosts []string `msgpack:"allowed_hosts"`
 
 	WSMaxConnections    int     `msgpack:"ws_max_connections"`
 	WSChannelSize       int     `msgpack:"ws_channel_size"`
