@@ -64,7 +64,10 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 		id, ok = s.router.Lookup(methodGET, path, &x.params)
 	}
 	if !ok {
-		if !s.slashRedirect(ctx, method, path, x) {
+		switch {
+		case s.static.serve(ctx, method, path):
+			s.shared.StaticFile(ctx)
+		case !s.slashRedirect(ctx, method, path, x):
 			s.noRoute(ctx, method, path, x)
 		}
 		return -1
@@ -109,8 +112,13 @@ func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, x *excha
 		writeText(ctx, fasthttp.StatusBadRequest, "This path expects a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket)")
 		return
 	}
+	preflight := middleware.IsPreflight(ctx)
 	if allowed == 0 {
+		if preflight && s.shared.Preflight(ctx) {
+			return
+		}
 		writeText(ctx, fasthttp.StatusNotFound, "Not Found")
+		s.shared.ApplyCORS(ctx)
 		return
 	}
 	// HEAD is answered for every GET route and OPTIONS for every path.
@@ -119,7 +127,7 @@ func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, x *excha
 	}
 	allowed = allowed.With(fasthttp.MethodOptions)
 	if bytes.Equal(method, methodOPTIONS) {
-		if middleware.IsPreflight(ctx) && s.preflight(ctx, path, x) {
+		if preflight && (s.preflight(ctx, path, x) || s.shared.Preflight(ctx)) {
 			return
 		}
 		writeJSON(ctx, fasthttp.StatusOK, "{}")
@@ -128,6 +136,7 @@ func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, x *excha
 	}
 	writeJSON(ctx, fasthttp.StatusMethodNotAllowed, `{"detail":"Method Not Allowed"}`)
 	ctx.Response.Header.SetBytesV("Allow", allowed.AppendAllow(nil))
+	s.shared.ApplyCORS(ctx)
 }
 
 // checkHeaders enforces the header count and per-value size limits.

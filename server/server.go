@@ -47,7 +47,8 @@ type Server struct {
 	ws       *wsHub       // nil without WebSocket routes
 	pending  atomic.Int64 // requests handed to Python and not answered yet
 	ln       atomic.Pointer[listener]
-	draining atomic.Bool // Shutdown began: every response closes its connection
+	draining atomic.Bool  // Shutdown began: every response closes its connection
+	static   *staticFiles // nil without static files
 }
 
 // New compiles the table: builds the router and each route's middleware pipeline.
@@ -58,6 +59,9 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{table: t, router: router.New(), shared: shared, python: py, errorLog: logger}
+	if s.static, err = newStaticFiles(t.Static); err != nil {
+		return nil, err
+	}
 	for _, spec := range t.Routes {
 		if err := s.router.Add(spec.Method, spec.Path, spec.HandlerID); err != nil {
 			return nil, fmt.Errorf("%w (handler %s)", err, spec.Name)

@@ -15,6 +15,8 @@ type Table struct {
 	WebSockets []WebSocketSpec         `msgpack:"websockets"`
 	Global     middleware.GlobalConfig `msgpack:"global"`
 	Settings   Settings                `msgpack:"settings"`
+	// Static is nil when the project serves no static files.
+	Static *StaticConfig `msgpack:"static"`
 }
 
 // RouteSpec is one route as Python describes it.

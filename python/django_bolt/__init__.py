@@ -45,6 +45,7 @@ from .cookies import Cookie
 from .middleware import (
     BaseMiddleware,
     CORSMiddleware,
+    DjangoMiddleware,
     ErrorHandlerMiddleware,
     LoggingMiddleware,
     Middleware,
@@ -155,6 +156,7 @@ __all__ = [
     "TimingMiddleware",
     "LoggingMiddleware",
     "ErrorHandlerMiddleware",
+    "DjangoMiddleware",
     "Token",
     "create_jwt_for_user",
     "get_current_user",

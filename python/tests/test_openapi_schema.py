@@ -848,37 +848,3 @@ def test_operation_ids_are_the_same_on_every_generation():
     ids = [operation(first, "get", p)["operationId"] for p in ("/a", "/b")]
     assert ids == ["get_handler", "get_handler_2"]
     assert ids == [operation(second, "get", p)["operationId"] for p in ("/a", "/b")]
-
-
-def test_websocket_routes_are_the_get_that_opens_them():
-    api = BoltAPI()
-
-    @api.websocket("/ws/rooms/{room}")
-    async def chat_room(websocket, room: str):
-        """Join a room.
-
-        Messages are sent to everyone in it."""
-
-    @api.websocket("/ws/private", auth=[JWTAuthentication(secret="s" * 32)], guards=[IsAuthenticated()])
-    async def private(websocket):
-        pass
-
-    doc = schema_of(api)
-    room = doc["paths"]["/ws/rooms/{room}"]
-    assert room["x-websocket"] is True
-    op = room["get"]
-    assert op["operationId"] == "websocket_chat_room"
-    assert op["summary"] == "WebSocket: Join a room."
-    assert op["description"] == "Messages are sent to everyone in it."
-    assert op["tags"][-1] == "WebSocket"
-    params = params_by_name(op)
-    assert params["room"]["in"] == "path"
-    assert params["Upgrade"] == {"name": "Upgrade", "in": "header", "required": True, "description": "websocket",
-                                 "schema": {"type": "string"}}
-    assert params["Connection"]["required"] is True
-    assert list(op["responses"]) == ["101", "400"]
-    private_op = doc["paths"]["/ws/private"]["get"]
-    assert private_op["summary"] == "WebSocket Connection"
-    assert list(private_op["responses"]) == ["101", "400", "401", "403"]
-    assert private_op["security"] == [{"BearerAuth": []}]
-    assert {"name": "WebSocket"} in doc["tags"]

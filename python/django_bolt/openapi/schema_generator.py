@@ -21,10 +21,7 @@ itself runs for the route.
   ``Shop``), all listed at the top level after the configured ones; operationId: ``<method>_<function name>`` (``_2``,
   ``_3``... for a name already used, in route order, so ids are the same on
   every start); routes with ``include_in_schema=False`` are left out,
-  ``deprecated=True`` is marked;
-* WebSocket routes: the GET that opens them, on a path item marked
-  ``x-websocket: true`` (operationId ``websocket_<function name>``, tag
-  ``WebSocket``, the ``Upgrade``/``Connection`` headers, 101 and 400).
+  ``deprecated=True`` is marked.
 
 Python types become JSON Schema through msgspec, the library that also
 encodes the responses, so the documented shape is the one sent. Structs,
@@ -52,6 +49,7 @@ from ..typing import sequence_parts, split_annotated, strip_optional
 from .config import OpenAPIConfig
 from .errors import ERROR_COMPONENTS, error_response
 from .handler_source import HandlerSource, read_handler
+from .websocket_schema import add_websocket_paths
 from .spec import (
     Info,
     OpenAPI,
@@ -282,14 +280,7 @@ class SchemaGenerator:
             operation = self._operation(route, types, schemes, operation_ids, errors)
             item = paths.setdefault(_openapi_path(route.path), PathItem())
             setattr(item, route.method.lower(), operation)
-        for ws_route in self.api.websocket_routes():
-            path = _openapi_path(ws_route.path)
-            if any(_is_under(ws_route.path, prefix) for prefix in self._excluded) or (
-                    path in paths and paths[path].get is not None):
-                continue  # an HTTP GET on the same path is what the document describes there
-            operation = self._websocket_operation(ws_route, types, schemes, operation_ids, errors)
-            item = paths.setdefault(path, PathItem())
-            item.get, item.x_websocket = operation, True
+        add_websocket_paths(self, paths, types, schemes, operation_ids)
         components = msgspec.structs.replace(
             config.components,
             # What the user declared wins over what was generated under the same name.
@@ -346,30 +337,6 @@ class SchemaGenerator:
             security=_security(route, schemes),
         )
 
-    def _websocket_operation(self, route: Any, types: _TypeSchemas, schemes: dict[str, SecurityScheme],
-                             operation_ids: set[str], errors: set[str]) -> Operation:
-        """A WebSocket route as the GET request that opens it (``x-websocket`` on its path item)."""
-        fields = list(_bound_fields(route.plan.meta["fields"], "GET", route.path, set()))
-        summary, description = self._docstring(route.fn)
-        responses: Responses = {
-            "101": OpenAPIResponse(description="Switching Protocols: the WebSocket connection is open"),
-            "400": OpenAPIResponse(description="Not a WebSocket upgrade request",
-                                   content={"text/plain": OpenAPIMediaType(schema=_string())}),
-        }
-        if self.config.include_error_responses and route.security.native and route.security.native.get("guards"):
-            for status in (401, 403):
-                responses[str(status)], component = error_response(status)
-                errors.add(component)
-        return Operation(
-            tags=[*(_tags(route.fn) or ()), "WebSocket"],
-            summary=f"WebSocket: {summary}" if summary else "WebSocket Connection",
-            description=description,
-            operation_id=_unique_id(f"websocket_{route.fn.__name__}", operation_ids),
-            parameters=[*_parameters(fields, types), *_UPGRADE_HEADERS],
-            responses=responses,
-            security=_security(route, schemes),
-        )
-
     def _docstring(self, fn: Any) -> tuple[str | None, str | None]:
         doc = inspect.getdoc(fn) if self.config.use_handler_docstrings else None
         if not doc:
@@ -401,11 +368,8 @@ def _top_level_tags(configured: list[Tag] | None, paths: dict[str, PathItem]) ->
 
 
 def _unique_operation_id(route: Route, used: set[str]) -> str:
-    return _unique_id(f"{route.method.lower()}_{route.fn.__name__}", used)
-
-
-def _unique_id(base: str, used: set[str]) -> str:
     # OpenAPI requires unique ids; two handlers may share a name across modules.
+    base = f"{route.method.lower()}_{route.fn.__name__}"
     candidate, n = base, 1
     while candidate in used:
         n += 1
@@ -425,14 +389,6 @@ def _model_fields(field: dict[str, Any]) -> list[dict[str, Any]]:
         key = info.encode_name.lower().replace("_", "-") if field["source"] == "header" else info.encode_name
         out.append({**field, "annotation": info.type, "key": key, "required": info.required, "marker": None})
     return out
-
-
-# The headers that make a GET a WebSocket opening handshake.
-_UPGRADE_HEADERS = (
-    # A plain string, not a const: client generators refuse literal header types.
-    Parameter(name="Upgrade", param_in="header", required=True, schema=_string(), description="websocket"),
-    Parameter(name="Connection", param_in="header", required=True, schema=_string(), description="Upgrade"),
-)
 
 
 def _parameters(fields: list[dict[str, Any]], types: _TypeSchemas) -> list[Parameter]:

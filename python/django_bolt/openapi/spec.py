@@ -410,7 +410,7 @@ class PathItem(BaseSchemaObject):
     trace: Operation | None = None
     servers: List[Server] | None = None
     parameters: List[Union[Parameter, Reference]] | None = None
-    # Extension: the path is a WebSocket endpoint (its ``get`` is the upgrade request).
+    # A WebSocket route's path item (django_bolt.openapi.websocket_schema).
     x_websocket: bool = False
 
 
