@@ -34,6 +34,9 @@ type MiddlewareConfig struct {
 	Credentials   bool     `msgpack:"credentials"`
 	MaxAge        *int     `msgpack:"max_age"`
 	ExposeHeaders []string `msgpack:"expose_headers"`
+	// OriginRegexes also allow origins they match from the start (as Python's
+	// re.match does); only the project-wide policy sets them.
+	OriginRegexes []string `msgpack:"origin_regexes"`
 
 	RPS   float64 `msgpack:"rps"`
 	Burst *int    `msgpack:"burst"`
@@ -67,7 +70,12 @@ type GuardConfig struct {
 
 // GlobalConfig is the process-wide configuration shared by every route.
 type GlobalConfig struct {
+	// CORSAllowedOrigins are the origins of route CORS entries that list none.
 	CORSAllowedOrigins []string `msgpack:"cors_allowed_origins"`
+	// CORS is the project-wide policy (the CORS_* settings), used by routes
+	// without a CORS entry of their own and for paths no route matches; nil
+	// when the project configures none.
+	CORS *MiddlewareConfig `msgpack:"cors"`
 	// TrustedProxies lists IPs or CIDRs whose X-Forwarded-For / X-Real-IP
 	// headers are believed when keying rate limits by client IP.
 	TrustedProxies []string `msgpack:"trusted_proxies"`

@@ -47,7 +47,7 @@ func NewPipeline(route RouteConfig, global *Shared) (*Pipeline, error) {
 		entry := fmt.Sprintf("middleware[%d]", i)
 		switch m.Type {
 		case "cors":
-			c, err := newCORS(route.Route, entry, m, global.corsOrigins)
+			c, err := newCORS(route.Route, entry, m, global.corsOrigins, global.corsRegexes)
 			if err != nil {
 				return nil, err
 			}
@@ -75,6 +75,9 @@ func NewPipeline(route RouteConfig, global *Shared) (*Pipeline, error) {
 	}
 	p.guards = guards
 
+	if p.cors == nil {
+		p.cors = global.cors // the project-wide policy, for routes without their own
+	}
 	if skip["cors"] {
 		p.cors = nil
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"os"
 	"sync"
 
 	"github.com/valyala/fasthttp"
@@ -21,6 +22,7 @@ type exchange struct {
 	kv     []pyhost.KV
 	buf    []byte  // copied header names (lower-cased) and values, and decoded params
 	offs   []int32 // name start, name end, value end per pair in buf
+	body   string  // the file holding the spooled body, or ""
 }
 
 var exchangePool = sync.Pool{New: func() any { return new(exchange) }}
@@ -31,6 +33,7 @@ func (x *exchange) reset() {
 	x.kv = x.kv[:0]
 	x.buf = x.buf[:0]
 	x.offs = x.offs[:0]
+	x.body = ""
 }
 
 var (
@@ -64,7 +67,10 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 		id, ok = s.router.Lookup(methodGET, path, &x.params)
 	}
 	if !ok {
-		if !s.slashRedirect(ctx, method, path, x) {
+		switch {
+		case s.static.serve(ctx, method, path):
+			s.shared.StaticFile(ctx)
+		case !s.slashRedirect(ctx, method, path, x):
 			s.noRoute(ctx, method, path, x)
 		}
 		return -1
@@ -83,9 +89,16 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 		r.pipeline.StreamHeaders(ctx)
 		return id
 	}
+	if x.body, ok = s.spoolBody(ctx, r); !ok {
+		s.pending.Add(-1)
+		return id
+	}
 	s.fillRequest(ctx, r, x, auth)
 	s.python.Do(&x.req, &x.resp)
 	s.pending.Add(-1)
+	if x.body != "" {
+		os.Remove(x.body)
+	}
 	s.writeResponse(ctx, r, &x.resp)
 	return id
 }
@@ -109,8 +122,13 @@ func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, x *excha
 		writeText(ctx, fasthttp.StatusBadRequest, "This path expects a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket)")
 		return
 	}
+	preflight := middleware.IsPreflight(ctx)
 	if allowed == 0 {
+		if preflight && s.shared.Preflight(ctx) {
+			return
+		}
 		writeText(ctx, fasthttp.StatusNotFound, "Not Found")
+		s.shared.ApplyCORS(ctx)
 		return
 	}
 	// HEAD is answered for every GET route and OPTIONS for every path.
@@ -119,7 +137,7 @@ func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, x *excha
 	}
 	allowed = allowed.With(fasthttp.MethodOptions)
 	if bytes.Equal(method, methodOPTIONS) {
-		if middleware.IsPreflight(ctx) && s.preflight(ctx, path, x) {
+		if preflight && (s.preflight(ctx, path, x) || s.shared.Preflight(ctx)) {
 			return
 		}
 		writeJSON(ctx, fasthttp.StatusOK, "{}")
@@ -128,6 +146,7 @@ func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, x *excha
 	}
 	writeJSON(ctx, fasthttp.StatusMethodNotAllowed, `{"detail":"Method Not Allowed"}`)
 	ctx.Response.Header.SetBytesV("Allow", allowed.AppendAllow(nil))
+	s.shared.ApplyCORS(ctx)
 }
 
 // checkHeaders enforces the header count and per-value size limits.
@@ -169,6 +188,9 @@ func (s *Server) fillRequest(ctx *fasthttp.RequestCtx, r *route, x *exchange, au
 		ctx.Request.Header.VisitAll(func(name, value []byte) {
 			x.addPair(name, value, true, false)
 		})
+		if x.body != "" {
+			x.addPair([]byte(BodyFileHeader), []byte(x.body), false, false)
+		}
 	}
 	// Build the views only now: buf no longer grows.
 	for i := 0; i < len(x.offs); i += 3 {
@@ -179,7 +201,7 @@ func (s *Server) fillRequest(ctx *fasthttp.RequestCtx, r *route, x *exchange, au
 	if r.want&pyhost.WantQuery != 0 {
 		req.Query = ctx.URI().QueryString()
 	}
-	if r.want&pyhost.WantBody != 0 {
+	if r.want&pyhost.WantBody != 0 && x.body == "" {
 		req.Body = ctx.PostBody()
 	}
 	if auth != nil {

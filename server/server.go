@@ -31,6 +31,7 @@ type route struct {
 	spec     RouteSpec
 	want     pyhost.Want
 	cookies  bool // the plan reads cookies, so the cookie header must cross
+	forms    bool // the plan parses form bodies: large multipart bodies are spooled to disk
 	pipeline *middleware.Pipeline
 }
 
@@ -47,7 +48,8 @@ type Server struct {
 	ws       *wsHub       // nil without WebSocket routes
 	pending  atomic.Int64 // requests handed to Python and not answered yet
 	ln       atomic.Pointer[listener]
-	draining atomic.Bool // Shutdown began: every response closes its connection
+	draining atomic.Bool  // Shutdown began: every response closes its connection
+	static   *staticFiles // nil without static files
 }
 
 // New compiles the table: builds the router and each route's middleware pipeline.
@@ -58,6 +60,9 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{table: t, router: router.New(), shared: shared, python: py, errorLog: logger}
+	if s.static, err = newStaticFiles(t.Static); err != nil {
+		return nil, err
+	}
 	for _, spec := range t.Routes {
 		if err := s.router.Add(spec.Method, spec.Path, spec.HandlerID); err != nil {
 			return nil, fmt.Errorf("%w (handler %s)", err, spec.Name)
@@ -76,6 +81,9 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 				r.cookies = true
 			case "body":
 				r.want |= pyhost.WantBody
+			case "form":
+				r.want |= pyhost.WantBody | pyhost.WantHeaders
+				r.forms = true
 			default:
 				return nil, fmt.Errorf("route %s %s: unknown request part %q in the binding plan", spec.Method, spec.Path, need)
 			}

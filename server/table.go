@@ -15,6 +15,8 @@ type Table struct {
 	WebSockets []WebSocketSpec         `msgpack:"websockets"`
 	Global     middleware.GlobalConfig `msgpack:"global"`
 	Settings   Settings                `msgpack:"settings"`
+	// Static is nil when the project serves no static files.
+	Static *StaticConfig `msgpack:"static"`
 }
 
 // RouteSpec is one route as Python describes it.
@@ -33,24 +35,26 @@ type RouteSpec struct {
 // Settings are the server settings (BOLT_* in Django settings, validated by
 // django_bolt.conf; see docs/settings.md). Durations are in seconds.
 type Settings struct {
-	Debug           bool    `msgpack:"debug"`
-	MaxUploadSize   int     `msgpack:"max_upload_size"`
-	MaxHeaderSize   int     `msgpack:"max_header_size"`
-	MaxHeaderBytes  int     `msgpack:"max_header_bytes"`
-	MaxHeaderCount  int     `msgpack:"max_header_count"`
-	ReadTimeout     float64 `msgpack:"read_timeout"`
-	WriteTimeout    float64 `msgpack:"write_timeout"`
-	KeepAlive       float64 `msgpack:"keep_alive"`
-	MaxConnections  int     `msgpack:"max_connections"`
-	MaxPending      int     `msgpack:"max_pending"`
-	ShutdownTimeout float64 `msgpack:"shutdown_timeout"`
-	Backlog         int     `msgpack:"backlog"`
-	AccessLog       string  `msgpack:"access_log"`
-	AccessLogSample float64 `msgpack:"access_log_sample"`
-	AccessLogSlowMS int     `msgpack:"access_log_slow_ms"`
-	RequestID       bool    `msgpack:"request_id"`
-	Metrics         bool    `msgpack:"metrics"`
-	MetricsPath     string  `msgpack:"metrics_path"`
+	Debug         bool `msgpack:"debug"`
+	MaxUploadSize int  `msgpack:"max_upload_size"`
+	// Multipart bodies larger than this reach Python as a file (see spoolBody).
+	MemorySpoolThreshold int     `msgpack:"memory_spool_threshold"`
+	MaxHeaderSize        int     `msgpack:"max_header_size"`
+	MaxHeaderBytes       int     `msgpack:"max_header_bytes"`
+	MaxHeaderCount       int     `msgpack:"max_header_count"`
+	ReadTimeout          float64 `msgpack:"read_timeout"`
+	WriteTimeout         float64 `msgpack:"write_timeout"`
+	KeepAlive            float64 `msgpack:"keep_alive"`
+	MaxConnections       int     `msgpack:"max_connections"`
+	MaxPending           int     `msgpack:"max_pending"`
+	ShutdownTimeout      float64 `msgpack:"shutdown_timeout"`
+	Backlog              int     `msgpack:"backlog"`
+	AccessLog            string  `msgpack:"access_log"`
+	AccessLogSample      float64 `msgpack:"access_log_sample"`
+	AccessLogSlowMS      int     `msgpack:"access_log_slow_ms"`
+	RequestID            bool    `msgpack:"request_id"`
+	Metrics              bool    `msgpack:"metrics"`
+	MetricsPath          string  `msgpack:"metrics_path"`
 
 	WSMaxConnections    int     `msgpack:"ws_max_connections"`
 	WSChannelSize       int     `msgpack:"ws_channel_size"`
@@ -68,7 +72,7 @@ func DecodeTable(b []byte) (*Table, error) {
 		return nil, fmt.Errorf("route table from Python: %w", err)
 	}
 	st := &t.Settings
-	if st.MaxUploadSize <= 0 || st.MaxHeaderSize <= 0 || st.MaxHeaderBytes <= 0 || st.MaxHeaderCount <= 0 ||
+	if st.MaxUploadSize <= 0 || st.MemorySpoolThreshold < 0 || st.MaxHeaderSize <= 0 || st.MaxHeaderBytes <= 0 || st.MaxHeaderCount <= 0 ||
 		st.MaxConnections <= 0 || st.ReadTimeout <= 0 {
 		return nil, fmt.Errorf("route table from Python: server settings missing or out of range: %+v", *st)
 	}

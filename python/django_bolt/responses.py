@@ -156,14 +156,6 @@ class FileResponse(CookieMixin):
             )
         self._set(resolved, media_type, filename, status_code, headers)
 
-    @classmethod
-    def for_static_file(cls, path: str | os.PathLike, media_type: str | None = None) -> FileResponse:
-        """A response for a file Django's static-file finders found: those directories are
-        public by design, so ``BOLT_ALLOWED_FILE_PATHS`` does not restrict them."""
-        self = cls.__new__(cls)
-        self._set(_regular_file(path), media_type, None, 200, None)
-        return self
-
     def _set(self, resolved: Path, media_type: str | None, filename: str | None, status_code: int,
              headers: dict[str, str] | None) -> None:
         self.path = str(resolved)
