@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"fmt"
 	"time"
 
@@ -68,8 +69,12 @@ func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Se
 // DecodeTable parses the msgpack document produced by django_bolt._runtime.boot.load.
 func DecodeTable(b []byte) (*Table, error) {
 	var t Table
-	if err := msgpack.Unmarshal(b, &t); err != nil {
-		return nil, fmt.Errorf("route table from Python: %w", err)
+	// Strict: a key Go does not know would otherwise be a setting or rule silently
+	// dropped (a Python package and a server binary from different builds, say).
+	dec := msgpack.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields(true)
+	if err := dec.Decode(&t); err != nil {
+		return nil, fmt.Errorf("route table from Python: %w (rebuild with `make build` if the Python package and the server binary differ)", err)
 	}
 	st := &t.Settings
 	if st.MaxUploadSize <= 0 || st.MemorySpoolThreshold < 0 || st.MaxHeaderSize <= 0 || st.MaxHeaderBytes <= 0 || st.MaxHeaderCount <= 0 ||
