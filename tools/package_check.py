@@ -157,7 +157,7 @@ class Server:
 def expect(what: str, condition: bool, detail: object = "") -> None:
     if not condition:
         sys.exit(f"FAILED: {what}\n{detail}")
-    print(f"ok: {what}", flush=True)
+    print(f"ok [{time.monotonic() - STARTED:.0f} s]: {what}", flush=True)
 
 
 def check_serving(server: Server, debian_library: Path) -> None:
@@ -213,6 +213,14 @@ def check_wheel(build_python: str, target_python: str, other_python: str, work: 
         check_serving(server, library)
     finally:
         server.stop()
+
+    step("the in-process test client (the _core extension) on that Python")
+    script = ("from django_bolt.testing import TestClient\nfrom testproject.api import api\n"
+              "with TestClient(api) as client:\n    print(client.get('/items/1?q=x').json())")
+    done = run([python, "manage.py", "shell", "-c", script], cwd=project, env=clean_env(), capture_output=True,
+               text=True, check=False)
+    expect("TestClient answers through the extension", done.returncode == 0
+           and "{'item_id': 1, 'q': 'x'}" in done.stdout.splitlines(), done.stdout + done.stderr)
 
     step("a directory without the library")
     empty = work / "empty"
@@ -285,6 +293,7 @@ def check_sdist(build_python: str, work: Path) -> None:
     expect(f"{sdist.name} holds every file of the Go build", not missing, missing)
 
     python = wheels.Interpreter.find(build_python)
+    step("pip install of the sdist without Go")
     no_go = venv(python.path, work / "venv-no-go")
     done = run([no_go, "-m", "pip", "install", sdist], check=False, capture_output=True, text=True,
                env=clean_env(PATH=f"{no_go.parent}:{CLEAN_PATH}"))
@@ -292,6 +301,7 @@ def check_sdist(build_python: str, work: Path) -> None:
            and "Go >= 1.26" in done.stdout + done.stderr and "gcc" in done.stdout + done.stderr,
            done.stdout + done.stderr)
 
+    step("pip install -v of the sdist with Go")
     with_go = venv(python.path, work / "venv-sdist")
     started = time.monotonic()
     done = run([with_go, "-m", "pip", "install", "-v", sdist], capture_output=True, text=True,
@@ -301,6 +311,7 @@ def check_sdist(build_python: str, work: Path) -> None:
            and "django-bolt-go: building [1/2] the server binary" in output
            and "django-bolt-go: built [2/2] the extension" in output, output[-3000:])
     print(f"built and installed from the sdist in {time.monotonic() - started:.0f} s", flush=True)
+    step("runbolt of the build from the sdist")
     project = project_copy(work / "project-sdist", with_go)
     server = Server(with_go, project, work / "sdist-server.log", hide_pyenv=False, env=clean_env())
     try:

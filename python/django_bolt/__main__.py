@@ -1,0 +1,7 @@
+"""``python -m django_bolt``: the ``django-bolt`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
