@@ -1,7 +1,6 @@
 package middleware
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 
@@ -34,6 +33,9 @@ type MiddlewareConfig struct {
 	Credentials   bool     `msgpack:"credentials"`
 	MaxAge        *int     `msgpack:"max_age"`
 	ExposeHeaders []string `msgpack:"expose_headers"`
+	// OriginRegexes also allow origins they match from the start (as Python's
+	// re.match does); only the project-wide policy sets them.
+	OriginRegexes []string `msgpack:"origin_regexes"`
 
 	RPS   float64 `msgpack:"rps"`
 	Burst *int    `msgpack:"burst"`
@@ -52,7 +54,7 @@ type AuthBackendConfig struct {
 	Audience      StringList `msgpack:"audience"`
 	Issuer        string     `msgpack:"issuer"`
 	RequireJTI    bool       `msgpack:"require_jti"`
-	HasRevocation bool       `msgpack:"has_revocation"`
+	HasRevocation bool       `msgpack:"has_revocation"` // Python looks tokens up (route.py); Go only checks it sits on a JWT backend
 
 	APIKeys        []string            `msgpack:"api_keys"`
 	KeyPermissions map[string][]string `msgpack:"key_permissions"`
@@ -67,7 +69,12 @@ type GuardConfig struct {
 
 // GlobalConfig is the process-wide configuration shared by every route.
 type GlobalConfig struct {
+	// CORSAllowedOrigins are the origins of route CORS entries that list none.
 	CORSAllowedOrigins []string `msgpack:"cors_allowed_origins"`
+	// CORS is the project-wide policy (the CORS_* settings), used by routes
+	// without a CORS entry of their own and for paths no route matches; nil
+	// when the project configures none.
+	CORS *MiddlewareConfig `msgpack:"cors"`
 	// TrustedProxies lists IPs or CIDRs whose X-Forwarded-For / X-Real-IP
 	// headers are believed when keying rate limits by client IP.
 	TrustedProxies []string `msgpack:"trusted_proxies"`
@@ -118,31 +125,6 @@ func (s *StringList) DecodeMsgpack(dec *msgpack.Decoder) error {
 		*s = list
 		return nil
 	}
-}
-
-// DecodeRouteConfig decodes one route's msgpack configuration. Unknown keys
-// are errors so a misspelt option cannot be silently ignored.
-func DecodeRouteConfig(b []byte) (RouteConfig, error) {
-	var rc RouteConfig
-	err := strictDecode(b, &rc)
-	return rc, err
-}
-
-// DecodeGlobalConfig decodes the process-wide msgpack configuration, with
-// unknown keys rejected like DecodeRouteConfig.
-func DecodeGlobalConfig(b []byte) (GlobalConfig, error) {
-	var gc GlobalConfig
-	err := strictDecode(b, &gc)
-	return gc, err
-}
-
-func strictDecode(b []byte, v any) error {
-	dec := msgpack.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields(true)
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("middleware config: %w", err)
-	}
-	return nil
 }
 
 // configError formats construction errors uniformly: which route, which

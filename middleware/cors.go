@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -25,6 +26,7 @@ const (
 type corsPolicy struct {
 	wildcard     bool
 	origins      map[string]struct{}
+	regexes      []*regexp.Regexp
 	credentials  bool
 	allowMethods string
 	allowHeaders string
@@ -32,13 +34,15 @@ type corsPolicy struct {
 	expose       string
 }
 
-func newCORS(route, entry string, c MiddlewareConfig, globalOrigins []string) (*corsPolicy, error) {
+// newCORS compiles one CORS entry; an entry without origins takes the
+// project-wide ones (globalOrigins, globalRegexes).
+func newCORS(route, entry string, c MiddlewareConfig, globalOrigins, globalRegexes []string) (*corsPolicy, error) {
 	if c.RPS != 0 || c.Burst != nil || c.Key != "" {
 		return nil, configError(route, entry, "rps, burst and key are rate_limit options; put them in a {type: \"rate_limit\"} entry")
 	}
-	origins := c.Origins
-	if len(origins) == 0 {
-		origins = globalOrigins
+	origins, regexes := c.Origins, c.OriginRegexes
+	if len(origins) == 0 && len(regexes) == 0 {
+		origins, regexes = globalOrigins, globalRegexes
 	}
 	p := &corsPolicy{
 		origins:      make(map[string]struct{}, len(origins)),
@@ -57,6 +61,14 @@ func newCORS(route, entry string, c MiddlewareConfig, globalOrigins []string) (*
 		}
 		// Browsers serialise Origin in lower case.
 		p.origins[strings.ToLower(o)] = struct{}{}
+	}
+	for _, r := range regexes {
+		// Anchored at the start only, like Python's re.match in django-cors-headers.
+		re, err := regexp.Compile(`^(?:` + r + `)`)
+		if err != nil {
+			return nil, configError(route, entry, "origin regex %q does not compile: %v", r, err)
+		}
+		p.regexes = append(p.regexes, re)
 	}
 	if p.wildcard && p.credentials {
 		return nil, configError(route, entry, "Cannot use wildcard '*' with credentials=true: list the allowed origins")
@@ -97,8 +109,15 @@ func checkOrigin(o string) error {
 }
 
 func (p *corsPolicy) allows(origin []byte) bool {
-	_, ok := p.origins[string(origin)]
-	return ok
+	if _, ok := p.origins[string(origin)]; ok {
+		return true
+	}
+	for _, r := range p.regexes {
+		if r.Match(origin) {
+			return true
+		}
+	}
+	return false
 }
 
 // preflight answers an OPTIONS preflight completely.
@@ -107,7 +126,7 @@ func (p *corsPolicy) preflight(ctx *fasthttp.RequestCtx) {
 	resp.ResetBody()
 	origin := ctx.Request.Header.Peek("Origin")
 	switch {
-	case len(p.origins) == 0:
+	case len(p.origins) == 0 && len(p.regexes) == 0:
 		writeText(ctx, fasthttp.StatusForbidden, "CORS not configured for this endpoint")
 		return
 	case !p.wildcard && !p.allows(origin):

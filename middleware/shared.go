@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/valyala/fasthttp"
 )
 
 // Shared is the process-wide state every Pipeline uses: the global
@@ -15,6 +17,8 @@ import (
 // every route's Pipeline from it, and Close it at shutdown.
 type Shared struct {
 	corsOrigins    []string
+	corsRegexes    []string
+	cors           *corsPolicy
 	trustedProxies []netip.Prefix
 	local          *localStore
 	redis          *redisLimiter
@@ -41,6 +45,14 @@ func NewShared(cfg GlobalConfig) (*Shared, error) {
 		}
 	}
 	s.corsOrigins = cfg.CORSAllowedOrigins
+	if cfg.CORS != nil {
+		p, err := newCORS("(project-wide)", "CORS settings", *cfg.CORS, nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		s.cors = p
+		s.corsRegexes = cfg.CORS.OriginRegexes
+	}
 	for _, tp := range cfg.TrustedProxies {
 		p, err := parseProxy(tp)
 		if err != nil {
@@ -66,6 +78,34 @@ func NewShared(cfg GlobalConfig) (*Shared, error) {
 		s.comp = c
 	}
 	return s, nil
+}
+
+// Preflight answers a CORS preflight for a path or method no route covers
+// with the project-wide policy. It returns false, writing nothing, when the
+// project has none.
+func (s *Shared) Preflight(ctx *fasthttp.RequestCtx) bool {
+	if s.cors == nil {
+		return false
+	}
+	s.cors.preflight(ctx)
+	return true
+}
+
+// ApplyCORS adds the project-wide CORS headers to a response written without
+// a route (404, 405), so browsers can read why the request failed.
+func (s *Shared) ApplyCORS(ctx *fasthttp.RequestCtx) {
+	if s.cors != nil {
+		s.cors.apply(ctx)
+	}
+}
+
+// StaticFile finishes a response of the static file server: the project-wide CORS
+// headers, and compression of a whole text-like file (see compressFile).
+func (s *Shared) StaticFile(ctx *fasthttp.RequestCtx) {
+	s.ApplyCORS(ctx)
+	if s.comp != nil {
+		s.comp.compressFile(ctx)
+	}
 }
 
 func parseProxy(s string) (netip.Prefix, error) {

@@ -38,14 +38,15 @@ func (p *Pipeline) BeforeWebSocket(ctx *fasthttp.RequestCtx, global *Shared) (au
 }
 
 // WebSocketOriginAllowed reports whether a browser page from origin may open a
-// WebSocket: the global CORS origins allow it ("*" or the exact origin). Without a
-// global CORS configuration every cross-origin upgrade is refused, because a browser
-// sends cookies with it and nothing like a preflight protects the handler.
+// WebSocket: the global CORS origins allow it ("*" or the exact origin), or one of
+// the project's CORS_ALLOWED_ORIGIN_REGEXES matches it. Without a global CORS
+// configuration every cross-origin upgrade is refused, because a browser sends
+// cookies with it and nothing like a preflight protects the handler.
 func (s *Shared) WebSocketOriginAllowed(origin []byte) bool {
 	for _, o := range s.corsOrigins {
 		if o == "*" || (len(o) == len(origin) && bytes.EqualFold([]byte(o), origin)) {
 			return true
 		}
 	}
-	return false
+	return s.cors != nil && s.cors.allows(origin)
 }

@@ -17,6 +17,7 @@ func NewTestHandler(doc []byte, py Python, httpLayer bool) (fasthttp.RequestHand
 	}
 	if !httpLayer {
 		t.Global.Compression = nil
+		t.Global.CORS = nil
 		for i := range t.Routes {
 			if sec := t.Routes[i].Security; sec != nil {
 				sec.Middleware = nil

@@ -19,6 +19,7 @@ import pytest
 from openapi_spec_validator import validate
 
 DEMO_API_KEY = "demo-key-123"  # accounts/api.py
+CSRF_TOKEN = "a" * 32  # any 32 letters are a well-formed CSRF secret
 
 
 @dataclass
@@ -50,6 +51,7 @@ CASES: dict[tuple[str, str], list[Case]] = {
                                       "headers": {"content-type": "application/json"}}),
     ],
     ("get", "/items100"): [Case("GET", "/items100", 200)],
+    ("get", "/serializer/items100"): [Case("GET", "/serializer/items100", 200)],
     ("post", "/bench/parse"): [
         Case("POST", "/bench/parse", 200, {"json": _payload()}),
         Case("POST", "/bench/parse", 422, {"content": b"{not json", "headers": {"content-type": "application/json"}}),
@@ -78,6 +80,9 @@ CASES: dict[tuple[str, str], list[Case]] = {
         Case("POST", "/v1/chat/completions", 422, {"json": {"model": "m", "messages": [], "n_chunks": -1}}),
     ],
     ("get", "/users/"): [Case("GET", "/users/", 200)],
+    # WebSocket routes (chat app): a request that is not an upgrade is refused.
+    ("get", "/ws/rooms/{room}"): [Case("GET", "/ws/rooms/1", 400)],
+    ("get", "/ws/echo"): [Case("GET", "/ws/echo", 400)],
     ("get", "/users/seed"): [Case("GET", "/users/seed", 200)],
     ("get", "/users/full10"): [Case("GET", "/users/full10", 200)],
     ("get", "/users/mini10"): [Case("GET", "/users/mini10", 200)],
@@ -98,6 +103,20 @@ CASES: dict[tuple[str, str], list[Case]] = {
         Case("GET", "/apikey", 200, {"headers": {"x-api-key": DEMO_API_KEY}}), Case("GET", "/apikey", 401)],
     ("get", "/limited"): [Case("GET", "/limited", 429, repeat=40)],
     ("get", "/cors"): [Case("GET", "/cors", 200, {"headers": {"origin": "http://example.com"}})],
+    ("get", "/mw/timed"): [Case("GET", "/mw/timed", 200)],
+    ("get", "/mw/session-count"): [Case("GET", "/mw/session-count", 200)],
+    ("get", "/mw/session-peek"): [Case("GET", "/mw/session-peek", 200, {"cookies": {"sessionid": "unknown"}})],
+    ("get", "/mw/session/csrf"): [Case("GET", "/mw/session/csrf", 200)],
+    ("post", "/mw/session/login"): [
+        Case("POST", "/mw/session/login", 200, {"json": {"username": "demo", "password": "demo"}}),
+        Case("POST", "/mw/session/login", 401, {"json": {"username": "demo", "password": "wrong"}}),
+        Case("POST", "/mw/session/login", 422, {"json": {"username": "demo"}}),
+    ],
+    ("get", "/mw/session/me"): [Case("GET", "/mw/session/me", 200)],
+    # CSRF: the token of the cookie repeated in the header (plain HTTP, no Origin: no origin check).
+    ("post", "/mw/session/note"): [Case("POST", "/mw/session/note", 200, {
+        "cookies": {"csrftoken": CSRF_TOKEN}, "headers": {"x-csrftoken": CSRF_TOKEN}})],
+    ("post", "/mw/session/logout"): [Case("POST", "/mw/session/logout", 200)],
 }
 
 
@@ -124,7 +143,8 @@ def test_document_is_valid_openapi(document):
 
 
 def test_every_operation_has_cases(document):
-    operations = {(method, path) for path, item in document["paths"].items() for method in item}
+    operations = {(method, path) for path, item in document["paths"].items() for method in item
+                  if not method.startswith("x-")}  # extensions such as "x-websocket" are not operations
     assert operations == set(CASES), (
         f"without cases: {sorted(operations - set(CASES))}; not in the document: {sorted(set(CASES) - operations)}")
 

@@ -80,10 +80,24 @@ def test_preflight_with_default_options(main_server):
     assert "access-control-allow-credentials" not in response.headers
 
 
-def test_preflight_on_a_route_without_cors_gets_no_cors_headers(main_server):
+def test_route_without_cors_gets_the_project_wide_policy(main_server):
+    # BOLT_CORS_ALLOWED_ORIGINS is the project-wide policy (same as CORS_ALLOWED_ORIGINS).
     response = preflight(main_server, "/cors/none", GLOBAL)
-    assert response.status != 204
-    assert_no_cors(response)
+    assert response.status == 204
+    assert_cors(response, GLOBAL)
+    assert_cors(fetch(main_server.url("/cors/none"), headers={"Origin": GLOBAL}), GLOBAL)
+    refused = preflight(main_server, "/cors/none", EVIL)
+    assert refused.status == 403
+    assert_no_cors(refused)
+
+
+def test_unknown_path_preflight_and_404_with_the_project_wide_policy(main_server):
+    response = preflight(main_server, "/cors/nowhere", GLOBAL, "DELETE")
+    assert response.status == 204
+    assert_cors(response, GLOBAL)
+    missing = fetch(main_server.url("/cors/nowhere"), headers={"Origin": GLOBAL})
+    assert missing.status == 404
+    assert_cors(missing, GLOBAL)
 
 
 def test_preflight_skips_authentication_and_rate_limits(main_server):

@@ -41,12 +41,15 @@ ENDPOINTS: list[Endpoint] = [
     E("item-put", "PUT", "/items/1", body=payloads.item),
     E("parse", "POST", "/bench/parse", body=payloads.bench_parse),
     E("items100", "GET", "/items100"),
+    E("serializer100", "GET", "/serializer/items100", expect_body=b'"label":"item1 (1.25)"'),
     E("header", "GET", "/header", headers={"x-test": "benchmark"}),
     E("cookie", "GET", "/cookie", headers={"Cookie": "session=abc123"}),
     E("exc", "GET", "/exc", expect=404, expect_body=b"Not found"),
     E("html", "GET", "/html"),
     E("redirect", "GET", "/redirect", expect=302),
     E("file", "GET", "/file-static"),
+    # Served by Go from the admin app's static directory (no Python).
+    E("static-css", "GET", "/static/admin/css/base.css", expect_body=b"DJANGO Admin styles"),
     E("stream", "GET", "/stream", tags=("stream",)),
     E("sse", "GET", "/sse", tags=("stream",)),
     E("sse-async", "GET", "/sse-async", tags=("stream",)),
@@ -63,6 +66,10 @@ ENDPOINTS: list[Endpoint] = [
       expect_body=b'"user_id":"1"', tags=("auth",)),
     E("rate-429", "GET", "/limited", expect=429, expect_body=b"Rate limit exceeded", primes=60,
       tags=("auth",)),
+    E("mw-timing", "GET", "/mw/timed", expect_body=b"request_id", tags=("middleware",)),
+    # Django's SessionMiddleware with a session cookie: the session is looked up, not written.
+    E("mw-session", "GET", "/mw/session-peek", headers={"Cookie": "sessionid=benchsession0000000000000000000"},
+      expect_body=b"visits", tags=("middleware",)),
     E("preflight", "OPTIONS", "/cors", expect=204,
       headers={"Origin": "http://example.com", "Access-Control-Request-Method": "GET"}, tags=("auth",)),
     # Cost as the work grows (neutral project): response size, chunks per stream; the

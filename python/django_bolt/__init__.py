@@ -45,6 +45,7 @@ from .cookies import Cookie
 from .middleware import (
     BaseMiddleware,
     CORSMiddleware,
+    DjangoMiddleware,
     ErrorHandlerMiddleware,
     LoggingMiddleware,
     Middleware,
@@ -69,6 +70,8 @@ from .openapi import (
     SwaggerRenderPlugin,
     YamlRenderPlugin,
 )
+from .datastructures import UploadFile
+from .enums import FileSize, MediaType
 from .responses import JSON, Response, StreamingResponse
 from .request import Request, RequestProtocol
 from .pagination import (
@@ -106,6 +109,9 @@ default_app_config = "django_bolt.apps.DjangoBoltConfig"
 
 __all__ = [
     "BoltAPI",
+    "UploadFile",
+    "FileSize",
+    "MediaType",
     "Router",
     "APIRouter",
     "Request",
@@ -155,6 +161,7 @@ __all__ = [
     "TimingMiddleware",
     "LoggingMiddleware",
     "ErrorHandlerMiddleware",
+    "DjangoMiddleware",
     "Token",
     "create_jwt_for_user",
     "get_current_user",

@@ -3,20 +3,15 @@
 ``runbolt`` adds ``/<admin prefix>/`` routes that hand the request to Django's own ASGI
 application, so the admin, its login and its CSRF protection work exactly as under any
 ASGI server. These routes skip the API's auth, guards and middleware: the admin has its
-own. With ``--no-admin`` nothing is added.
+own. With ``--no-admin`` nothing is added. Its static files are served by the Go core
+(``django_bolt.staticfiles``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import mimetypes
-from pathlib import Path
 from typing import Any
-
-from django.conf import settings
-
-from .responses import FileResponse
 
 __all__ = [
     "is_admin_installed",
@@ -24,7 +19,6 @@ __all__ = [
     "should_enable_admin",
     "ASGIFallbackHandler",
     "register_admin_routes",
-    "find_static_file",
 ]
 
 logger = logging.getLogger("django_bolt")
@@ -134,50 +128,13 @@ class ASGIFallbackHandler:
         return status, out_headers, b"".join(chunks)
 
 
-def find_static_file(path: str) -> Path | None:
-    """Look ``path`` up in STATIC_ROOT, then the staticfiles finders; only a regular file
-    is found (a directory, a FIFO or a device is not)."""
-    root = getattr(settings, "STATIC_ROOT", None)
-    if root:
-        candidate = Path(root, path)
-        if candidate.is_file():
-            return candidate
-    from django.apps import apps
-
-    if apps.is_installed("django.contrib.staticfiles"):
-        from django.contrib.staticfiles import finders
-
-        found = finders.find(path)
-        if found and Path(found).is_file():
-            return Path(found)
-    return None
-
-
-def _static_handler():
-    from .exceptions import HTTPException
-
-    async def serve_static(path: str):
-        if ".." in Path(path).parts or path.startswith("/"):
-            raise HTTPException(400, "Invalid static file path")
-        found = find_static_file(path)
-        if found is None:
-            raise HTTPException(404, f"Static file not found: {path}")
-        media_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
-        try:
-            return FileResponse.for_static_file(found, media_type=media_type)
-        except FileNotFoundError:  # removed or replaced since it was found
-            raise HTTPException(404, f"Static file not found: {path}") from None
-
-    return serve_static
-
-
-def register_admin_routes(api: Any) -> None:
-    """Add the admin and static routes to ``api`` (the merged API of the project)."""
+def register_admin_routes(api: Any) -> bool:
+    """Add the admin routes to ``api`` (the merged API of the project); whether it did."""
     if not should_enable_admin():
-        return
+        return False
     prefix = detect_admin_url_prefix()
     if prefix is None:
-        return
+        return False
     handler = ASGIFallbackHandler()
 
     async def admin_view(request):
@@ -188,6 +145,6 @@ def register_admin_routes(api: Any) -> None:
     for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
         api._register(method, f"/{prefix}/", admin_view, **bare)
         api._register(method, f"/{prefix}/{{path:path}}", admin_view, **bare)
-    static_url = (getattr(settings, "STATIC_URL", None) or "").strip("/")
-    if static_url and "://" not in static_url:
-        api._register("GET", f"/{static_url}/{{path:path}}", _static_handler(), **bare)
+    # The admin's CSS and scripts are static files, served by the Go core
+    # (django_bolt.staticfiles).
+    return True

@@ -22,6 +22,8 @@ from typing import Any, Callable, Dict, List, Tuple
 
 from .binding import BindingPlan, compile_binding
 from .middleware.compiler import RouteSecurity, check_global_middleware, compile_route_security
+from .middleware.django_adapter import view_target
+from .middleware.django_loader import load_django_middleware
 from .request import Request as _RequestObject
 from .serialization import Validator, make_validator
 
@@ -107,6 +109,7 @@ class BoltAPI:
         openapi_config: Any = None,
         *,
         trailing_slash: str = "keep",
+        django_middleware: Any = None,
     ) -> None:
         if trailing_slash not in TRAILING_SLASH_MODES:
             raise ValueError(
@@ -115,7 +118,11 @@ class BoltAPI:
         self.trailing_slash = trailing_slash
         self.prefix = prefix.rstrip("/")
         check_global_middleware(middleware, "BoltAPI(middleware=...)")
-        self.middleware = list(middleware or [])
+        self.django_middleware = django_middleware
+        self.emit_signals = _emit_signals_setting()
+        # Django's middleware runs outside the API's own, as one stack.
+        stack = load_django_middleware(django_middleware)
+        self.middleware = ([stack] if stack is not None else []) + list(middleware or [])
         self.middleware_config = dict(middleware_config or {})
         self.enable_logging = enable_logging
         self.logging_config = logging_config
@@ -318,7 +325,7 @@ class BoltAPI:
                   tags: list[str] | None = None, summary: str | None = None, description: str | None = None,
                   include_in_schema: bool = True, deprecated: bool = False) -> None:
         """Compile and add one route; ``middleware``/``middleware_config`` default to the API's."""
-        plan = compile_binding(fn, method, full_path)
+        plan = compile_binding(view_target(fn), method, full_path)
         _register_user_loaders(auth)
         if response_model is not None and getattr(fn, "__bolt_pagination__", None) is not None:
             # @paginate converts its items with the route's item type.
@@ -432,6 +439,18 @@ def check_route_options(where: str, options: dict[str, Any]) -> None:
     for name in ("include_in_schema", "deprecated"):
         if not isinstance(options.get(name, False), bool):
             raise TypeError(f"{where}: {name} must be True or False")
+
+
+def _emit_signals_setting() -> bool:
+    """``BOLT_EMIT_SIGNALS``: send Django's request_started/request_finished per request."""
+    from django.conf import settings
+
+    value = getattr(settings, "BOLT_EMIT_SIGNALS", False) if settings.configured else False
+    if not isinstance(value, bool):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"BOLT_EMIT_SIGNALS = {value!r} is not valid: use True or False")
+    return value
 
 
 def _query_bytes(query: Any) -> bytes | None:

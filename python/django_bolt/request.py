@@ -261,9 +261,10 @@ class Request(Generic[UserT, ClaimsT, StateT]):
         return urljoin(current, location)
 
     def __getattr__(self, name: str) -> Any:
-        # Only reached for names that are not attributes: values middleware put in state.
+        # Only reached for names that are not attributes: values middleware put in state
+        # (Django's message storage is read as request._messages).
         state = object.__getattribute__(self, "_state")
-        if state is not None and name in state and not name.startswith("_"):
+        if state is not None and name in state and not name.startswith("__"):
             return state[name]
         raise AttributeError(f"'Request' object has no attribute {name!r}")
 

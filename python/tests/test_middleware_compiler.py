@@ -368,6 +368,7 @@ def test_global_security_config_defaults(without_settings):
     without_settings("BOLT_CORS_ALLOWED_ORIGINS", "BOLT_TRUSTED_PROXIES", "BOLT_RATE_LIMIT_BACKEND", "BOLT_COMPRESSION")
     assert global_security_config() == {
         "cors_allowed_origins": [],
+        "cors": None,
         "trusted_proxies": [],
         "rate_limit_backend": "",
         "compression": CompressionConfig().to_config(),

@@ -355,3 +355,32 @@ def test_seed_style_instances_and_classes_still_work():
 
     with TestClient(api) as client:
         assert client.get("/a").json() == ["s", "s"]
+
+
+def test_router_middleware_runs_between_global_and_route():
+    from django_bolt import Router
+
+    api = BoltAPI(middleware=[_tagger("g")])
+    outer = Router(prefix="/outer", middleware=[_tagger("r")])
+    inner = Router(prefix="/inner", middleware=[SeedStyle])
+
+    @inner.get("/x")
+    @middleware(_tagger("h"))
+    async def x(request):
+        return request.state["seen"]
+
+    outer.include_router(inner)
+    api.include_router(outer)
+    with TestClient(api) as client:
+        r = client.get("/outer/inner/x")
+    assert r.json() == ["g", "r", "s", "h"]
+    assert r.headers["x-order"] == "hrg"
+
+
+def test_function_middleware_in_a_router_list_is_a_type_error():
+    from django_bolt import Router
+
+    router = Router(middleware=[route_header])
+    router.get("/x")(lambda: "x")
+    with pytest.raises(TypeError, match="function middleware"):
+        BoltAPI().include_router(router)

@@ -33,19 +33,22 @@ def _needs(route: Any) -> frozenset[str]:
     """What Go must send: the binding plan's needs, or everything when Python guards or
     middleware will look at the request too."""
     if route.security.python_guards or route.security.python_middleware:
-        return frozenset(_EVERYTHING)
+        return frozenset(_EVERYTHING) | (route.plan.needs & {"form"})
     return route.plan.needs
 
 
-def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = None,
+                static_files: dict[str, Any] | None = None) -> dict[str, Any]:
     """The document the Go core builds its router and middleware from.
 
-    ``overrides`` are settings given as runbolt flags (``{"BOLT_BACKLOG": 2048}``).
+    ``overrides`` are settings given as runbolt flags (``{"BOLT_BACKLOG": 2048}``);
+    ``static_files`` replaces the static-file settings (test clients).
     """
     from django.conf import settings
 
     from ..conf import server_settings
     from ..middleware.compiler import global_security_config
+    from ..staticfiles import static_files_config
 
     return {
         "routes": [
@@ -62,6 +65,7 @@ def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = 
         "websockets": [w.table_entry() for w in api.websocket_routes()],
         "global": global_security_config(api.compression),
         "settings": {"debug": bool(settings.DEBUG), **server_settings(settings, overrides)},
+        "static": static_files_config(settings, static_files),
     }
 
 
@@ -89,18 +93,25 @@ def prepare(options: dict[str, Any]) -> Prepared:
     if not apis:
         raise NothingToServe()
     api = merge_apis(apis)
+    admin_served = False
     if not options.get("no_admin"):
         from ..admin import register_admin_routes
 
-        register_admin_routes(api)
+        admin_served = register_admin_routes(api)
     docs_config = resolve_openapi_config(found.openapi_config for _, found in apis)
     if docs_config is not None:
         OpenAPIRouteRegistrar(api, docs_config).register()
     routes = api.routes()
     for route in routes:
         route.runner  # compiled now: a handler whose types cannot be resolved fails here
-    return Prepared(api, routes, route_table(api, routes, options.get("settings")),
-                    docs_config.path if docs_config is not None else None)
+    from django.conf import settings
+
+    from ..staticfiles import static_files_config
+
+    # The admin's CSS and scripts are found by the staticfiles finders, with or without DEBUG.
+    static = static_files_config(settings, finders=settings.DEBUG or admin_served)
+    table = route_table(api, routes, options.get("settings"), static_files=static or {})
+    return Prepared(api, routes, table, docs_config.path if docs_config is not None else None)
 
 
 def load(sys_path: list[str], options: dict[str, Any]) -> bytes:

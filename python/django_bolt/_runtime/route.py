@@ -15,7 +15,9 @@ from typing import Any, Callable
 
 from ..error_handlers import format_error_response, handle_exception
 from ..middleware.chain import build_chain
+from ..middleware.django_adapter import view_target
 from ..serialization import serialize
+from ..uploads import closing_uploads
 
 __all__ = ["compile_runner", "run_sync"]
 
@@ -51,8 +53,19 @@ def _unauthenticated() -> tuple:
 
 def compile_runner(route: Any) -> Callable[[Any], Any]:
     """The per-request coroutine function for ``route`` (an ``api.Route``)."""
-    fn = route.fn
+    run = _compile_runner(route)
+    if getattr(route.api, "emit_signals", False):
+        from .signals import with_signals
+
+        return with_signals(run, type(route.api))
+    return run
+
+
+def _compile_runner(route: Any) -> Callable[[Any], Any]:
+    fn = view_target(route.fn)
     plan = route.plan
+    if plan.meta.get("needs_form_parsing"):
+        fn = closing_uploads(fn)
     status_code = route.status_code
     validate = route.validator()
     is_async = inspect.iscoroutinefunction(fn)
@@ -106,7 +119,7 @@ def compile_runner(route: Any) -> Callable[[Any], Any]:
     async def inner(request: Any) -> Any:
         return serialize(await call(request), status_code, validate)
 
-    chain = build_chain(middleware, inner, fn, partial(serialize, status_code=status_code, validate=None)) \
+    chain = build_chain(middleware, inner, route.fn, partial(serialize, status_code=status_code, validate=None)) \
         if middleware else inner
 
     async def run(request: Any) -> Any:

@@ -7,6 +7,9 @@
   classes, groups and configs);
 * ``builtin`` - ``TimingMiddleware``, ``LoggingMiddleware``,
   ``ErrorHandlerMiddleware``;
+* ``django_adapter`` / ``django_loader`` - Django's own middleware on Bolt
+  routes (``DjangoMiddleware``, ``DjangoMiddlewareStack``,
+  ``BoltAPI(django_middleware=...)``);
 * ``chain`` - how each middleware style is run around a handler;
 * ``cors_settings`` - the project-wide ``CORS_*`` settings;
 * ``compiler`` - turns a route's configuration into what the server runs.
@@ -21,6 +24,8 @@ from .compiler import (
 )
 from .builtin import ErrorHandlerMiddleware, LoggingMiddleware, TimingMiddleware
 from .chain import FunctionMiddleware
+from .django_adapter import DjangoMiddleware, DjangoMiddlewareStack
+from .django_loader import DEFAULT_EXCLUDED_MIDDLEWARE, get_django_middleware_setting, load_django_middleware
 from .decorators import cors, middleware, no_compress, rate_limit, skip_middleware
 from .middleware import (
     BaseMiddleware,
@@ -50,6 +55,11 @@ __all__ = [
     "TimingMiddleware",
     "LoggingMiddleware",
     "ErrorHandlerMiddleware",
+    "DjangoMiddleware",
+    "DjangoMiddlewareStack",
+    "load_django_middleware",
+    "get_django_middleware_setting",
+    "DEFAULT_EXCLUDED_MIDDLEWARE",
     "NativeMiddleware",
     "MiddlewareGroup",
     "MiddlewareConfig",

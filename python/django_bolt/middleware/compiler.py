@@ -234,6 +234,7 @@ def global_security_config(api_compression: Any = None) -> dict[str, Any]:
         )
     return {
         "cors_allowed_origins": list(origins),
+        "cors": cors_policy,
         "trusted_proxies": list(proxies),
         "rate_limit_backend": backend,
         "compression": resolve_compression(api_compression),

@@ -10,7 +10,7 @@ error. When origins are configured (``ALLOWED_ORIGINS``, ``ALLOWED_ORIGIN_REGEXE
 | name | default |
 |---|---|
 | ``ALLOWED_ORIGINS`` | ``[]`` |
-| ``ALLOWED_ORIGIN_REGEXES`` | ``[]`` (full-match regular expressions) |
+| ``ALLOWED_ORIGIN_REGEXES`` | ``[]`` (regular expressions matched from the start, as ``re.match``) |
 | ``ALLOW_ALL_ORIGINS`` | ``False`` |
 | ``ALLOW_CREDENTIALS`` | ``False`` |
 | ``ALLOW_METHODS`` | GET, POST, PUT, PATCH, DELETE, OPTIONS |

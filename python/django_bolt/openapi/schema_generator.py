@@ -49,6 +49,7 @@ from ..typing import sequence_parts, split_annotated, strip_optional
 from .config import OpenAPIConfig
 from .errors import ERROR_COMPONENTS, error_response
 from .handler_source import HandlerSource, read_handler
+from .websocket_schema import add_websocket_paths
 from .spec import (
     Info,
     OpenAPI,
@@ -279,6 +280,7 @@ class SchemaGenerator:
             operation = self._operation(route, types, schemes, operation_ids, errors)
             item = paths.setdefault(_openapi_path(route.path), PathItem())
             setattr(item, route.method.lower(), operation)
+        add_websocket_paths(self, paths, types, schemes, operation_ids)
         components = msgspec.structs.replace(
             config.components,
             # What the user declared wins over what was generated under the same name.

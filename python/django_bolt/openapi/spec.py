@@ -68,6 +68,7 @@ _SPECIAL_NAMES = {
     "not_": "not",
     "if_": "if",
     "else_": "else",
+    "x_websocket": "x-websocket",
 }
 
 
@@ -409,6 +410,8 @@ class PathItem(BaseSchemaObject):
     trace: Operation | None = None
     servers: List[Server] | None = None
     parameters: List[Union[Parameter, Reference]] | None = None
+    # A WebSocket route's path item (django_bolt.openapi.websocket_schema).
+    x_websocket: bool = False
 
 
 # {expression: path item}: the requests the API may send back to the client.

@@ -16,7 +16,7 @@ __all__ = ["TestClient", "AsyncTestClient"]
 class _App:
     """One API registered with the Go core as an in-process app."""
 
-    def __init__(self, api: Any, use_http_layer: bool) -> None:
+    def __init__(self, api: Any, use_http_layer: bool, static_files_config: dict[str, Any] | None = None) -> None:
         from .. import _core
         from .._runtime.boot import route_table
 
@@ -25,7 +25,7 @@ class _App:
         for route in routes:
             runners[route.handler_id] = route.runner
         self.runner = InlineRunner(runners)
-        table = msgspec.msgpack.encode(route_table(api, routes))
+        table = msgspec.msgpack.encode(route_table(api, routes, static_files=static_files_config))
         self._core = _core
         self.id = _core.test_app_create(table, self.runner, use_http_layer)
 
@@ -91,14 +91,20 @@ class _AsyncTransport(httpx.AsyncBaseTransport):
 
 
 class TestClient(httpx.Client):
-    """A synchronous httpx client for ``api``; use it as a context manager."""
+    """A synchronous httpx client for ``api``; use it as a context manager.
+
+    Static files are served as the server serves them, from the Django settings, or
+    from ``static_files_config={"url_prefix": "/static", "directories": [...],
+    "csp_header": "..."}`` when given.
+    """
 
     __test__ = False  # not a pytest test class
 
     def __init__(self, api: Any, base_url: str = "http://testserver.local", raise_server_exceptions: bool = True,
-                 use_http_layer: bool = False, **kwargs: Any) -> None:
+                 use_http_layer: bool = False, static_files_config: dict[str, Any] | None = None,
+                 **kwargs: Any) -> None:
         self.api = api
-        transport = _Transport(_App(api, use_http_layer), raise_server_exceptions)
+        transport = _Transport(_App(api, use_http_layer, static_files_config), raise_server_exceptions)
         super().__init__(base_url=base_url, transport=transport, follow_redirects=True, **kwargs)
 
     def websocket_connect(self, path: str, **kwargs: Any) -> Any:
@@ -114,9 +120,10 @@ class AsyncTestClient(httpx.AsyncClient):
     __test__ = False
 
     def __init__(self, api: Any, base_url: str = "http://testserver.local", raise_server_exceptions: bool = True,
-                 use_http_layer: bool = False, **kwargs: Any) -> None:
+                 use_http_layer: bool = False, static_files_config: dict[str, Any] | None = None,
+                 **kwargs: Any) -> None:
         self.api = api
-        transport = _AsyncTransport(_App(api, use_http_layer), raise_server_exceptions)
+        transport = _AsyncTransport(_App(api, use_http_layer, static_files_config), raise_server_exceptions)
         super().__init__(base_url=base_url, transport=transport, follow_redirects=True, **kwargs)
 
     def websocket_connect(self, path: str, **kwargs: Any) -> Any:

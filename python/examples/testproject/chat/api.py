@@ -31,7 +31,6 @@ async def chat_room(websocket: WebSocket, room: int, nick: str = "anon"):
     """Everyone in room ``room`` receives every message as ``{"room", "from", "text"}``."""
     await websocket.accept()
     rooms[room].add(websocket)
-    await broadcast(room, {"room": room, "event": "join", "from": nick})
     try:
         async for text in websocket.iter_text():
             await broadcast(room, {"room": room, "from": nick, "text": text})
@@ -39,8 +38,6 @@ async def chat_room(websocket: WebSocket, room: int, nick: str = "anon"):
         rooms[room].discard(websocket)
         if not rooms[room]:
             del rooms[room]
-        else:
-            await broadcast(room, {"room": room, "event": "leave", "from": nick})
 
 
 @api.websocket("/ws/echo", auth=[JWTAuthentication()], guards=[IsAuthenticated()])

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "users",
     "accounts",
     "chat",
+    "sessions_demo",
 ]
 
 MIDDLEWARE = [

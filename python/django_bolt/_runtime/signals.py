@@ -1,0 +1,38 @@
+"""Django's ``request_started`` / ``request_finished`` around each request.
+
+Only routes of an API built with ``BOLT_EMIT_SIGNALS = True`` are wrapped, so without
+the setting no request pays for it. Django connects ``close_old_connections`` to both
+signals: that is what closes database connections older than ``CONN_MAX_AGE`` (and
+broken ones) between requests, as under Django's own handlers. Receivers run as
+Django's ASGI handler runs them (``asend``: sync receivers in the thread where the
+ORM's connections live).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from django.core.signals import request_finished, request_started
+
+__all__ = ["with_signals"]
+
+
+def _scope(request: Any) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "method": request.method,
+        "path": request.path,
+        "query_string": request._raw_query or b"",
+        "headers": [(k.encode("latin-1"), v.encode("latin-1", "replace")) for k, v in request._headers.items()],
+    }
+
+
+def with_signals(run: Callable[[Any], Any], sender: type) -> Callable[[Any], Any]:
+    async def run_with_signals(request: Any) -> Any:
+        await request_started.asend(sender=sender, scope=_scope(request))
+        try:
+            return await run(request)
+        finally:
+            await request_finished.asend(sender=sender)
+
+    return run_with_signals

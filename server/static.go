@@ -1,0 +1,153 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/valyala/fasthttp"
+)
+
+// StaticConfig is where static files are served from, read by Python from Django's
+// STATIC_URL, STATIC_ROOT, STATICFILES_DIRS (and, with DEBUG, the staticfiles
+// finders' locations) and SECURE_CSP.
+type StaticConfig struct {
+	// URLPrefix is STATIC_URL as a path without the trailing slash ("/static").
+	URLPrefix string `msgpack:"url_prefix"`
+	// Directories are searched in order; the first file found is sent.
+	Directories []StaticDir `msgpack:"directories"`
+	// CSPHeader, when not empty, is sent as Content-Security-Policy with every file.
+	CSPHeader string `msgpack:"csp_header"`
+}
+
+// StaticDir is one directory of static files. Prefix, when set, is the part of
+// the URL path (after URLPrefix) that maps to Root, as a STATICFILES_DIRS entry
+// ("prefix", "/path") does.
+type StaticDir struct {
+	Prefix string `msgpack:"prefix"`
+	Root   string `msgpack:"root"`
+}
+
+// staticFiles answers GET and HEAD under the static URL prefix from disk. It only
+// runs for paths no route matched, so routes under the prefix keep working.
+type staticFiles struct {
+	prefix []byte // "/static/"
+	dirs   []staticDir
+	csp    string
+}
+
+type staticDir struct {
+	prefix string // "" or "vendor/"
+	root   string // symlinks resolved: every file sent must resolve inside it
+}
+
+var (
+	errInvalidStaticPath = errors.New("invalid static file path")
+	errStaticNotFound    = errors.New("static file not found")
+)
+
+func newStaticFiles(c *StaticConfig) (*staticFiles, error) {
+	if c == nil || c.URLPrefix == "" || len(c.Directories) == 0 {
+		return nil, nil
+	}
+	prefix := "/" + strings.Trim(c.URLPrefix, "/") + "/"
+	if prefix == "//" {
+		return nil, fmt.Errorf("static files: url_prefix %q would serve every path; set STATIC_URL to e.g. \"static/\"", c.URLPrefix)
+	}
+	sf := &staticFiles{prefix: []byte(prefix), csp: c.CSPHeader}
+	for _, d := range c.Directories {
+		root, err := filepath.EvalSymlinks(d.Root)
+		if err != nil {
+			// A directory that does not exist (yet) is skipped, as Django's finders do;
+			// collectstatic may create STATIC_ROOT later, but then the server restarts.
+			continue
+		}
+		if root, err = filepath.Abs(root); err != nil {
+			return nil, fmt.Errorf("static files: %s: %w", d.Root, err)
+		}
+		p := strings.Trim(d.Prefix, "/")
+		if p != "" {
+			p += "/"
+		}
+		sf.dirs = append(sf.dirs, staticDir{prefix: p, root: root})
+	}
+	return sf, nil
+}
+
+// serve answers the request when its path is under the static prefix, and
+// reports whether it did.
+func (sf *staticFiles) serve(ctx *fasthttp.RequestCtx, method, path []byte) bool {
+	if sf == nil || !bytes.HasPrefix(path, sf.prefix) ||
+		!(bytes.Equal(method, methodGET) || bytes.Equal(method, methodHEAD)) {
+		return false
+	}
+	rel, err := staticRelPath(path[len(sf.prefix):])
+	if err != nil {
+		writeJSON(ctx, fasthttp.StatusBadRequest, `{"detail":"Invalid static file path"}`)
+		return true
+	}
+	file, err := sf.find(rel)
+	if err != nil {
+		writeJSON(ctx, fasthttp.StatusNotFound, detailJSON("Static file not found: "+rel))
+		return true
+	}
+	ctx.Response.SetStatusCode(fasthttp.StatusOK)
+	ctype := mime.TypeByExtension(filepath.Ext(file))
+	if ctype == "" {
+		ctype = "application/octet-stream"
+	}
+	ctx.Response.Header.SetContentType(ctype)
+	if sf.csp != "" {
+		ctx.Response.Header.Set("Content-Security-Policy", sf.csp)
+	}
+	serveFile(ctx, file)
+	return true
+}
+
+// staticRelPath decodes the raw path after the prefix and refuses anything that
+// could leave a static directory: ".." segments, an absolute path, backslashes and
+// NUL bytes.
+func staticRelPath(raw []byte) (string, error) {
+	rel := string(appendUnescaped(nil, raw))
+	if rel == "" || strings.HasPrefix(rel, "/") || strings.ContainsAny(rel, "\\\x00") {
+		return rel, errInvalidStaticPath
+	}
+	for _, seg := range strings.Split(rel, "/") {
+		if seg == ".." {
+			return rel, errInvalidStaticPath
+		}
+	}
+	return rel, nil
+}
+
+// find returns the first regular file for rel that resolves inside its directory.
+// Directories and symlinks pointing outside are not served.
+func (sf *staticFiles) find(rel string) (string, error) {
+	for _, d := range sf.dirs {
+		name, ok := strings.CutPrefix(rel, d.prefix)
+		if !ok || name == "" {
+			continue
+		}
+		candidate := filepath.Join(d.root, filepath.FromSlash(name))
+		resolved, err := filepath.EvalSymlinks(candidate)
+		if err != nil || !strings.HasPrefix(resolved, d.root+string(filepath.Separator)) {
+			continue
+		}
+		info, err := os.Stat(resolved)
+		if err != nil || !info.Mode().IsRegular() {
+			continue
+		}
+		return resolved, nil
+	}
+	return "", errStaticNotFound
+}
+
+func detailJSON(msg string) string {
+	b, _ := json.Marshal(map[string]string{"detail": msg})
+	return string(b)
+}
