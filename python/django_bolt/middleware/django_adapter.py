@@ -30,6 +30,8 @@ from typing import Any
 
 from asgiref.sync import async_to_sync, iscoroutinefunction, markcoroutinefunction, sync_to_async
 
+from ..middleware_response import add_cookie_lines
+
 __all__ = ["DjangoMiddleware", "DjangoMiddlewareStack", "view_target"]
 
 Step = Callable[[Any], Awaitable[Any]]
@@ -322,9 +324,7 @@ def _to_result(response: Any) -> Any:
     if stream is not None:
         stream.status_code = response.status_code
         stream.headers = {k: v for k, v in headers if k != "set-cookie"}
-        cookies = [v for k, v in headers if k == "set-cookie"]
-        if cookies:
-            stream.headers["set-cookie"] = cookies[-1]
+        add_cookie_lines(stream, [v for k, v in headers if k == "set-cookie"])
         return stream
     if response.streaming:
         body = b"".join(response.streaming_content)
