@@ -27,13 +27,8 @@ type Auth struct {
 	// json.Number so large integers are not rounded through float64.
 	Claims map[string]any
 	APIKey string // the matched key, API-key backend only
-	JTI    string
-	// CheckRevocation asks the Python side to look JTI up in its revocation
-	// store; when revoked, it acts on IfRevoked instead of the request.
-	CheckRevocation bool
-	// IfRevoked is the guards' decision for the same request made without
-	// credentials: 0 = let it through unauthenticated, 401 or 403 = reject.
-	IfRevoked int
+	// Revocation is not decided here: Python looks the token's jti up
+	// (django_bolt/_runtime/route.py) before the handler runs.
 }
 
 type authBackend interface {

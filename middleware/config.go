@@ -1,7 +1,6 @@
 package middleware
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 
@@ -55,7 +54,7 @@ type AuthBackendConfig struct {
 	Audience      StringList `msgpack:"audience"`
 	Issuer        string     `msgpack:"issuer"`
 	RequireJTI    bool       `msgpack:"require_jti"`
-	HasRevocation bool       `msgpack:"has_revocation"`
+	HasRevocation bool       `msgpack:"has_revocation"` // Python looks tokens up (route.py); Go only checks it sits on a JWT backend
 
 	APIKeys        []string            `msgpack:"api_keys"`
 	KeyPermissions map[string][]string `msgpack:"key_permissions"`
@@ -126,31 +125,6 @@ func (s *StringList) DecodeMsgpack(dec *msgpack.Decoder) error {
 		*s = list
 		return nil
 	}
-}
-
-// DecodeRouteConfig decodes one route's msgpack configuration. Unknown keys
-// are errors so a misspelt option cannot be silently ignored.
-func DecodeRouteConfig(b []byte) (RouteConfig, error) {
-	var rc RouteConfig
-	err := strictDecode(b, &rc)
-	return rc, err
-}
-
-// DecodeGlobalConfig decodes the process-wide msgpack configuration, with
-// unknown keys rejected like DecodeRouteConfig.
-func DecodeGlobalConfig(b []byte) (GlobalConfig, error) {
-	var gc GlobalConfig
-	err := strictDecode(b, &gc)
-	return gc, err
-}
-
-func strictDecode(b []byte, v any) error {
-	dec := msgpack.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields(true)
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("middleware config: %w", err)
-	}
-	return nil
 }
 
 // configError formats construction errors uniformly: which route, which

@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"bytes"
 	"reflect"
 	"strings"
 	"testing"
@@ -18,7 +19,7 @@ func pack(t *testing.T, v any) []byte {
 }
 
 func TestDecodeRouteConfig(t *testing.T) {
-	rc, err := DecodeRouteConfig(pack(t, map[string]any{
+	rc, err := decodeRouteConfig(pack(t, map[string]any{
 		"route": "GET /items",
 		"middleware": []any{
 			map[string]any{"type": "cors", "origins": []string{"https://a.example"}, "credentials": true, "max_age": 0},
@@ -61,19 +62,19 @@ func TestDecodeRouteConfig(t *testing.T) {
 }
 
 func TestDecodeRejectsUnknownKeys(t *testing.T) {
-	_, err := DecodeRouteConfig(pack(t, map[string]any{
+	_, err := decodeRouteConfig(pack(t, map[string]any{
 		"middleware": []any{map[string]any{"type": "cors", "max_agee": 10}},
 	}))
 	if err == nil || !strings.Contains(err.Error(), "max_agee") {
 		t.Fatalf("err = %v", err)
 	}
-	if _, err := DecodeRouteConfig(pack(t, map[string]any{"auth_backends": []any{map[string]any{"type": "jwt", "audience": 3}}})); err == nil {
+	if _, err := decodeRouteConfig(pack(t, map[string]any{"auth_backends": []any{map[string]any{"type": "jwt", "audience": 3}}})); err == nil {
 		t.Fatal("numeric audience accepted")
 	}
 }
 
 func TestDecodeGlobalConfig(t *testing.T) {
-	gc, err := DecodeGlobalConfig(pack(t, map[string]any{
+	gc, err := decodeGlobalConfig(pack(t, map[string]any{
 		"cors_allowed_origins": []string{"https://a.example"},
 		"trusted_proxies":      []string{"10.0.0.0/8"},
 		"rate_limit_backend":   "",
@@ -82,7 +83,7 @@ func TestDecodeGlobalConfig(t *testing.T) {
 	if err != nil || gc.Compression != nil || gc.TrustedProxies[0] != "10.0.0.0/8" {
 		t.Fatalf("%+v, %v", gc, err)
 	}
-	gc, err = DecodeGlobalConfig(pack(t, map[string]any{
+	gc, err = decodeGlobalConfig(pack(t, map[string]any{
 		"compression": map[string]any{"backend": "brotli", "minimum_size": 500, "gzip_compress_level": 9,
 			"brotli_quality": 5, "brotli_lgwin": 22, "zstd_level": 3, "gzip_fallback": true},
 	}))
@@ -92,4 +93,24 @@ func TestDecodeGlobalConfig(t *testing.T) {
 	if _, err := NewShared(gc); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// The server decodes these structs inside the route table (server.DecodeTable), with
+// unknown keys rejected; these helpers decode one of them the same way.
+func decodeRouteConfig(b []byte) (RouteConfig, error) {
+	var rc RouteConfig
+	err := strictDecode(b, &rc)
+	return rc, err
+}
+
+func decodeGlobalConfig(b []byte) (GlobalConfig, error) {
+	var gc GlobalConfig
+	err := strictDecode(b, &gc)
+	return gc, err
+}
+
+func strictDecode(b []byte, v any) error {
+	dec := msgpack.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields(true)
+	return dec.Decode(v)
 }

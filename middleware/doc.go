@@ -5,9 +5,9 @@
 //
 // # Configuration
 //
-// Python compiles each route's options once at start-up and sends them as
-// msgpack; DecodeRouteConfig and DecodeGlobalConfig turn them into
-// RouteConfig and GlobalConfig, rejecting unknown keys. Construction is where
+// Python compiles each route's options once at start-up and sends them inside
+// the route table, which server.DecodeTable decodes into RouteConfig and
+// GlobalConfig with unknown keys rejected. Construction is where
 // mistakes surface: NewShared and NewPipeline return an error naming the
 // route, the entry and what to write instead for any unknown type, misplaced
 // or out-of-range option, unparsable key, or unsafe combination (a '*' CORS
@@ -25,7 +25,7 @@
 //	}
 //	auth, handled := p.Before(ctx)
 //	if handled { return }                     // 400/401/403/429 already written
-//	... call Python with auth ...             // revoked JWT: p.Reject(ctx, auth.IfRevoked) or continue anonymous
+//	... call Python with auth ...
 //	if streamed {
 //		p.StreamHeaders(ctx)                  // streaming/file response: CORS only
 //	} else {
@@ -54,9 +54,14 @@
 // are compared through their SHA-256 digests in constant time against every
 // configured key, so timing reveals neither which key matched nor its length.
 //
-// JWT revocation lives in Python: Auth.CheckRevocation asks for the lookup
-// and Auth.IfRevoked is what the guards would decide for the same request
-// without credentials.
+// A caller is authenticated when a backend accepted it; is_authenticated also
+// needs a user id (a JWT "sub"), the other guards only the flag or
+// permissions they check. django_bolt.auth.guards states the same rules in
+// Python, and testdata/guard_cases.json runs one table through both.
+//
+// JWT revocation is decided in Python, not here: before the handler runs,
+// the route's runner looks the token's jti up in the revocation store and
+// treats a revoked token as no token.
 //
 // # Rate limiting
 //

@@ -1,6 +1,8 @@
 package middleware
 
 import (
+	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 )
@@ -78,4 +80,55 @@ func TestGuardConfigErrors(t *testing.T) {
 			t.Errorf("%+v: err = %v, want %q", tc.g, err, tc.want)
 		}
 	}
+}
+
+// TestGuardTableSharedWithPython runs the table that python/tests/test_auth_guards.py
+// runs through the Python guards: both sides must answer every case alike.
+func TestGuardTableSharedWithPython(t *testing.T) {
+	raw, err := os.ReadFile("testdata/guard_cases.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Cases []struct {
+			ContextName string         `json:"context_name"`
+			Context     map[string]any `json:"context"`
+			Guard       GuardConfig    `json:"guard"`
+			Status      int            `json:"status"`
+		} `json:"cases"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Cases) == 0 {
+		t.Fatal("no cases")
+	}
+	for _, tc := range doc.Cases {
+		gs, err := newGuards("/t", []GuardConfig{tc.Guard})
+		if err != nil {
+			t.Fatalf("%+v: %v", tc.Guard, err)
+		}
+		if got := decide(gs, authFromContext(tc.Context)); got != tc.Status {
+			t.Errorf("%s, guard %+v: %d, want %d", tc.ContextName, tc.Guard, got, tc.Status)
+		}
+	}
+}
+
+// authFromContext is the Auth whose request["context"] is ctx (server.authContext's
+// inverse); a context without auth_backend had no authentication.
+func authFromContext(ctx map[string]any) *Auth {
+	backend, ok := ctx["auth_backend"].(string)
+	if !ok {
+		return nil
+	}
+	a := &Auth{Backend: backend}
+	a.UserID, a.HasUserID = ctx["user_id"].(string)
+	a.IsStaff, _ = ctx["is_staff"].(bool)
+	a.IsAdmin, _ = ctx["is_admin"].(bool)
+	if perms, ok := ctx["permissions"].([]any); ok {
+		for _, p := range perms {
+			a.Permissions = append(a.Permissions, p.(string))
+		}
+	}
+	return a
 }

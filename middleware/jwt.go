@@ -48,11 +48,10 @@ var jwtAlgorithms = map[string]struct {
 const jwtAlgorithmNames = "HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA"
 
 type jwtBackend struct {
-	header        string
-	parser        *jwt.Parser
-	keyfunc       jwt.Keyfunc
-	requireJTI    bool
-	hasRevocation bool
+	header     string
+	parser     *jwt.Parser
+	keyfunc    jwt.Keyfunc
+	requireJTI bool
 
 	// Exactly one key is set; keyFor hands it out only to a signing method of
 	// the matching family, which is what rules out algorithm confusion.
@@ -71,9 +70,8 @@ func newJWTBackend(route, entry string, c AuthBackendConfig) (*jwtBackend, error
 		algs = []string{"HS256"}
 	}
 	b := &jwtBackend{
-		header:        headerName(c.Header, "authorization"),
-		requireJTI:    c.RequireJTI,
-		hasRevocation: c.HasRevocation,
+		header:     headerName(c.Header, "authorization"),
+		requireJTI: c.RequireJTI,
 	}
 
 	var family keyFamily
@@ -233,12 +231,7 @@ func (b *jwtBackend) authenticate(ctx *fasthttp.RequestCtx) *Auth {
 	if b.requireJTI && jti == "" {
 		return nil
 	}
-	a := &Auth{
-		Backend:         BackendJWT,
-		Claims:          map[string]any(claims),
-		JTI:             jti,
-		CheckRevocation: b.hasRevocation,
-	}
+	a := &Auth{Backend: BackendJWT, Claims: map[string]any(claims)}
 	if sub, _ := claims["sub"].(string); sub != "" {
 		a.UserID, a.HasUserID = sub, true
 	}

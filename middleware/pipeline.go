@@ -15,9 +15,6 @@ type Pipeline struct {
 	backends []authBackend
 	guards   []guard
 	comp     *compressor
-	// ifUnauthenticated is the guards' verdict without credentials, fixed
-	// per route, handed out as Auth.IfRevoked.
-	ifUnauthenticated int
 	// before is false when Before has nothing to do, keeping unconfigured
 	// and allow_any-only routes free.
 	before bool
@@ -93,7 +90,6 @@ func NewPipeline(route RouteConfig, global *Shared) (*Pipeline, error) {
 	if p.limit != nil {
 		global.startJanitor()
 	}
-	p.ifUnauthenticated = decide(p.guards, nil)
 	p.before = p.limit != nil || len(p.backends) > 0 ||
 		(len(p.guards) > 0 && p.guards[0].kind != guardAllowAny)
 	return p, nil
@@ -126,9 +122,6 @@ func (p *Pipeline) Before(ctx *fasthttp.RequestCtx) (auth *Auth, handled bool) {
 		p.Reject(ctx, status)
 		return nil, true
 	}
-	if a != nil {
-		a.IfRevoked = p.ifUnauthenticated
-	}
 	return a, false
 }
 
@@ -155,9 +148,8 @@ var (
 	body403 = []byte(`{"detail":"Permission denied"}`)
 )
 
-// Reject writes the route's 401 or 403 response, with CORS headers. Before
-// uses it for guard failures; the server uses it with Auth.IfRevoked when a
-// token turns out to be revoked.
+// Reject writes the route's 401 or 403 response, with CORS headers; Before
+// uses it for guard failures.
 func (p *Pipeline) Reject(ctx *fasthttp.RequestCtx, status int) {
 	body := body403
 	if status == fasthttp.StatusUnauthorized {

@@ -225,7 +225,7 @@ static PyObject *pairs_dict(const char **cursor, const int **lens, int n) {
 PyObject *bolt_request_item(long rid, long handler, const char *strs, const int *lens,
                             int nparams, int nheaders, const char *query, Py_ssize_t qlen,
                             const char *body, Py_ssize_t blen, PyObject *context) {
-    PyObject *t = PyTuple_New(9);
+    PyObject *t = PyTuple_New(BOLT_REQUEST_ITEM_LEN);
     if (!t) return NULL;
     const char *cur = strs;
     PyObject *method = PyUnicode_DecodeLatin1(cur, lens[0], NULL);
@@ -274,7 +274,7 @@ PyObject *bolt_control_item(long rid, long kind, long arg) {
 }
 
 int bolt_result_view(PyObject *item, bolt_result *out) {
-    if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 4) {
+    if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != BOLT_RESULT_LEN) {
         PyErr_SetString(PyExc_TypeError, "a result must be a 4-tuple (rid, status, headers, body)");
         return -1;
     }
@@ -294,13 +294,20 @@ int bolt_result_view(PyObject *item, bolt_result *out) {
     out->body = NULL;
     out->body_len = 0;
     out->stream = -1;
+    out->file = NULL;
+    out->file_len = 0;
     if (PyBytes_Check(body)) {
         out->body = PyBytes_AS_STRING(body);
         out->body_len = PyBytes_GET_SIZE(body);
     } else if (PyLong_Check(body)) {
         out->stream = PyLong_AsLong(body);
+    } else if (PyTuple_Check(body) && PyTuple_GET_SIZE(body) == BOLT_SENDFILE_LEN &&
+               PyUnicode_Check(PyTuple_GET_ITEM(body, 0))) {
+        /* SendFile(path): a NamedTuple, so a tuple of one str. */
+        out->file = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(body, 0), &out->file_len);
+        if (!out->file) return -1;
     } else if (body != Py_None) {
-        PyErr_SetString(PyExc_TypeError, "result body must be bytes, a stream id or None");
+        PyErr_SetString(PyExc_TypeError, "result body must be bytes, a stream id, a SendFile or None");
         return -1;
     }
     return 0;

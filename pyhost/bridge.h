@@ -28,6 +28,13 @@ PyObject *bolt_call(const char *module, const char *func, PyObject *args);
 /* Formats and clears the current exception; new str or NULL. */
 PyObject *bolt_fetch_error(void);
 
+/* The protocol's tuple layout (protocol/protocol.go, _runtime/protocol.py); pyhost's
+ * protocol.go checks these against the Go constants when it compiles. */
+#define BOLT_REQUEST_ITEM_LEN 9
+#define BOLT_CONTROL_ITEM_LEN 3
+#define BOLT_RESULT_LEN 4
+#define BOLT_SENDFILE_LEN 1
+
 /* A request handed to Python: (rid, handler, method, path, params, query, headers, body, context).
  * strs holds method, path, then name/value pairs of params then headers; lens their lengths.
  * nparams/nheaders < 0 mean "not needed" (None); qlen/blen < 0 likewise. */
@@ -45,6 +52,8 @@ typedef struct {
     const char *body;       /* NULL when body is not bytes */
     Py_ssize_t body_len;
     long stream;            /* body was an int: a stream id; -1 otherwise */
+    const char *file;       /* body was a SendFile: the path (UTF-8); NULL otherwise */
+    Py_ssize_t file_len;
 } bolt_result;
 
 /* Fills out from item; returns 0, or -1 with a Python error set. */

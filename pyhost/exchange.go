@@ -11,6 +11,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"djangobolt/protocol"
 )
 
 // goExchange implements django_bolt._core.exchange(results): it completes the finished
@@ -84,9 +86,12 @@ func (l *Loop) complete(results *C.PyObject) {
 }
 
 // fill copies one result view into resp.
-func fill(resp *Response, v *C.bolt_result, item *C.PyObject) bool {
+func fill(resp *protocol.Response, v *C.bolt_result, item *C.PyObject) bool {
 	resp.Status = int(v.status)
 	resp.Stream = int(v.stream)
+	if v.file != nil {
+		resp.File = string(unsafe.Slice((*byte)(unsafe.Pointer(v.file)), int(v.file_len)))
+	}
 	for i := 0; i < int(v.nheaders); i++ {
 		var name, value *C.char
 		var nlen, vlen C.Py_ssize_t
@@ -119,30 +124,62 @@ func (l *Loop) take() *C.PyObject {
 	l.queue = l.spare[:0]
 	l.mu.Unlock()
 
+	// Every call taken here is either handed to Python or failed here: none is left
+	// waiting. A call whose item cannot be built (its auth context does not convert,
+	// say) gets its error at once and Python never runs it.
 	list := C.PyList_New(C.Py_ssize_t(len(batch)))
 	if list == nil {
-		return nil
-	}
-	for i, c := range batch {
-		item := l.item(c)
-		if item == nil {
-			C.bolt_decref(list)
-			return nil
+		err := fetchError()
+		for _, c := range batch {
+			l.fail(c, err)
 		}
-		C.PyList_SetItem(list, C.Py_ssize_t(i), item) // steals item
+		l.recycle(batch)
+		return C.bolt_none()
 	}
-	clear(batch)
-	l.spare = batch[:0]
+	n := 0
+	for _, c := range batch {
+		item, err := l.item(c)
+		if err != nil {
+			l.fail(c, err)
+			continue
+		}
+		C.PyList_SetItem(list, C.Py_ssize_t(n), item) // steals item
+		n++
+	}
+	if n < len(batch) && C.PyList_SetSlice(list, C.Py_ssize_t(n), C.Py_ssize_t(len(batch)), nil) < 0 {
+		// Cannot happen for a list we own; keep the invariant anyway.
+		C.bolt_decref(list)
+		list = C.bolt_none()
+	}
+	l.recycle(batch)
 	return list
 }
 
-// item converts one queued call into the tuple django_bolt._runtime.loop expects.
-func (l *Loop) item(c *call) *C.PyObject {
+func (l *Loop) recycle(batch []*call) {
+	clear(batch)
+	l.spare = batch[:0]
+}
+
+// fail completes c with err without Python: its submitter answers 500 and logs err.
+func (l *Loop) fail(c *call, err error) {
+	if c.rid < 0 {
+		return // fire-and-forget: nobody waits
+	}
+	l.mu.Lock()
+	l.slots[c.rid] = nil
+	l.free = append(l.free, c.rid)
+	l.mu.Unlock()
+	c.resp.Err = err
+	c.done <- struct{}{}
+}
+
+// item converts one queued call into its tuple (protocol.go).
+func (l *Loop) item(c *call) (*C.PyObject, error) {
 	if c.ws != nil {
 		return l.wsItem(c)
 	}
 	if c.kind < 0 {
-		return C.bolt_control_item(C.long(c.rid), C.long(c.kind), C.long(c.arg))
+		return controlItem(c.rid, c.kind, c.arg)
 	}
-	return l.items.request(c.rid, c.req, c.resp)
+	return requestItem(c.rid, c.req)
 }

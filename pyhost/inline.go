@@ -5,7 +5,11 @@ package pyhost
 */
 import "C"
 
-import "errors"
+import (
+	"errors"
+
+	"djangobolt/protocol"
+)
 
 // Inline runs handlers synchronously on the calling thread, which holds the GIL: the
 // in-process test client's way into Python. A Django TestCase's transaction is then
@@ -16,14 +20,13 @@ import "errors"
 // runner (Python re-raises it) and the request gets a 500.
 type Inline struct {
 	runner *C.PyObject
-	items  itemBuilder
 }
 
 var errRunnerFailed = errors.New("the test runner raised an exception")
 
-func (p *Inline) call(item *C.PyObject, resp *Response) {
-	if item == nil {
-		resp.Err = fetchError()
+func (p *Inline) call(item *C.PyObject, err error, resp *protocol.Response) {
+	if err != nil {
+		resp.Err = err
 		return
 	}
 	res := C.bolt_call_one(p.runner, item)
@@ -41,17 +44,21 @@ func (p *Inline) call(item *C.PyObject, resp *Response) {
 }
 
 // Do runs one request.
-func (p *Inline) Do(req *Request, resp *Response) {
-	p.call(p.items.request(0, req, resp), resp)
+func (p *Inline) Do(req *protocol.Request, resp *protocol.Response) error {
+	item, err := requestItem(0, req)
+	p.call(item, err, resp)
+	return nil
 }
 
 // Pull fetches the next chunk of a stream.
-func (p *Inline) Pull(id int, resp *Response) {
-	p.call(C.bolt_control_item(0, kindPull, C.long(id)), resp)
+func (p *Inline) Pull(id int, resp *protocol.Response) {
+	item, err := controlItem(0, protocol.KindPull, id)
+	p.call(item, err, resp)
 }
 
 // CloseStream closes a stream the client stopped reading.
 func (p *Inline) CloseStream(id int) {
-	var resp Response
-	p.call(C.bolt_control_item(0, kindClose, C.long(id)), &resp)
+	var resp protocol.Response
+	item, err := controlItem(0, protocol.KindClose, id)
+	p.call(item, err, &resp)
 }

@@ -5,53 +5,53 @@ package pyhost
 */
 import "C"
 
-// itemBuilder turns Requests into the tuples the Python side runs. Its buffers are
-// reused, so it belongs to one thread (the one holding the GIL for the call).
-type itemBuilder struct {
-	scratch []byte
-	lens    []C.int
-}
+import (
+	"fmt"
+	"unsafe"
 
-// request builds (rid, handler, method, path, params, query, headers, body, context).
-// A context that cannot be converted is reported in resp.Err.
-func (b *itemBuilder) request(rid int, r *Request, resp *Response) *C.PyObject {
-	b.scratch = append(b.scratch[:0], r.Method...)
-	b.scratch = append(b.scratch, r.Path...)
-	b.lens = append(b.lens[:0], C.int(len(r.Method)), C.int(len(r.Path)))
+	"djangobolt/protocol"
+)
+
+// requestItem builds the request tuple (protocol.go) for r. The strings are read where
+// the server laid them out (protocol.Request), without another copy. A context that
+// cannot be converted is an error, and Python never sees the request.
+func requestItem(rid int, r *protocol.Request) (*C.PyObject, error) {
 	nparams, nheaders := C.int(-1), C.int(-1)
-	if r.Want&WantParams != 0 {
-		nparams = C.int(len(r.Params))
-		b.appendPairs(r.Params)
+	if r.Want&protocol.WantParams != 0 {
+		nparams = C.int(r.NParams)
 	}
-	if r.Want&WantHeaders != 0 {
-		nheaders = C.int(len(r.Headers))
-		b.appendPairs(r.Headers)
+	if r.Want&protocol.WantHeaders != 0 {
+		nheaders = C.int(r.NumHeaders())
 	}
 	query, qlen := (*C.char)(nil), C.Py_ssize_t(-1)
-	if r.Want&WantQuery != 0 {
+	if r.Want&protocol.WantQuery != 0 {
 		query, qlen = cbytes(r.Query), C.Py_ssize_t(len(r.Query))
 	}
 	body, blen := (*C.char)(nil), C.Py_ssize_t(-1)
-	if r.Want&WantBody != 0 {
+	if r.Want&protocol.WantBody != 0 {
 		body, blen = cbytes(r.Body), C.Py_ssize_t(len(r.Body))
 	}
 	var ctx *C.PyObject
 	if r.Context != nil {
 		var err error
 		if ctx, err = toPython(r.Context); err != nil {
-			resp.Err = err
-		} else {
-			defer C.bolt_decref(ctx)
+			return nil, fmt.Errorf("the auth context cannot be handed to Python: %w", err)
 		}
+		defer C.bolt_decref(ctx)
 	}
-	return C.bolt_request_item(C.long(rid), C.long(r.Handler), cbytes(b.scratch), &b.lens[0],
+	item := C.bolt_request_item(C.long(rid), C.long(r.Handler), cbytes(r.Strs), (*C.int)(unsafe.Pointer(&r.Lens[0])),
 		nparams, nheaders, query, qlen, body, blen, ctx)
+	if item == nil {
+		return nil, fetchError()
+	}
+	return item, nil
 }
 
-func (b *itemBuilder) appendPairs(kvs []KV) {
-	for _, kv := range kvs {
-		b.scratch = append(b.scratch, kv.Key...)
-		b.scratch = append(b.scratch, kv.Value...)
-		b.lens = append(b.lens, C.int(len(kv.Key)), C.int(len(kv.Value)))
+// controlItem builds (rid, kind, arg).
+func controlItem(rid, kind, arg int) (*C.PyObject, error) {
+	item := C.bolt_control_item(C.long(rid), C.long(kind), C.long(arg))
+	if item == nil {
+		return nil, fetchError()
 	}
+	return item, nil
 }

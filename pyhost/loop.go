@@ -7,91 +7,23 @@ import "C"
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
+
+	"djangobolt/protocol"
 )
-
-// Item kinds understood by django_bolt._runtime.loop; a request carries its handler id (>= 0).
-const (
-	kindPull  = -1 // next chunk of a stream
-	kindClose = -2 // the client went away: close a stream
-	kindStop  = -3 // stop the event loop
-)
-
-// Want says which parts of a request the route's binding plan reads; only those cross
-// into Python.
-type Want uint8
-
-const (
-	WantParams Want = 1 << iota
-	WantQuery
-	WantHeaders
-	WantBody
-)
-
-// KV is a name/value pair viewing memory owned by the caller.
-type KV struct{ Key, Value []byte }
-
-// Request is one call of a Python handler. Its slices may point into the server's
-// buffers: they are read on the loop thread while the submitting goroutine waits.
-type Request struct {
-	Handler int
-	Want    Want
-	Method  []byte
-	Path    []byte
-	Params  []KV
-	Query   []byte
-	Headers []KV // names lower-case
-	Body    []byte
-	Context map[string]any // the auth context; nil when the route has none
-}
-
-// Response is what Python answered. It owns its memory, so it outlives the Python objects.
-type Response struct {
-	Status int
-	Body   []byte
-	// Stream is the id of a stream to Pull chunks from, or -1 for a buffered body.
-	Stream int
-	// Err is set when Python could not produce a response at all (a bug, not a handler error).
-	Err error
-
-	buf  []byte
-	hdrs []int32 // offsets into buf: name start, name end, value end per header
-}
-
-// Reset prepares r for reuse.
-func (r *Response) Reset() {
-	r.Status, r.Body, r.Stream, r.Err = 0, r.Body[:0], -1, nil
-	r.buf, r.hdrs = r.buf[:0], r.hdrs[:0]
-}
-
-// NumHeaders is the number of headers Python set.
-func (r *Response) NumHeaders() int { return len(r.hdrs) / 3 }
-
-// Header returns header i; the slices stay valid until Reset.
-func (r *Response) Header(i int) (name, value []byte) {
-	h := r.hdrs[3*i:]
-	return r.buf[h[0]:h[1]], r.buf[h[1]:h[2]]
-}
-
-// AddHeader appends a header; the server's tests use it to stand in for Python.
-func (r *Response) AddHeader(name, value []byte) {
-	start := int32(len(r.buf))
-	r.buf = append(r.buf, name...)
-	mid := int32(len(r.buf))
-	r.buf = append(r.buf, value...)
-	r.hdrs = append(r.hdrs, start, mid, int32(len(r.buf)))
-}
 
 // call is one queued item and the channel its submitter waits on.
 type call struct {
 	rid  int // slot index, -1 for fire-and-forget items
 	kind int
 	arg  int
-	req  *Request
-	resp *Response
+	req  *protocol.Request
+	resp *protocol.Response
 	ws   *wsEvent // WebSocket items (websocket.go)
 	done chan struct{}
 }
@@ -112,10 +44,12 @@ type Loop struct {
 	slots []*call // in-flight calls by request id
 	free  []int
 
+	isClosed bool
+	closed   chan struct{} // closed by Close
+
 	// Used only on the loop thread.
 	spare   []*call
 	waiting []*call
-	items   itemBuilder
 }
 
 // active is the loop that django_bolt._core.exchange serves in this process.
@@ -127,47 +61,104 @@ func NewLoop() (*Loop, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pyhost: eventfd: %w", err)
 	}
-	l := &Loop{efd: efd}
+	l := &Loop{efd: efd, closed: make(chan struct{})}
 	active = l
 	return l, nil
+}
+
+// ErrNoAnswer is what Do returns when Python did not answer before the request's
+// deadline or before the loop closed.
+var ErrNoAnswer = errors.New("pyhost: no answer from the event loop")
+
+// Close declares the event loop gone (its serve returned): every call still waiting,
+// and every call made later, fails at once instead of waiting for an answer that will
+// never come.
+func (l *Loop) Close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.isClosed {
+		l.isClosed = true
+		close(l.closed)
+	}
 }
 
 // FD is the eventfd the event loop watches with add_reader.
 func (l *Loop) FD() int { return l.efd }
 
-// Do runs req in Python and blocks until resp is filled.
-func (l *Loop) Do(req *Request, resp *Response) {
+// Do runs req in Python and blocks until resp is filled, until req.Deadline (when set)
+// or until the loop closes. In the last two cases it returns ErrNoAnswer and req and resp
+// stay with the loop, which may still read and write them: the caller must not reuse them.
+func (l *Loop) Do(req *protocol.Request, resp *protocol.Response) error {
 	c := callPool.Get().(*call)
 	c.kind, c.req, c.resp = req.Handler, req, resp
-	l.submit(c, true)
-	<-c.done
+	if !l.submit(c, true) || !l.wait(c, req.Deadline) {
+		return ErrNoAnswer // c is abandoned to the loop (and the garbage collector)
+	}
 	c.req, c.resp = nil, nil
 	callPool.Put(c)
+	return nil
 }
 
-// Pull fetches the next chunk of stream id into resp: Status 0 = a chunk in Body,
-// 1 = the stream ended, 2 = it failed (Err says why).
-func (l *Loop) Pull(id int, resp *Response) {
+// Pull fetches the next chunk of stream id into resp; Status is a pull status
+// (protocol.Chunk, End or Failed). When the loop closes first, resp.Err says so
+// (resp then stays with the loop: a stream is not read again after an error).
+func (l *Loop) Pull(id int, resp *protocol.Response) {
 	c := callPool.Get().(*call)
-	c.kind, c.arg, c.resp = kindPull, id, resp
-	l.submit(c, true)
-	<-c.done
+	c.kind, c.arg, c.resp = protocol.KindPull, id, resp
+	if !l.submit(c, true) || !l.wait(c, time.Time{}) {
+		var failed protocol.Response
+		*resp = failed
+		resp.Status, resp.Err = protocol.Failed, ErrNoAnswer
+		return
+	}
 	c.resp = nil
 	callPool.Put(c)
 }
 
+// wait blocks until c is answered (true), its deadline passes or the loop closes.
+func (l *Loop) wait(c *call, deadline time.Time) bool {
+	if deadline.IsZero() {
+		select {
+		case <-c.done:
+			return true
+		case <-l.closed:
+		}
+	} else {
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		select {
+		case <-c.done:
+			return true
+		case <-t.C:
+		case <-l.closed:
+		}
+	}
+	// An answer may have arrived at the same moment: take it.
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
+}
+
 // CloseStream tells Python that nobody will pull stream id again.
 func (l *Loop) CloseStream(id int) {
-	l.submit(&call{kind: kindClose, arg: id}, false)
+	l.submit(&call{kind: protocol.KindClose, arg: id}, false)
 }
 
 // Stop asks the event loop to stop; Serve then returns.
 func (l *Loop) Stop() {
-	l.submit(&call{kind: kindStop}, false)
+	l.submit(&call{kind: protocol.KindStop}, false)
 }
 
-func (l *Loop) submit(c *call, tracked bool) {
+// submit queues c; false when the loop is closed (c is then not queued).
+func (l *Loop) submit(c *call, tracked bool) bool {
 	l.mu.Lock()
+	if l.isClosed {
+		l.mu.Unlock()
+		return false
+	}
 	if tracked {
 		if n := len(l.free); n > 0 {
 			c.rid = l.free[n-1]
@@ -190,4 +181,5 @@ func (l *Loop) submit(c *call, tracked bool) {
 		// EAGAIN only happens when the counter is already huge: the loop is awake anyway.
 		_, _ = unix.Write(l.efd, one[:])
 	}
+	return true
 }

@@ -9,7 +9,36 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"djangobolt/protocol"
 )
+
+type (
+	Request  = protocol.Request
+	Response = protocol.Response
+	Want     = protocol.Want
+)
+
+const (
+	WantParams  = protocol.WantParams
+	WantQuery   = protocol.WantQuery
+	WantHeaders = protocol.WantHeaders
+	WantBody    = protocol.WantBody
+)
+
+// newRequest lays out a request as the server does: params and headers are name/value
+// lists.
+func newRequest(handler int, method, path string, params, headers []string) *Request {
+	r := &Request{Handler: handler}
+	r.Begin([]byte(method), []byte(path))
+	for _, s := range append(append([]string(nil), params...), headers...) {
+		start := r.Mark()
+		r.Strs = append(r.Strs, s...)
+		r.EndString(start)
+	}
+	r.NParams = len(params) / 2
+	return r
+}
 
 // runLoop creates a Loop and serves it with pyhost_loops.<serve> on the main thread
 // while drive(l) runs on another goroutine; Stop follows drive. It returns what the
@@ -117,7 +146,7 @@ func TestLoopAnswersEachWaitingGoroutine(t *testing.T) {
 						handler, status = runEchoLater, 201
 					}
 					resp.Reset()
-					req := &Request{Handler: handler, Method: []byte("GET"), Path: []byte(path)}
+					req := newRequest(handler, "GET", path, nil, nil)
 					if !doWithin(l, req, resp, 20*time.Second) {
 						t.Errorf("%s: no answer", path)
 						return
@@ -139,7 +168,7 @@ func TestLoopStreams(t *testing.T) {
 	res := runLoop(t, "serve_dispatcher", func(l *Loop) {
 		open := func(handler int, path string) int {
 			resp := newResponse()
-			if !doWithin(l, &Request{Handler: handler, Method: []byte("GET"), Path: []byte(path)}, resp, 10*time.Second) {
+			if !doWithin(l, newRequest(handler, "GET", path, nil, nil), resp, 10*time.Second) {
 				t.Errorf("%s: no answer", path)
 				return -1
 			}
@@ -240,26 +269,14 @@ func decodeItem(t *testing.T, resp *Response) rawItem {
 }
 
 func TestLoopRequestItems(t *testing.T) {
-	kv := func(pairs ...string) []KV {
-		var out []KV
-		for i := 0; i+1 < len(pairs); i += 2 {
-			out = append(out, KV{Key: []byte(pairs[i]), Value: []byte(pairs[i+1])})
-		}
-		return out
-	}
-	full := Request{
-		Handler: 3,
-		Method:  []byte("PATCH"),
-		Path:    []byte("/p/\xc3\xa9/\xff"),
-		Params:  kv("id", "4 2", "name", "ünï"),
-		Query:   []byte("a=1&b=%20"),
-		Headers: kv("x-a", "1", "content-type", "application/json"),
-		Body:    []byte("pay\x00load\xff"),
-		Context: map[string]any{
-			"user_id": "42", "is_staff": true, "n": json.Number("12"), "f": json.Number("1.5"),
-			"permissions": []string{"a", "b"}, "none": nil,
-			"auth_claims": map[string]any{"nested": []any{json.Number("1"), "x", nil, false}},
-		},
+	full := *newRequest(3, "PATCH", "/p/\xc3\xa9/\xff", []string{"id", "4 2", "name", "ünï"},
+		[]string{"x-a", "1", "content-type", "application/json"})
+	full.Query = []byte("a=1&b=%20")
+	full.Body = []byte("pay\x00load\xff")
+	full.Context = map[string]any{
+		"user_id": "42", "is_staff": true, "n": json.Number("12"), "f": json.Number("1.5"),
+		"permissions": []string{"a", "b"}, "none": nil,
+		"auth_claims": map[string]any{"nested": []any{json.Number("1"), "x", nil, false}},
 	}
 	cases := []struct {
 		name  string
@@ -300,7 +317,8 @@ func TestLoopRequestItems(t *testing.T) {
 			req := full
 			req.Want = tc.want
 			if tc.check == nil {
-				req.Params, req.Headers, req.Query, req.Body, req.Context = nil, nil, nil, nil, nil
+				req = *newRequest(3, "PATCH", "/p/\xc3\xa9/\xff", nil, nil)
+				req.Want = tc.want
 				tc.check = func(t *testing.T, it rawItem) {
 					if it.Params == nil || len(it.Params) != 0 || it.Headers == nil || len(it.Headers) != 0 ||
 						it.QueryType != "bytes" || it.BodyType != "bytes" || deref(it.Query) != "" || deref(it.Body) != "" {
@@ -354,7 +372,7 @@ func TestLoopResultsForUnknownIDsAreIgnored(t *testing.T) {
 		for i := range 3 {
 			path := fmt.Sprintf("/ghost/%d", i)
 			resp := newResponse()
-			if !doWithin(l, &Request{Method: []byte("GET"), Path: []byte(path)}, resp, 10*time.Second) {
+			if !doWithin(l, newRequest(0, "GET", path, nil, nil), resp, 10*time.Second) {
 				t.Errorf("%s: no answer", path)
 				return
 			}
@@ -368,7 +386,7 @@ func TestLoopResultsForUnknownIDsAreIgnored(t *testing.T) {
 			wg.Go(func() {
 				path := fmt.Sprintf("/after/%d", i)
 				resp := newResponse()
-				if !doWithin(l, &Request{Method: []byte("GET"), Path: []byte(path)}, resp, 10*time.Second) {
+				if !doWithin(l, newRequest(0, "GET", path, nil, nil), resp, 10*time.Second) {
 					t.Errorf("%s: no answer", path)
 					return
 				}
@@ -389,12 +407,12 @@ func TestLoopBadResultHeaderFailsOnlyThatRequest(t *testing.T) {
 		bad, good := newResponse(), newResponse()
 		var wg sync.WaitGroup
 		wg.Go(func() {
-			if !doWithin(l, &Request{Method: []byte("GET"), Path: []byte("/badheader/1")}, bad, 10*time.Second) {
+			if !doWithin(l, newRequest(0, "GET", "/badheader/1", nil, nil), bad, 10*time.Second) {
 				t.Error("bad header: no answer")
 			}
 		})
 		wg.Go(func() {
-			if !doWithin(l, &Request{Method: []byte("GET"), Path: []byte("/fine")}, good, 10*time.Second) {
+			if !doWithin(l, newRequest(0, "GET", "/fine", nil, nil), good, 10*time.Second) {
 				t.Error("good request: no answer")
 			}
 		})
@@ -415,7 +433,7 @@ func TestLoopBadResultHeaderFailsOnlyThatRequest(t *testing.T) {
 func TestLoopDuplicateResultDoesNotCrossRequests(t *testing.T) {
 	runLoop(t, "serve_raw", func(l *Loop) {
 		resp := newResponse()
-		if !doWithin(l, &Request{Method: []byte("GET"), Path: []byte("/dup/1")}, resp, 10*time.Second) {
+		if !doWithin(l, newRequest(0, "GET", "/dup/1", nil, nil), resp, 10*time.Second) {
 			t.Error("/dup/1: no answer")
 			return
 		}
@@ -424,7 +442,7 @@ func TestLoopDuplicateResultDoesNotCrossRequests(t *testing.T) {
 		for _, path := range []string{"/hold/a", "/hold/b"} {
 			wg.Go(func() {
 				resp := newResponse()
-				if !doWithin(l, &Request{Method: []byte("GET"), Path: []byte(path)}, resp, 5*time.Second) {
+				if !doWithin(l, newRequest(0, "GET", path, nil, nil), resp, 5*time.Second) {
 					t.Errorf("%s: no answer", path)
 					return
 				}
@@ -443,14 +461,14 @@ func TestLoopMalformedResultDoesNotStrandOthers(t *testing.T) {
 		malformed, good := newResponse(), newResponse()
 		// Both are held until Python has both, so their results go out in one call.
 		wg.Go(func() {
-			if !doWithin(l, &Request{Method: []byte("GET"), Path: []byte("/hold/malformed/x")}, malformed, 5*time.Second) {
+			if !doWithin(l, newRequest(0, "GET", "/hold/malformed/x", nil, nil), malformed, 5*time.Second) {
 				t.Error("the malformed result's request never returned")
 			} else if malformed.Err == nil {
 				t.Error("the malformed result was not reported as an error")
 			}
 		})
 		wg.Go(func() {
-			if !doWithin(l, &Request{Method: []byte("GET"), Path: []byte("/hold/good")}, good, 5*time.Second) {
+			if !doWithin(l, newRequest(0, "GET", "/hold/good", nil, nil), good, 5*time.Second) {
 				t.Error("a well-formed result sent together with a malformed one was lost")
 			}
 		})
@@ -463,4 +481,99 @@ func deref(s *string) string {
 		return "<nil>"
 	}
 	return *s
+}
+
+// A request whose auth context cannot be handed to Python (a JWT number out of float
+// range) is answered with an error before Python runs; the other requests of the same
+// batches are served as usual, and none is left waiting.
+func TestLoopUnconvertibleContextFailsBeforePython(t *testing.T) {
+	const n = 8
+	errs := make([]error, n)
+	answered := make([]bool, n)
+	res := runLoop(t, "serve_raw", func(l *Loop) {
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				req := newRequest(0, "GET", fmt.Sprintf("/good/%d", i), nil, nil)
+				if i%2 == 1 {
+					req = newRequest(0, "GET", fmt.Sprintf("/bad/%d", i), nil, nil)
+					req.Context = map[string]any{"auth_claims": map[string]any{"big": json.Number("1e400")}}
+				}
+				resp := newResponse()
+				if answered[i] = doWithin(l, req, resp, 10*time.Second); answered[i] {
+					errs[i] = resp.Err
+				}
+			}(i)
+		}
+		wg.Wait()
+	})
+	for i := 0; i < n; i++ {
+		switch {
+		case !answered[i]:
+			t.Errorf("request %d was left waiting", i)
+		case i%2 == 1 && (errs[i] == nil || !strings.Contains(errs[i].Error(), "auth context")):
+			t.Errorf("request %d: err %v, want the auth context's conversion error", i, errs[i])
+		case i%2 == 0 && errs[i] != nil:
+			t.Errorf("request %d: %v", i, errs[i])
+		}
+	}
+	seen, _ := res["seen"].([]any)
+	for _, p := range seen {
+		if strings.HasPrefix(p.(string), "/bad/") {
+			t.Errorf("Python ran %s, whose context could not be converted", p)
+		}
+	}
+	if len(seen) != n/2 {
+		t.Errorf("Python saw %v, want the %d good requests", seen, n/2)
+	}
+}
+
+// Do waits no longer than the request's deadline: a held request (/hold/ waits for a
+// second one that never comes) returns ErrNoAnswer in time, and the loop still serves
+// the next request.
+func TestLoopDoIsBoundedByTheDeadline(t *testing.T) {
+	runLoop(t, "serve_raw", func(l *Loop) {
+		req := newRequest(0, "GET", "/hold/never", nil, nil)
+		req.Deadline = time.Now().Add(100 * time.Millisecond)
+		start := time.Now()
+		if err := l.Do(req, newResponse()); err != ErrNoAnswer {
+			t.Errorf("Do = %v, want ErrNoAnswer", err)
+		}
+		if waited := time.Since(start); waited > 5*time.Second {
+			t.Errorf("Do waited %v past a 100 ms deadline", waited)
+		}
+		resp := newResponse()
+		if !doWithin(l, newRequest(0, "GET", "/fine", nil, nil), resp, 10*time.Second) || resp.Err != nil {
+			t.Errorf("the next request: %v", resp.Err)
+		}
+	})
+}
+
+// After Close (the event loop is gone), waiting and new calls fail at once.
+func TestLoopCloseFailsWaitingAndLaterCalls(t *testing.T) {
+	l, err := NewLoop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 1)
+	go func() { errs <- l.Do(newRequest(0, "GET", "/never", nil, nil), newResponse()) }()
+	l.Close()
+	select {
+	case err := <-errs:
+		if err != ErrNoAnswer {
+			t.Errorf("waiting Do = %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a waiting Do was not released by Close")
+	}
+	if err := l.Do(newRequest(0, "GET", "/later", nil, nil), newResponse()); err != ErrNoAnswer {
+		t.Errorf("Do after Close = %v", err)
+	}
+	resp := newResponse()
+	l.Pull(1, resp)
+	if resp.Status != protocol.Failed || resp.Err != ErrNoAnswer {
+		t.Errorf("Pull after Close: status %d err %v", resp.Status, resp.Err)
+	}
 }

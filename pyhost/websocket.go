@@ -9,54 +9,17 @@ import (
 	"log"
 	"sync/atomic"
 	"unsafe"
+
+	"djangobolt/protocol"
 )
 
-// WebSocket events reach Python as items of their own kinds, in the same batches as
-// requests; what handlers send comes back in one django_bolt._core.ws_send call per
-// batch. No thread and no thread state per connection, no GIL hand-off per frame.
-//
-// Item layouts (django_bolt._runtime.websockets reads them):
-//
-//	(conn, kindWSOpen, request item)    a handshake passed the checks: start the handler
-//	(conn, kindWSMessage, str | bytes)  one complete message from the client
-//	(conn, kindWSClosed, code, reason)  the connection is gone: the handler sees code
-//
-// Command layout, (conn, op, payload, extra):
-//
-//	(conn, WSAccept, subprotocol | None, [(name, value), ...])
-//	(conn, WSText, str, 0) / (conn, WSBytes, bytes, 0)
-//	(conn, WSClose, reason, code)
-const (
-	kindWSOpen    = -4
-	kindWSMessage = -5
-	kindWSClosed  = -6
-)
+// WebSocket items and commands; their layouts are in protocol/websocket.go. No thread
+// and no thread state per connection, no GIL hand-off per frame.
 
-// WebSocket command operations.
-const (
-	WSAccept = 1
-	WSText   = 2
-	WSBytes  = 3
-	WSClose  = 4
-)
-
-// WSCommand is one thing a handler asked for. It owns its memory.
-type WSCommand struct {
-	Conn        uint64
-	Op          int
-	Data        []byte // message, subprotocol (WSAccept) or close reason
-	Code        int    // close code
-	Headers     []KV   // extra handshake headers (WSAccept)
-	Subprotocol bool   // Data holds a subprotocol (WSAccept)
-}
-
-// WSSink receives the commands of one batch, on the loop thread; it must not block.
-type WSSink func(cmds []WSCommand)
-
-var wsSink atomic.Pointer[WSSink]
+var wsSink atomic.Pointer[protocol.WSSink]
 
 // SetWSSink installs where handler commands go (the server's connection registry).
-func (l *Loop) SetWSSink(sink WSSink) { wsSink.Store(&sink) }
+func (l *Loop) SetWSSink(sink protocol.WSSink) { wsSink.Store(&sink) }
 
 // wsEvent is a queued WebSocket item.
 type wsEvent struct {
@@ -69,36 +32,40 @@ type wsEvent struct {
 
 // WSOpen starts the handler of connection conn. req's slices must stay valid until the
 // handler has answered (accepted or closed): the item is built when the loop takes it.
-func (l *Loop) WSOpen(conn uint64, req *Request) {
-	l.submit(&call{kind: kindWSOpen, req: req, ws: &wsEvent{conn: conn}}, false)
+func (l *Loop) WSOpen(conn uint64, req *protocol.Request) {
+	l.submit(&call{kind: protocol.KindWSOpen, req: req, ws: &wsEvent{conn: conn}}, false)
 }
 
 // WSMessage hands one client message to the handler; data is owned by the item.
 // pending is decremented when Python takes it.
 func (l *Loop) WSMessage(conn uint64, text bool, data []byte, pending *atomic.Int32) {
-	l.submit(&call{kind: kindWSMessage, ws: &wsEvent{conn: conn, text: text, data: data, pending: pending}}, false)
+	l.submit(&call{kind: protocol.KindWSMessage, ws: &wsEvent{conn: conn, text: text, data: data, pending: pending}}, false)
 }
 
 // WSClosed tells the handler the connection is gone, with the close code it sees.
 func (l *Loop) WSClosed(conn uint64, code int, reason string) {
-	l.submit(&call{kind: kindWSClosed, ws: &wsEvent{conn: conn, code: code, data: []byte(reason)}}, false)
+	l.submit(&call{kind: protocol.KindWSClosed, ws: &wsEvent{conn: conn, code: code, data: []byte(reason)}}, false)
 }
 
-// wsItem builds the Python item of a queued WebSocket event.
-func (l *Loop) wsItem(c *call) *C.PyObject {
+// wsItem builds the Python item of a queued WebSocket event. A handshake whose request
+// cannot be handed over (its auth context does not convert) is closed with 1011 and
+// never reaches Python.
+func (l *Loop) wsItem(c *call) (*C.PyObject, error) {
 	e := c.ws
 	conn := C.long(e.conn)
+	var item *C.PyObject
 	switch c.kind {
-	case kindWSOpen:
-		var resp Response
-		req := l.items.request(int(e.conn), c.req, &resp)
-		if resp.Err != nil {
-			C.bolt_xdecref(req)
-			setRuntimeError(resp.Err.Error())
-			return nil
+	case protocol.KindWSOpen:
+		req, err := requestItem(int(e.conn), c.req)
+		if err != nil {
+			log.Printf("pyhost: WebSocket %d closed before its handler: %v", e.conn, err)
+			if sink := wsSink.Load(); sink != nil {
+				(*sink)([]protocol.WSCommand{{Conn: e.conn, Op: protocol.WSClose, Code: 1011, Data: []byte("Internal Error")}})
+			}
+			return nil, err
 		}
-		return C.bolt_ws_open_item(conn, kindWSOpen, req)
-	case kindWSMessage:
+		item = C.bolt_ws_open_item(conn, protocol.KindWSOpen, req)
+	case protocol.KindWSMessage:
 		if e.pending != nil {
 			e.pending.Add(-1)
 		}
@@ -106,10 +73,14 @@ func (l *Loop) wsItem(c *call) *C.PyObject {
 		if e.text {
 			text = 1
 		}
-		return C.bolt_ws_message_item(conn, kindWSMessage, text, cbytes(e.data), C.Py_ssize_t(len(e.data)))
+		item = C.bolt_ws_message_item(conn, protocol.KindWSMessage, text, cbytes(e.data), C.Py_ssize_t(len(e.data)))
 	default:
-		return C.bolt_ws_closed_item(conn, kindWSClosed, C.long(e.code), cbytes(e.data), C.Py_ssize_t(len(e.data)))
+		item = C.bolt_ws_closed_item(conn, protocol.KindWSClosed, C.long(e.code), cbytes(e.data), C.Py_ssize_t(len(e.data)))
 	}
+	if item == nil {
+		return nil, fetchError()
+	}
+	return item, nil
 }
 
 // goWSSend implements django_bolt._core.ws_send(commands). It copies each command out
@@ -118,13 +89,13 @@ func (l *Loop) wsItem(c *call) *C.PyObject {
 //export goWSSend
 func goWSSend(list *C.PyObject) *C.PyObject {
 	n := int(C.PyList_Size(list))
-	cmds := make([]WSCommand, 0, n)
+	cmds := make([]protocol.WSCommand, 0, n)
 	for i := 0; i < n; i++ {
 		var v C.bolt_ws_command
 		if C.bolt_ws_command_view(C.PyList_GetItem(list, C.Py_ssize_t(i)), &v) < 0 {
 			return nil
 		}
-		cmd := WSCommand{Conn: uint64(v.conn), Op: int(v.op), Code: int(v.code), Subprotocol: v.data != nil}
+		cmd := protocol.WSCommand{Conn: uint64(v.conn), Op: int(v.op), Code: int(v.code), Subprotocol: v.data != nil}
 		if v.data != nil {
 			cmd.Data = C.GoBytes(unsafe.Pointer(v.data), C.int(v.len))
 		}
@@ -136,7 +107,7 @@ func goWSSend(list *C.PyObject) *C.PyObject {
 				if C.bolt_header_pair(v.headers, C.Py_ssize_t(j), &name, &nl, &value, &vl) < 0 {
 					return nil
 				}
-				cmd.Headers = append(cmd.Headers, KV{
+				cmd.Headers = append(cmd.Headers, protocol.KV{
 					Key:   C.GoBytes(unsafe.Pointer(name), C.int(nl)),
 					Value: C.GoBytes(unsafe.Pointer(value), C.int(vl)),
 				})

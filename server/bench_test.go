@@ -6,7 +6,7 @@ import (
 	"log"
 	"testing"
 
-	"djangobolt/pyhost"
+	"djangobolt/protocol"
 )
 
 // instantPython answers every request at once with a small JSON body.
@@ -14,14 +14,15 @@ type instantPython struct{}
 
 var benchBody = []byte(`{"status":"ok"}`)
 
-func (instantPython) Do(_ *pyhost.Request, resp *pyhost.Response) {
+func (instantPython) Do(_ *protocol.Request, resp *protocol.Response) error {
 	resp.Status, resp.Stream, resp.Err = 200, -1, nil
 	resp.Body = append(resp.Body[:0], benchBody...)
 	setPyHeaders(resp, "content-type", "application/json")
+	return nil
 }
 
-func (instantPython) Pull(int, *pyhost.Response) {}
-func (instantPython) CloseStream(int)            {}
+func (instantPython) Pull(int, *protocol.Response) {}
+func (instantPython) CloseStream(int)              {}
 
 func BenchmarkHandleStaticRoute(b *testing.B) {
 	routes := []RouteSpec{{Method: "GET", Path: "/health", HandlerID: 0, Name: "health"}}

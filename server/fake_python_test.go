@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"log"
 	"net"
@@ -12,14 +13,14 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"djangobolt/pyhost"
+	"djangobolt/protocol"
 )
 
 // seenRequest is a deep copy of what the server handed to Python: the server's
 // buffers are reused once Do returns, so nothing may be kept by reference.
 type seenRequest struct {
 	Handler int
-	Want    pyhost.Want
+	Want    protocol.Want
 	Method  string
 	Path    string
 	Params  []string // name, value, name, value...
@@ -39,9 +40,10 @@ func (r seenRequest) header(name string) (string, bool) {
 	return "", false
 }
 
-func copyPairs(kvs []pyhost.KV) []string {
+func copyPairs(n int, pair func(int) protocol.KV) []string {
 	var out []string
-	for _, kv := range kvs {
+	for i := 0; i < n; i++ {
+		kv := pair(i)
 		out = append(out, string(kv.Key), string(kv.Value))
 	}
 	return out
@@ -61,6 +63,8 @@ type pyReply struct {
 	body      string
 	stream    int // used when streaming is set
 	streaming bool
+	file      string // a SendFile body
+	noAnswer  bool   // Do returns an error: no answer before the deadline
 	err       error
 }
 
@@ -90,15 +94,20 @@ func answer(status int, body string, headers ...string) func(seenRequest) pyRepl
 	return func(seenRequest) pyReply { return pyReply{status: status, body: body, headers: headers} }
 }
 
-func (f *fakePython) Do(req *pyhost.Request, resp *pyhost.Response) {
+// sendFile answers with a file for Go to send, as serialize does for a FileResponse.
+func sendFile(path string, headers ...string) func(seenRequest) pyReply {
+	return func(seenRequest) pyReply { return pyReply{status: 200, file: path, headers: headers} }
+}
+
+func (f *fakePython) Do(req *protocol.Request, resp *protocol.Response) error {
 	seen := seenRequest{
 		Handler: req.Handler,
 		Want:    req.Want,
-		Method:  string(req.Method),
-		Path:    string(req.Path),
-		Params:  copyPairs(req.Params),
+		Method:  string(req.Method()),
+		Path:    string(req.Path()),
+		Params:  copyPairs(req.NParams, req.Param),
 		Query:   cloneBytes(req.Query),
-		Headers: copyPairs(req.Headers),
+		Headers: copyPairs(req.NumHeaders(), req.Header),
 		Body:    cloneBytes(req.Body),
 		Context: req.Context,
 	}
@@ -110,19 +119,27 @@ func (f *fakePython) Do(req *pyhost.Request, resp *pyhost.Response) {
 	resp.Stream = -1 // as the real loop does: every field is written
 	if h == nil {
 		resp.Err = fmt.Errorf("fake python: no handler %d", req.Handler)
-		return
+		return nil
 	}
 	r := h(seen)
+	if r.noAnswer {
+		return errNoAnswer
+	}
 	resp.Status = r.status
 	resp.Body = append(resp.Body[:0], r.body...)
 	setPyHeaders(resp, r.headers...)
 	resp.Err = r.err
+	resp.File = r.file
 	if r.streaming {
 		resp.Stream = r.stream
 	}
+	return nil
 }
 
-func (f *fakePython) Pull(stream int, resp *pyhost.Response) {
+// errNoAnswer stands for pyhost.ErrNoAnswer: the deadline passed or the loop closed.
+var errNoAnswer = errors.New("fake python: no answer")
+
+func (f *fakePython) Pull(stream int, resp *protocol.Response) {
 	f.mu.Lock()
 	n := f.pulls[stream]
 	f.pulls[stream] = n + 1
@@ -176,14 +193,14 @@ func (f *fakePython) closedStreams() []int {
 }
 
 // setPyHeaders appends Python response headers to resp (name, value pairs).
-func setPyHeaders(resp *pyhost.Response, kv ...string) {
+func setPyHeaders(resp *protocol.Response, kv ...string) {
 	for i := 0; i+1 < len(kv); i += 2 {
 		resp.AddHeader([]byte(kv[i]), []byte(kv[i+1]))
 	}
 }
 
 func TestResponseHeaders(t *testing.T) {
-	var resp pyhost.Response
+	var resp protocol.Response
 	resp.Reset()
 	setPyHeaders(&resp, "content-type", "text/plain", "x-a", "")
 	if resp.NumHeaders() != 2 {

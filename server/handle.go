@@ -2,35 +2,33 @@ package server
 
 import (
 	"bytes"
+	"os"
 	"sync"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
 	"djangobolt/middleware"
-	"djangobolt/pyhost"
+	"djangobolt/protocol"
 	"djangobolt/router"
 )
 
 // exchange holds one request's buffers; pooled so a request allocates nothing here.
 type exchange struct {
-	req    pyhost.Request
-	resp   pyhost.Response
+	req    protocol.Request
+	resp   protocol.Response
 	params router.Params
 	other  router.Params // lookups for another method (preflights) must not clobber params
 	alt    []byte        // the other spelling of the path (trailing slash), for redirects
-	kv     []pyhost.KV
-	buf    []byte  // copied header names (lower-cased) and values, and decoded params
-	offs   []int32 // name start, name end, value end per pair in buf
+	body   string        // the file holding the spooled body, or ""
 }
 
 var exchangePool = sync.Pool{New: func() any { return new(exchange) }}
 
 func (x *exchange) reset() {
-	x.req = pyhost.Request{}
+	x.req.Reset()
 	x.resp.Reset()
-	x.kv = x.kv[:0]
-	x.buf = x.buf[:0]
-	x.offs = x.offs[:0]
+	x.body = ""
 }
 
 var (
@@ -42,9 +40,12 @@ var (
 // handle serves one request and returns the matched route's handler id, or -1.
 func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 	x := exchangePool.Get().(*exchange)
+	abandoned := false
 	defer func() {
-		x.reset()
-		exchangePool.Put(x)
+		if !abandoned { // an unanswered call's buffers stay with the loop
+			x.reset()
+			exchangePool.Put(x)
+		}
 	}()
 	if !s.checkHeaders(ctx) {
 		return -1
@@ -86,9 +87,23 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 		r.pipeline.StreamHeaders(ctx)
 		return id
 	}
+	if x.body, ok = s.spoolBody(ctx, r); !ok {
+		s.pending.Add(-1)
+		return id
+	}
 	s.fillRequest(ctx, r, x, auth)
-	s.python.Do(&x.req, &x.resp)
+	err := s.python.Do(&x.req, &x.resp)
 	s.pending.Add(-1)
+	if x.body != "" {
+		os.Remove(x.body)
+	}
+	if err != nil {
+		abandoned = true
+		s.errorLog.Printf("handler %s (%s %s) gave no answer: %v", r.spec.Name, ctx.Method(), ctx.Path(), err)
+		writeJSON(ctx, fasthttp.StatusInternalServerError, `{"detail":"Internal Server Error"}`)
+		r.pipeline.StreamHeaders(ctx)
+		return id
+	}
 	s.writeResponse(ctx, r, &x.resp)
 	return id
 }
@@ -161,34 +176,31 @@ func (s *Server) checkHeaders(ctx *fasthttp.RequestCtx) bool {
 	return true
 }
 
-// fillRequest copies into x.req what the route's binding plan reads.
+// fillRequest copies into x.req what the route's binding plan reads, in the layout the
+// C bridge reads (protocol.Request): this is the only copy of those bytes.
 func (s *Server) fillRequest(ctx *fasthttp.RequestCtx, r *route, x *exchange, auth *middleware.Auth) {
 	req := &x.req
 	req.Handler = r.spec.HandlerID
 	req.Want = r.want
-	req.Method = ctx.Method()
-	req.Path = ctx.URI().PathOriginal()
-	if r.want&pyhost.WantParams != 0 {
+	req.Begin(ctx.Method(), ctx.URI().PathOriginal())
+	if r.want&protocol.WantParams != 0 {
 		for i := 0; i < x.params.Len(); i++ {
-			x.addPair([]byte(x.params.Name(i)), x.params.Value(i), false, true)
+			addPair(req, []byte(x.params.Name(i)), x.params.Value(i), false, true)
+		}
+		req.NParams = x.params.Len()
+	}
+	if r.want&protocol.WantHeaders != 0 {
+		ctx.Request.Header.VisitAll(func(name, value []byte) {
+			addPair(req, name, value, true, false)
+		})
+		if x.body != "" {
+			addPair(req, []byte(BodyFileHeader), []byte(x.body), false, false)
 		}
 	}
-	paramCount := len(x.offs) / 3
-	if r.want&pyhost.WantHeaders != 0 {
-		ctx.Request.Header.VisitAll(func(name, value []byte) {
-			x.addPair(name, value, true, false)
-		})
-	}
-	// Build the views only now: buf no longer grows.
-	for i := 0; i < len(x.offs); i += 3 {
-		x.kv = append(x.kv, pyhost.KV{Key: x.buf[x.offs[i]:x.offs[i+1]], Value: x.buf[x.offs[i+1]:x.offs[i+2]]})
-	}
-	req.Params = x.kv[:paramCount]
-	req.Headers = x.kv[paramCount:]
-	if r.want&pyhost.WantQuery != 0 {
+	if r.want&protocol.WantQuery != 0 {
 		req.Query = ctx.URI().QueryString()
 	}
-	if r.want&pyhost.WantBody != 0 {
+	if r.want&protocol.WantBody != 0 && x.body == "" {
 		req.Body = ctx.PostBody()
 	}
 	if auth != nil {
@@ -199,27 +211,31 @@ func (s *Server) fillRequest(ctx *fasthttp.RequestCtx, r *route, x *exchange, au
 	if id := s.obs.requestID(ctx); id != nil {
 		req.Context["request_id"] = string(id)
 	}
+	if s.answerTimeout > 0 {
+		req.Deadline = time.Now().Add(s.answerTimeout)
+	}
 }
 
-// addPair copies a name/value pair into the exchange buffer, lower-casing the name or
+// addPair copies a name/value pair into the request's strings, lower-casing the name or
 // percent-decoding the value as asked.
-func (x *exchange) addPair(name, value []byte, lower, decode bool) {
-	start := int32(len(x.buf))
-	x.buf = append(x.buf, name...)
+func addPair(req *protocol.Request, name, value []byte, lower, decode bool) {
+	start := req.Mark()
+	req.Strs = append(req.Strs, name...)
 	if lower {
-		for i := int(start); i < len(x.buf); i++ {
-			if c := x.buf[i]; 'A' <= c && c <= 'Z' {
-				x.buf[i] = c + 'a' - 'A'
+		for i := start; i < len(req.Strs); i++ {
+			if c := req.Strs[i]; 'A' <= c && c <= 'Z' {
+				req.Strs[i] = c + 'a' - 'A'
 			}
 		}
 	}
-	mid := int32(len(x.buf))
+	req.EndString(start)
+	start = req.Mark()
 	if decode && bytes.IndexByte(value, '%') >= 0 {
-		x.buf = appendUnescaped(x.buf, value)
+		req.Strs = appendUnescaped(req.Strs, value)
 	} else {
-		x.buf = append(x.buf, value...)
+		req.Strs = append(req.Strs, value...)
 	}
-	x.offs = append(x.offs, start, mid, int32(len(x.buf)))
+	req.EndString(start)
 }
 
 // authContext is the dict handlers see as request["context"] / request["auth"].

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"djangobolt/middleware"
-	"djangobolt/pyhost"
+	"djangobolt/protocol"
 )
 
 func TestRequestPartsReachPython(t *testing.T) {
@@ -36,7 +36,7 @@ func TestRequestPartsReachPython(t *testing.T) {
 		body    string
 
 		handler  int
-		want     pyhost.Want
+		want     protocol.Want
 		path     string
 		params   []string
 		query    *string  // nil: no query sent
@@ -46,26 +46,26 @@ func TestRequestPartsReachPython(t *testing.T) {
 		{name: "static route sends nothing extra", method: "GET", uri: "/health?x=1", headers: []string{"X-Extra", "1"}, body: "ignored",
 			handler: 0, want: 0, path: "/health"},
 		{name: "param percent-decoded, path raw", method: "GET", uri: "/users/a%20b%2Fc", headers: []string{"X-Extra", "1"},
-			handler: 1, want: pyhost.WantParams, path: "/users/a%20b%2Fc", params: []string{"id", "a b/c"}},
+			handler: 1, want: protocol.WantParams, path: "/users/a%20b%2Fc", params: []string{"id", "a b/c"}},
 		{name: "param plus and malformed escapes kept", method: "GET", uri: "/users/x+y%zz%4",
-			handler: 1, want: pyhost.WantParams, path: "/users/x+y%zz%4", params: []string{"id", "x+y%zz%4"}},
+			handler: 1, want: protocol.WantParams, path: "/users/x+y%zz%4", params: []string{"id", "x+y%zz%4"}},
 		{name: "param utf-8", method: "GET", uri: "/users/%C3%A9t%C3%A9",
-			handler: 1, want: pyhost.WantParams, path: "/users/%C3%A9t%C3%A9", params: []string{"id", "été"}},
+			handler: 1, want: protocol.WantParams, path: "/users/%C3%A9t%C3%A9", params: []string{"id", "été"}},
 		{name: "path param and raw query", method: "GET", uri: "/files/css/site%2Emin.css?v=1&x=%20y",
-			handler: 2, want: pyhost.WantParams | pyhost.WantQuery, path: "/files/css/site%2Emin.css",
+			handler: 2, want: protocol.WantParams | protocol.WantQuery, path: "/files/css/site%2Emin.css",
 			params: []string{"rest", "css/site.min.css"}, query: ptr("v=1&x=%20y")},
 		{name: "two params in order", method: "GET", uri: "/orgs/acme/repos/bolt%21",
-			handler: 6, want: pyhost.WantParams, path: "/orgs/acme/repos/bolt%21", params: []string{"org", "acme", "repo", "bolt!"}},
+			handler: 6, want: protocol.WantParams, path: "/orgs/acme/repos/bolt%21", params: []string{"org", "acme", "repo", "bolt!"}},
 		{name: "headers lower-cased and body", method: "POST", uri: "/items?q=1", body: `{"a":1}`,
 			headers: []string{"X-Mixed-Case", "Keep Value Case", "Content-Type", "application/json"},
-			handler: 3, want: pyhost.WantHeaders | pyhost.WantBody, path: "/items", sentBody: ptr(`{"a":1}`),
+			handler: 3, want: protocol.WantHeaders | protocol.WantBody, path: "/items", sentBody: ptr(`{"a":1}`),
 			hdrs: []string{"x-mixed-case", "Keep Value Case", "content-type", "application/json"}},
 		{name: "query only", method: "GET", uri: "/search?q=go+lang&page=2", headers: []string{"X-Extra", "1"},
-			handler: 4, want: pyhost.WantQuery, path: "/search", query: ptr("q=go+lang&page=2")},
+			handler: 4, want: protocol.WantQuery, path: "/search", query: ptr("q=go+lang&page=2")},
 		{name: "query absent is empty", method: "GET", uri: "/search",
-			handler: 4, want: pyhost.WantQuery, path: "/search", query: ptr("")},
+			handler: 4, want: protocol.WantQuery, path: "/search", query: ptr("")},
 		{name: "cookies need the headers", method: "GET", uri: "/prefs", headers: []string{"Cookie", "theme=dark"},
-			handler: 5, want: pyhost.WantHeaders, path: "/prefs", hdrs: []string{"cookie", "theme=dark"}},
+			handler: 5, want: protocol.WantHeaders, path: "/prefs", hdrs: []string{"cookie", "theme=dark"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -106,7 +106,7 @@ func TestRequestPartsReachPython(t *testing.T) {
 			case tc.sentBody != nil && string(got.Body) != *tc.sentBody:
 				t.Errorf("body = %q, want %q", got.Body, *tc.sentBody)
 			}
-			if tc.want&pyhost.WantHeaders == 0 && len(got.Headers) > 0 {
+			if tc.want&protocol.WantHeaders == 0 && len(got.Headers) > 0 {
 				t.Errorf("headers %q sent although not needed", got.Headers)
 			}
 			for i := 0; i < len(got.Headers); i += 2 {
@@ -414,9 +414,10 @@ func TestFileResponse(t *testing.T) {
 		RouteSpec{Method: "GET", Path: "/missing", HandlerID: 2},
 	)
 	py := newFake(map[int]func(seenRequest) pyReply{
-		0: answer(200, "", "content-type", "text/plain", "x-bolt-file-path", path, "x-other", "kept", "content-length", "1"),
-		1: answer(200, "", "X-Bolt-File-Path", path),
-		2: answer(200, "", "x-bolt-file-path", filepath.Join(dir, "nope.txt")),
+		0: sendFile(path, "content-type", "text/plain", "x-other", "kept", "content-length", "1"),
+		// A header is never a file signal: a handler that sets this one sends it as it is.
+		1: answer(200, "not a file", "X-Bolt-File-Path", path),
+		2: sendFile(filepath.Join(dir, "nope.txt")),
 	})
 	s, _ := newTestServer(t, table, py)
 
@@ -428,7 +429,7 @@ func TestFileResponse(t *testing.T) {
 	}{
 		{"GET", "/file", 200, content, fmt.Sprint(len(content))},
 		{"HEAD", "/file", 200, "", fmt.Sprint(len(content))},
-		{"GET", "/upper", 200, content, fmt.Sprint(len(content))},
+		{"GET", "/upper", 200, "not a file", "10"},
 		{"GET", "/missing", 404, "File not found", "14"},
 	}
 	for _, tc := range tests {
@@ -439,8 +440,13 @@ func TestFileResponse(t *testing.T) {
 			t.Errorf("%s %s: %d %q (Content-Length %q), want %d %q (%s)", tc.method, tc.uri,
 				r.status, r.body, r.get("Content-Length"), tc.status, tc.body, tc.length)
 		}
-		if r.count("X-Bolt-File-Path") != 0 {
-			t.Errorf("%s %s: the file path header went out:\n%s", tc.method, tc.uri, r.raw)
+		wantHeader := 0
+		if tc.uri == "/upper" {
+			wantHeader = 1
+		}
+		if r.count("X-Bolt-File-Path") != wantHeader {
+			t.Errorf("%s %s: X-Bolt-File-Path sent %d times, want %d:\n%s", tc.method, tc.uri,
+				r.count("X-Bolt-File-Path"), wantHeader, r.raw)
 		}
 	}
 	ctx := newCtx("GET", "/file")
@@ -456,7 +462,7 @@ func TestFileErrorKeepsCORSHeaders(t *testing.T) {
 		Middleware: []middleware.MiddlewareConfig{{Type: "cors", Origins: []string{"https://app.example"}}},
 	}})
 	py := newFake(map[int]func(seenRequest) pyReply{
-		0: answer(200, "", "x-bolt-file-path", filepath.Join(t.TempDir(), "nope.txt")),
+		0: sendFile(filepath.Join(t.TempDir(), "nope.txt")),
 	})
 	s, _ := newTestServer(t, table, py)
 	ctx := newCtx("GET", "/missing", "Origin", "https://app.example")

@@ -5,17 +5,14 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"djangobolt/pyhost"
+	"djangobolt/protocol"
 )
 
-var (
-	hdrFilePath      = []byte("x-bolt-file-path")
-	hdrContentLength = []byte("content-length")
-)
+var hdrContentLength = []byte("content-length")
 
 // writeResponse turns Python's answer into the HTTP response: a buffered body, a file
 // sent from disk, or a stream pulled chunk by chunk.
-func (s *Server) writeResponse(ctx *fasthttp.RequestCtx, r *route, resp *pyhost.Response) {
+func (s *Server) writeResponse(ctx *fasthttp.RequestCtx, r *route, resp *protocol.Response) {
 	if resp.Err != nil {
 		s.errorLog.Printf("handler %s (%s %s) produced no response: %v", r.spec.Name, ctx.Method(), ctx.Path(), resp.Err)
 		writeJSON(ctx, fasthttp.StatusInternalServerError, `{"detail":"Internal Server Error"}`)
@@ -29,16 +26,11 @@ func (s *Server) writeResponse(ctx *fasthttp.RequestCtx, r *route, resp *pyhost.
 		return
 	}
 	ctx.SetStatusCode(resp.Status)
-	var file []byte
 	h := &ctx.Response.Header
 	for i := 0; i < resp.NumHeaders(); i++ {
 		name, value := resp.Header(i)
-		switch {
-		case bytes.EqualFold(name, hdrFilePath):
-			file = value
-		case bytes.EqualFold(name, hdrContentLength):
-			// The core frames the body itself; a user value could only contradict it.
-		default:
+		// The core frames the body itself; a user content-length could only contradict it.
+		if !bytes.EqualFold(name, hdrContentLength) {
 			h.AddBytesKV(name, value)
 		}
 	}
@@ -46,9 +38,9 @@ func (s *Server) writeResponse(ctx *fasthttp.RequestCtx, r *route, resp *pyhost.
 	case resp.Stream >= 0:
 		r.pipeline.StreamHeaders(ctx)
 		s.stream(ctx, resp.Stream)
-	case file != nil:
+	case resp.File != "":
 		// After serveFile: its error answers replace the response, CORS headers included.
-		serveFile(ctx, string(file))
+		serveFile(ctx, resp.File)
 		r.pipeline.FileHeaders(ctx)
 	default:
 		ctx.Response.SetBody(resp.Body)

@@ -419,9 +419,9 @@ func TestDecodeTable(t *testing.T) {
 		t.Errorf("decoded table serves %d %q", r.status, r.body)
 	}
 
-	// Python writes plain maps with snake_case keys; extra keys are ignored.
+	// Python writes plain maps with snake_case keys.
 	fromPython, err := msgpack.Marshal(map[string]any{
-		"routes":   []any{map[string]any{"method": "GET", "path": "/", "handler_id": 0, "needs": []string{}, "security": nil, "name": "root", "extra": 1}},
+		"routes":   []any{map[string]any{"method": "GET", "path": "/", "handler_id": 0, "needs": []string{}, "security": nil, "name": "root"}},
 		"global":   map[string]any{},
 		"settings": pySettings(nil),
 	})
@@ -446,6 +446,19 @@ func TestDecodeTable(t *testing.T) {
 	} {
 		if _, err := DecodeTable(doc); err == nil || !strings.HasPrefix(err.Error(), "route table from Python") {
 			t.Errorf("%s: error %v", name, err)
+		}
+	}
+
+	// A key Go does not know is an error naming it, at every level: never a rule or
+	// setting silently dropped.
+	for name, doc := range map[string][]byte{
+		"route":    mustMarshal(t, map[string]any{"routes": []any{map[string]any{"path": "/", "extra_key": 1}}, "settings": pySettings(nil)}),
+		"settings": mustMarshal(t, map[string]any{"settings": pySettings(map[string]any{"extra_key": 1})}),
+		"security": mustMarshal(t, map[string]any{"routes": []any{map[string]any{"path": "/", "security": map[string]any{"guards": []any{map[string]any{"type": "is_staff", "extra_key": true}}}}}, "settings": pySettings(nil)}),
+		"global":   mustMarshal(t, map[string]any{"global": map[string]any{"extra_key": 1}, "settings": pySettings(nil)}),
+	} {
+		if _, err := DecodeTable(doc); err == nil || !strings.Contains(err.Error(), `"extra_key"`) {
+			t.Errorf("unknown key in %s: error %v, want one naming extra_key", name, err)
 		}
 	}
 }

@@ -6,31 +6,32 @@ import (
 	"fmt"
 	"log"
 	"net"
+	"regexp"
 	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
 
 	"djangobolt/middleware"
-	"djangobolt/pyhost"
+	"djangobolt/protocol"
 	"djangobolt/router"
 )
 
 // Python is what the server needs from the interpreter side: run a request, pull and
-// close streams. *pyhost.Loop implements it; tests may substitute their own.
+// close streams. *pyhost.Loop and *pyhost.Inline implement it; tests may substitute
+// their own.
 type Python interface {
-	Do(req *pyhost.Request, resp *pyhost.Response)
-	Pull(stream int, resp *pyhost.Response)
+	Do(req *protocol.Request, resp *protocol.Response) error
+	Pull(stream int, resp *protocol.Response)
 	CloseStream(stream int)
 }
-
-var _ Python = (*pyhost.Loop)(nil)
 
 // route is one compiled route.
 type route struct {
 	spec     RouteSpec
-	want     pyhost.Want
+	want     protocol.Want
 	cookies  bool // the plan reads cookies, so the cookie header must cross
+	forms    bool // the plan parses form bodies: large multipart bodies are spooled to disk
 	pipeline *middleware.Pipeline
 }
 
@@ -46,9 +47,11 @@ type Server struct {
 	obs      *observer
 	ws       *wsHub       // nil without WebSocket routes
 	pending  atomic.Int64 // requests handed to Python and not answered yet
-	ln       atomic.Pointer[listener]
-	draining atomic.Bool  // Shutdown began: every response closes its connection
-	static   *staticFiles // nil without static files
+	// answerTimeout bounds the wait for a handler's answer (BOLT_WRITE_TIMEOUT); 0: none.
+	answerTimeout time.Duration
+	ln            atomic.Pointer[listener]
+	draining      atomic.Bool  // Shutdown began: every response closes its connection
+	static        *staticFiles // nil without static files
 }
 
 // New compiles the table: builds the router and each route's middleware pipeline.
@@ -58,28 +61,37 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{table: t, router: router.New(), shared: shared, python: py, errorLog: logger}
+	s := &Server{table: t, router: router.New(), shared: shared, python: py, errorLog: logger,
+		answerTimeout: seconds(t.Settings.WriteTimeout)}
 	if s.static, err = newStaticFiles(t.Static); err != nil {
 		return nil, err
 	}
+	added := map[string]RouteSpec{} // by method and path shape, to name both sides of a conflict
 	for _, spec := range t.Routes {
 		if err := s.router.Add(spec.Method, spec.Path, spec.HandlerID); err != nil {
+			if other, ok := added[routeShape(spec.Method, spec.Path)]; ok {
+				return nil, fmt.Errorf("%w: handlers %s and %s; give one of them another path", err, other.Name, spec.Name)
+			}
 			return nil, fmt.Errorf("%w (handler %s)", err, spec.Name)
 		}
+		added[routeShape(spec.Method, spec.Path)] = spec
 		r := &route{spec: spec}
 		for _, need := range spec.Needs {
 			switch need {
 			case "params":
-				r.want |= pyhost.WantParams
+				r.want |= protocol.WantParams
 			case "query":
-				r.want |= pyhost.WantQuery
+				r.want |= protocol.WantQuery
 			case "headers":
-				r.want |= pyhost.WantHeaders
+				r.want |= protocol.WantHeaders
 			case "cookies":
-				r.want |= pyhost.WantHeaders
+				r.want |= protocol.WantHeaders
 				r.cookies = true
 			case "body":
-				r.want |= pyhost.WantBody
+				r.want |= protocol.WantBody
+			case "form":
+				r.want |= protocol.WantBody | protocol.WantHeaders
+				r.forms = true
 			default:
 				return nil, fmt.Errorf("route %s %s: unknown request part %q in the binding plan", spec.Method, spec.Path, need)
 			}
@@ -127,9 +139,36 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 		ConnState:         connState,
 		Logger:            logger,
 	}
+	if st.Metrics {
+		if err := s.checkReserved("BOLT_METRICS_PATH", st.MetricsPath, added); err != nil {
+			return nil, err
+		}
+	}
 	s.obs = newObserver(st, s.routes, logger)
 	return s, nil
 }
+
+// checkReserved fails when a path the server answers itself is also a route's: the
+// route would never be reached.
+func (s *Server) checkReserved(setting, path string, added map[string]RouteSpec) error {
+	var ps router.Params
+	for _, spec := range added {
+		if id, ok := s.router.Lookup([]byte(spec.Method), []byte(path), &ps); ok {
+			r := s.routes[id].spec
+			return fmt.Errorf("%s is %s, which is also the path of route %s %s (handler %s); "+
+				"set %s to a free path or move the route", setting, path, r.Method, r.Path, r.Name, setting)
+		}
+	}
+	return nil
+}
+
+// routeShape is a route's method and path with parameter names left out: two routes of
+// the same shape conflict.
+func routeShape(method, path string) string {
+	return method + " " + paramName.ReplaceAllString(path, "{")
+}
+
+var paramName = regexp.MustCompile(`\{[^}:]*`)
 
 // Serve accepts connections on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"djangobolt/pyhost"
+	"djangobolt/protocol"
 )
 
 // stream sends a StreamingResponse: fasthttp reads the body from a pythonStream,
@@ -25,22 +25,26 @@ func (s *Server) stream(ctx *fasthttp.RequestCtx, id int) {
 type pythonStream struct {
 	py    Python
 	id    int
-	resp  pyhost.Response
+	resp  protocol.Response
 	rest  []byte
 	ended bool
 }
 
 func (p *pythonStream) Read(b []byte) (int, error) {
-	if len(p.rest) == 0 {
+	// An empty chunk is never the end: only End is (Python skips empty chunks already).
+	for len(p.rest) == 0 {
 		if p.ended {
 			return 0, io.EOF
 		}
 		p.resp.Reset()
 		p.py.Pull(p.id, &p.resp)
-		switch p.resp.Status {
-		case 0:
+		switch {
+		case p.resp.Err != nil:
+			p.ended = true
+			return 0, p.resp.Err
+		case p.resp.Status == protocol.Chunk:
 			p.rest = p.resp.Body
-		case 1:
+		case p.resp.Status == protocol.End:
 			p.ended = true
 			return 0, io.EOF
 		default:

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"fmt"
 	"time"
 
@@ -35,24 +36,26 @@ type RouteSpec struct {
 // Settings are the server settings (BOLT_* in Django settings, validated by
 // django_bolt.conf; see docs/settings.md). Durations are in seconds.
 type Settings struct {
-	Debug           bool    `msgpack:"debug"`
-	MaxUploadSize   int     `msgpack:"max_upload_size"`
-	MaxHeaderSize   int     `msgpack:"max_header_size"`
-	MaxHeaderBytes  int     `msgpack:"max_header_bytes"`
-	MaxHeaderCount  int     `msgpack:"max_header_count"`
-	ReadTimeout     float64 `msgpack:"read_timeout"`
-	WriteTimeout    float64 `msgpack:"write_timeout"`
-	KeepAlive       float64 `msgpack:"keep_alive"`
-	MaxConnections  int     `msgpack:"max_connections"`
-	MaxPending      int     `msgpack:"max_pending"`
-	ShutdownTimeout float64 `msgpack:"shutdown_timeout"`
-	Backlog         int     `msgpack:"backlog"`
-	AccessLog       string  `msgpack:"access_log"`
-	AccessLogSample float64 `msgpack:"access_log_sample"`
-	AccessLogSlowMS int     `msgpack:"access_log_slow_ms"`
-	RequestID       bool    `msgpack:"request_id"`
-	Metrics         bool    `msgpack:"metrics"`
-	MetricsPath     string  `msgpack:"metrics_path"`
+	Debug         bool `msgpack:"debug"`
+	MaxUploadSize int  `msgpack:"max_upload_size"`
+	// Multipart bodies larger than this reach Python as a file (see spoolBody).
+	MemorySpoolThreshold int     `msgpack:"memory_spool_threshold"`
+	MaxHeaderSize        int     `msgpack:"max_header_size"`
+	MaxHeaderBytes       int     `msgpack:"max_header_bytes"`
+	MaxHeaderCount       int     `msgpack:"max_header_count"`
+	ReadTimeout          float64 `msgpack:"read_timeout"`
+	WriteTimeout         float64 `msgpack:"write_timeout"`
+	KeepAlive            float64 `msgpack:"keep_alive"`
+	MaxConnections       int     `msgpack:"max_connections"`
+	MaxPending           int     `msgpack:"max_pending"`
+	ShutdownTimeout      float64 `msgpack:"shutdown_timeout"`
+	Backlog              int     `msgpack:"backlog"`
+	AccessLog            string  `msgpack:"access_log"`
+	AccessLogSample      float64 `msgpack:"access_log_sample"`
+	AccessLogSlowMS      int     `msgpack:"access_log_slow_ms"`
+	RequestID            bool    `msgpack:"request_id"`
+	Metrics              bool    `msgpack:"metrics"`
+	MetricsPath          string  `msgpack:"metrics_path"`
 
 	WSMaxConnections    int     `msgpack:"ws_max_connections"`
 	WSChannelSize       int     `msgpack:"ws_channel_size"`
@@ -66,11 +69,15 @@ func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Se
 // DecodeTable parses the msgpack document produced by django_bolt._runtime.boot.load.
 func DecodeTable(b []byte) (*Table, error) {
 	var t Table
-	if err := msgpack.Unmarshal(b, &t); err != nil {
-		return nil, fmt.Errorf("route table from Python: %w", err)
+	// Strict: a key Go does not know would otherwise be a setting or rule silently
+	// dropped (a Python package and a server binary from different builds, say).
+	dec := msgpack.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields(true)
+	if err := dec.Decode(&t); err != nil {
+		return nil, fmt.Errorf("route table from Python: %w (rebuild with `make build` if the Python package and the server binary differ)", err)
 	}
 	st := &t.Settings
-	if st.MaxUploadSize <= 0 || st.MaxHeaderSize <= 0 || st.MaxHeaderBytes <= 0 || st.MaxHeaderCount <= 0 ||
+	if st.MaxUploadSize <= 0 || st.MemorySpoolThreshold < 0 || st.MaxHeaderSize <= 0 || st.MaxHeaderBytes <= 0 || st.MaxHeaderCount <= 0 ||
 		st.MaxConnections <= 0 || st.ReadTimeout <= 0 {
 		return nil, fmt.Errorf("route table from Python: server settings missing or out of range: %+v", *st)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"djangobolt/middleware"
-	"djangobolt/pyhost"
+	"djangobolt/protocol"
 	"djangobolt/router"
 )
 
@@ -29,7 +29,7 @@ import (
 // completes and the close frame follows). Frames are read and written by
 // github.com/fasthttp/websocket on the hijacked connection; whole messages cross to
 // Python as items in the loop's batches, and what handlers send comes back in one
-// call per batch (pyhost/websocket.go).
+// call per batch (protocol/websocket.go).
 
 // WebSocketSpec is one @api.websocket route as Python describes it.
 type WebSocketSpec struct {
@@ -44,17 +44,15 @@ type WebSocketSpec struct {
 // *pyhost.Loop implements it; the in-process test client does not, and then an upgrade
 // that passes the checks is answered with the route it matched (see testHandshake).
 type WebSocketPython interface {
-	WSOpen(conn uint64, req *pyhost.Request)
+	WSOpen(conn uint64, req *protocol.Request)
 	WSMessage(conn uint64, text bool, data []byte, pending *atomic.Int32)
 	WSClosed(conn uint64, code int, reason string)
-	SetWSSink(pyhost.WSSink)
+	SetWSSink(protocol.WSSink)
 }
-
-var _ WebSocketPython = (*pyhost.Loop)(nil)
 
 type wsRoute struct {
 	spec     WebSocketSpec
-	want     pyhost.Want
+	want     protocol.Want
 	pipeline *middleware.Pipeline
 }
 
@@ -121,11 +119,11 @@ func newWSHub(t *Table, py Python, shared *middleware.Shared, logf func(string, 
 		for _, need := range spec.Needs {
 			switch need {
 			case "params":
-				r.want |= pyhost.WantParams
+				r.want |= protocol.WantParams
 			case "query":
-				r.want |= pyhost.WantQuery
+				r.want |= protocol.WantQuery
 			case "headers", "cookies":
-				r.want |= pyhost.WantHeaders
+				r.want |= protocol.WantHeaders
 			default:
 				return nil, fmt.Errorf("WebSocket %s: unknown request part %q in the binding plan", spec.Path, need)
 			}
@@ -257,28 +255,23 @@ func (s *Server) fillWebSocketRequest(ctx *fasthttp.RequestCtx, c *wsConn, auth 
 	req := &x.req
 	req.Handler = r.spec.HandlerID
 	req.Want = r.want
-	req.Method = append([]byte(nil), methodGETBytes...)
-	req.Path = append([]byte(nil), ctx.URI().PathOriginal()...)
+	path := ctx.URI().PathOriginal()
+	req.Begin(methodGETBytes, path)
 	var ps router.Params
 	h := s.ws
-	h.router.Lookup(methodGETBytes, req.Path, &ps)
-	if r.want&pyhost.WantParams != 0 {
+	h.router.Lookup(methodGETBytes, path, &ps)
+	if r.want&protocol.WantParams != 0 {
 		for i := 0; i < ps.Len(); i++ {
-			x.addPair([]byte(ps.Name(i)), ps.Value(i), false, true)
+			addPair(req, []byte(ps.Name(i)), ps.Value(i), false, true)
 		}
+		req.NParams = ps.Len()
 	}
-	paramCount := len(x.offs) / 3
 	// Headers always cross: ws.headers, ws.cookies and ws.client read them.
-	req.Want |= pyhost.WantHeaders | pyhost.WantQuery
+	req.Want |= protocol.WantHeaders | protocol.WantQuery
 	ctx.Request.Header.VisitAll(func(name, value []byte) {
-		x.addPair(name, value, true, false)
+		addPair(req, name, value, true, false)
 	})
-	x.addPair([]byte("x-bolt-client"), []byte(ctx.RemoteAddr().String()), false, false)
-	for i := 0; i < len(x.offs); i += 3 {
-		x.kv = append(x.kv, pyhost.KV{Key: x.buf[x.offs[i]:x.offs[i+1]], Value: x.buf[x.offs[i+1]:x.offs[i+2]]})
-	}
-	req.Params = x.kv[:paramCount]
-	req.Headers = x.kv[paramCount:]
+	addPair(req, []byte("x-bolt-client"), []byte(ctx.RemoteAddr().String()), false, false)
 	req.Query = append([]byte(nil), ctx.URI().QueryString()...)
 	if auth != nil {
 		req.Context = authContext(auth)
@@ -316,7 +309,7 @@ func (h *wsHub) isDraining() bool {
 
 // dispatch routes the commands of one batch to their connections. It runs on the
 // event-loop thread and never blocks.
-func (h *wsHub) dispatch(cmds []pyhost.WSCommand) {
+func (h *wsHub) dispatch(cmds []protocol.WSCommand) {
 	for i := range cmds {
 		h.mu.Lock()
 		c := h.conns[cmds[i].Conn]

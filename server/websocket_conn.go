@@ -12,20 +12,20 @@ import (
 	"github.com/fasthttp/websocket"
 	"github.com/valyala/fasthttp"
 
-	"djangobolt/pyhost"
+	"djangobolt/protocol"
 )
 
 // wsDecision is the handler's answer to a handshake: accept, or close before accepting.
 type wsDecision struct {
 	accept      bool
 	subprotocol []byte
-	headers     []pyhost.KV
+	headers     []protocol.KV
 	code        int
 	reason      string
 }
 
 type wsOut struct {
-	op   int // pyhost.WSText, WSBytes or WSClose
+	op   int // protocol.WSText, WSBytes or WSClose
 	data []byte
 	code int
 }
@@ -71,19 +71,19 @@ type wsConn struct {
 }
 
 // command applies one handler command; it runs on the loop thread and never blocks.
-func (c *wsConn) command(cmd *pyhost.WSCommand) {
+func (c *wsConn) command(cmd *protocol.WSCommand) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch c.state {
 	case wsWaiting:
-		d := wsDecision{accept: cmd.Op == pyhost.WSAccept, code: cmd.Code, reason: string(cmd.Data), headers: cmd.Headers}
+		d := wsDecision{accept: cmd.Op == protocol.WSAccept, code: cmd.Code, reason: string(cmd.Data), headers: cmd.Headers}
 		switch cmd.Op {
-		case pyhost.WSAccept:
+		case protocol.WSAccept:
 			if cmd.Subprotocol {
 				d.subprotocol = cmd.Data
 			}
 			c.state = wsOpen
-		case pyhost.WSClose:
+		case protocol.WSClose:
 			c.state = wsClosing
 			c.pythonKnows = true
 		default:
@@ -92,7 +92,7 @@ func (c *wsConn) command(cmd *pyhost.WSCommand) {
 		c.decision <- d
 	case wsOpen:
 		switch cmd.Op {
-		case pyhost.WSText, pyhost.WSBytes:
+		case protocol.WSText, protocol.WSBytes:
 			if len(c.out) >= int(c.hub.settings.channelSize) {
 				// The client does not read: never buffer without bound.
 				c.pythonKnows = true
@@ -102,10 +102,10 @@ func (c *wsConn) command(cmd *pyhost.WSCommand) {
 				return
 			}
 			c.enqueueLocked(wsOut{op: cmd.Op, data: cmd.Data})
-		case pyhost.WSClose:
+		case protocol.WSClose:
 			c.state = wsClosing
 			c.pythonKnows = true
-			c.enqueueLocked(wsOut{op: pyhost.WSClose, code: cmd.Code, data: cmd.Data})
+			c.enqueueLocked(wsOut{op: protocol.WSClose, code: cmd.Code, data: cmd.Data})
 		}
 	}
 }
@@ -332,7 +332,7 @@ func (c *wsConn) serverClose(code int, reason string) {
 	c.out = c.out[:0]
 	tell := !c.pythonKnows
 	c.pythonKnows = true
-	c.enqueueLocked(wsOut{op: pyhost.WSClose, code: code, data: []byte(reason)})
+	c.enqueueLocked(wsOut{op: protocol.WSClose, code: code, data: []byte(reason)})
 	c.mu.Unlock()
 	if tell {
 		c.hub.py.WSClosed(c.id, code, reason)
@@ -370,12 +370,12 @@ func (c *wsConn) writeLoop() {
 		c.mu.Unlock()
 
 		var err error
-		if m.op == pyhost.WSClose {
+		if m.op == protocol.WSClose {
 			c.closeHandshake(conn, m.code, string(m.data))
 			continue
 		}
 		_ = conn.SetWriteDeadline(time.Now().Add(timeout))
-		if m.op == pyhost.WSText {
+		if m.op == protocol.WSText {
 			err = conn.WriteMessage(websocket.TextMessage, m.data)
 		} else {
 			err = conn.WriteMessage(websocket.BinaryMessage, m.data)

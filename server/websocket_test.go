@@ -12,36 +12,36 @@ import (
 	"github.com/fasthttp/websocket"
 
 	"djangobolt/middleware"
-	"djangobolt/pyhost"
+	"djangobolt/protocol"
 )
 
 // fakeWS stands in for the event loop's WebSocket side: handler 0 accepts and echoes,
 // handler 1 closes before accepting with 4403.
 type fakeWS struct {
 	*fakePython
-	sink pyhost.WSSink
+	sink protocol.WSSink
 
 	mu     sync.Mutex
 	closed map[uint64]int // the code each handler was told
 }
 
-func (f *fakeWS) SetWSSink(s pyhost.WSSink) { f.sink = s }
+func (f *fakeWS) SetWSSink(s protocol.WSSink) { f.sink = s }
 
-func (f *fakeWS) WSOpen(conn uint64, req *pyhost.Request) {
-	cmd := pyhost.WSCommand{Conn: conn, Op: pyhost.WSAccept}
+func (f *fakeWS) WSOpen(conn uint64, req *protocol.Request) {
+	cmd := protocol.WSCommand{Conn: conn, Op: protocol.WSAccept}
 	if req.Handler == 1 {
-		cmd = pyhost.WSCommand{Conn: conn, Op: pyhost.WSClose, Code: 4403, Data: []byte("no")}
+		cmd = protocol.WSCommand{Conn: conn, Op: protocol.WSClose, Code: 4403, Data: []byte("no")}
 	}
-	go f.sink([]pyhost.WSCommand{cmd})
+	go f.sink([]protocol.WSCommand{cmd})
 }
 
 func (f *fakeWS) WSMessage(conn uint64, text bool, data []byte, pending *atomic.Int32) {
 	pending.Add(-1)
-	op := pyhost.WSBytes
+	op := protocol.WSBytes
 	if text {
-		op = pyhost.WSText
+		op = protocol.WSText
 	}
-	go f.sink([]pyhost.WSCommand{{Conn: conn, Op: op, Data: data}})
+	go f.sink([]protocol.WSCommand{{Conn: conn, Op: op, Data: data}})
 }
 
 func (f *fakeWS) WSClosed(conn uint64, code int, reason string) {

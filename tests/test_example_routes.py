@@ -67,6 +67,15 @@ def test_items100(client):
     assert items[99] == {"name": "item99", "price": 123.75, "is_offer": False}
 
 
+def test_serializer_items100(client):
+    r = client.get("/serializer/items100")
+    assert r.status_code == 200
+    items = r.json()
+    assert len(items) == 100
+    # The write-only cost never leaves; the computed label is added.
+    assert items[1] == {"name": "item1", "price": 1.25, "is_offer": False, "label": "item1 (1.25)"}
+
+
 def test_bench_parse(client):
     payload = {
         "title": "doc",

@@ -51,6 +51,7 @@ CASES: dict[tuple[str, str], list[Case]] = {
                                       "headers": {"content-type": "application/json"}}),
     ],
     ("get", "/items100"): [Case("GET", "/items100", 200)],
+    ("get", "/serializer/items100"): [Case("GET", "/serializer/items100", 200)],
     ("post", "/bench/parse"): [
         Case("POST", "/bench/parse", 200, {"json": _payload()}),
         Case("POST", "/bench/parse", 422, {"content": b"{not json", "headers": {"content-type": "application/json"}}),

@@ -125,3 +125,13 @@ def test_disconnect_closes_the_generator(semantics_server, kind):
     assert "finished" not in _stream_events(semantics_server, tok)
     # The server is still fine.
     assert semantics_server.get("/ping").status_code == 200
+
+
+# --- chunks ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_empty_chunks_do_not_end_the_stream(semantics_server, kind):
+    r = semantics_server.get(f"/stream/empty-chunks/{kind}")
+    assert r.status_code == 200
+    assert r.text == "abc"

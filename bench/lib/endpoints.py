@@ -41,6 +41,7 @@ ENDPOINTS: list[Endpoint] = [
     E("item-put", "PUT", "/items/1", body=payloads.item),
     E("parse", "POST", "/bench/parse", body=payloads.bench_parse),
     E("items100", "GET", "/items100"),
+    E("serializer100", "GET", "/serializer/items100", expect_body=b'"label":"item1 (1.25)"'),
     E("header", "GET", "/header", headers={"x-test": "benchmark"}),
     E("cookie", "GET", "/cookie", headers={"Cookie": "session=abc123"}),
     E("exc", "GET", "/exc", expect=404, expect_body=b"Not found"),

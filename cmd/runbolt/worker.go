@@ -72,12 +72,21 @@ func runWorker(o options) int {
 	signalReady()
 	logger.Printf("django-bolt worker %s serving %d routes on http://%s (pid %d, Python %s, %d threads)",
 		os.Getenv(envWorker), len(table.Routes), ln.Addr(), os.Getpid(), pyhost.CompiledVersion(), o.workers)
-	if _, err := pyhost.Call("django_bolt._runtime.boot", "serve", loop.FD(), o.workers); err != nil {
+	_, err = pyhost.Call("django_bolt._runtime.boot", "serve", loop.FD(), o.workers)
+	// Nothing answers from now on: requests still waiting get their 500 at once.
+	loop.Close()
+	if err != nil {
 		logger.Printf("event loop failed:\n%v", err)
 		return 1
 	}
 	return 0
 }
+
+// The loop is what the server hands requests, streams and WebSockets to.
+var (
+	_ server.Python          = (*pyhost.Loop)(nil)
+	_ server.WebSocketPython = (*pyhost.Loop)(nil)
+)
 
 // handleSignals drains the server on the first SIGINT/SIGTERM, then stops the loop;
 // a second signal exits at once.

@@ -10,7 +10,8 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from django_bolt import _core
-from django_bolt._runtime.loop import PULL, STOP, Dispatcher
+from django_bolt._runtime.loop import Dispatcher
+from django_bolt._runtime.protocol import KIND_PULL as PULL, KIND_STOP as STOP
 from django_bolt.responses import StreamingResponse
 
 closed = []  # paths of the streams whose generator was closed or finished
@@ -154,6 +155,7 @@ def serve_raw(fd, timeout):
     errors = []
     held = []
     results = []
+    seen = []  # paths of the requests that reached Python
 
     def answer(item):
         return (item[0], 200, [("content-type", "application/json")], json.dumps(describe(item)).encode())
@@ -191,6 +193,7 @@ def serve_raw(fd, timeout):
                         loop.stop()
                     continue
                 path = item[3]
+                seen.append(path)
                 if path.startswith("/hold/"):
                     held.append(item)
                     if len(held) == 2:
@@ -204,4 +207,4 @@ def serve_raw(fd, timeout):
         timed_out = _run(loop, fd, drain, timeout)
     finally:
         loop.close()
-    return {"timed_out": timed_out, "control": log, "errors": errors}
+    return {"timed_out": timed_out, "control": log, "errors": errors, "seen": seen}

@@ -70,6 +70,8 @@ from .openapi import (
     SwaggerRenderPlugin,
     YamlRenderPlugin,
 )
+from .datastructures import UploadFile
+from .enums import FileSize, MediaType
 from .responses import JSON, Response, StreamingResponse
 from .request import Request, RequestProtocol
 from .pagination import (
@@ -107,6 +109,9 @@ default_app_config = "django_bolt.apps.DjangoBoltConfig"
 
 __all__ = [
     "BoltAPI",
+    "UploadFile",
+    "FileSize",
+    "MediaType",
     "Router",
     "APIRouter",
     "Request",

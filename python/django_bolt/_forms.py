@@ -18,7 +18,11 @@ The media type is matched by prefix and case-insensitively:
   a ``filename`` in its ``Content-Disposition`` is a file (even an empty file
   name, as browsers send for an empty file input), any other part is a field,
   decoded with the part's ``charset`` (UTF-8 by default, undecodable bytes
-  replaced by U+FFFD);
+  replaced by U+FFFD). File content is written chunk by chunk into its
+  ``UploadFile``, which moves to a temporary file past the spool threshold;
+  a part past its field's ``max_size`` stops being stored (its size is still
+  counted, for the error). The core hands a large multipart body over as a
+  file (``body_file``), read here in chunks;
 * any other media type (or none) yields an empty form, so required form
   parameters are reported missing.
 
@@ -31,7 +35,7 @@ from __future__ import annotations
 import multipart
 
 from .request import parse_query_string
-from .uploads import UploadFile
+from .datastructures import DEFAULT_SPOOL_THRESHOLD, UploadFile
 
 __all__ = ["FormData", "FormError", "parse_form"]
 
@@ -40,12 +44,24 @@ class FormError(ValueError):
     """The form body is malformed; the message says how."""
 
 
+_CHUNK = 64 * 1024
+
+
+def spool_threshold() -> int:
+    """``BOLT_MEMORY_SPOOL_THRESHOLD``: uploads larger than this go to disk."""
+    from django.conf import settings
+
+    return getattr(settings, "BOLT_MEMORY_SPOOL_THRESHOLD", DEFAULT_SPOOL_THRESHOLD)
+
+
 class FormData:
-    __slots__ = ("fields", "files")
+    __slots__ = ("fields", "files", "oversized")
 
     def __init__(self) -> None:
         self.fields: dict[str, list[str]] = {}
         self.files: dict[str, list[UploadFile]] = {}
+        #: id(upload) -> full size of file parts cut off at their max_size.
+        self.oversized: dict[int, int] = {}
 
     def add_field(self, name: str, value: str) -> None:
         self.fields.setdefault(name, []).append(value)
@@ -54,21 +70,47 @@ class FormData:
         self.files.setdefault(name, []).append(upload)
 
 
-def parse_form(content_type: str, body: bytes) -> FormData:
-    """Parse ``body`` according to the request's ``Content-Type`` header value."""
+def parse_form(
+    content_type: str,
+    body: bytes,
+    *,
+    body_file: str | None = None,
+    spool_threshold: int = DEFAULT_SPOOL_THRESHOLD,
+    max_sizes: dict[str, int] | None = None,
+) -> FormData:
+    """Parse the body (``body``, or the file ``body_file``) according to the
+    request's ``Content-Type`` header value. ``max_sizes`` maps file field
+    names to the most bytes stored per file."""
     media_type = content_type.lstrip().lower()
+    if media_type.startswith("multipart/form-data"):
+        return _parse_multipart(content_type, body, body_file, spool_threshold, max_sizes or {})
+    if body_file is not None:
+        with open(body_file, "rb") as f:
+            body = f.read()
     if media_type.startswith("application/x-www-form-urlencoded"):
         form = FormData()
         for name, value in parse_query_string(body):
             if value:
                 form.add_field(name, value)
         return form
-    if media_type.startswith("multipart/form-data"):
-        return _parse_multipart(content_type, body)
     return FormData()
 
 
-def _parse_multipart(content_type: str, body: bytes) -> FormData:
+def _chunks(body: bytes, body_file: str | None):
+    if body_file is None:
+        yield body
+    else:
+        with open(body_file, "rb") as f:
+            while chunk := f.read(_CHUNK):
+                yield chunk
+    # An empty chunk tells the parser the input has ended, so a truncated
+    # body fails instead of yielding a partial form.
+    yield b""
+
+
+def _parse_multipart(
+    content_type: str, body: bytes, body_file: str | None, threshold: int, max_sizes: dict[str, int]
+) -> FormData:
     _, options = multipart.parse_options_header(content_type)
     boundary = options.get("boundary")
     if not boundary:
@@ -76,16 +118,30 @@ def _parse_multipart(content_type: str, body: bytes) -> FormData:
     form = FormData()
     try:
         parser = multipart.PushMultipartParser(boundary)
-        segment = None
+        segment = upload = None
         chunks: list[bytes] = []
-        # An empty chunk tells the parser the input has ended, so a truncated
-        # body fails instead of yielding a partial form.
-        for data in (body, b""):
+        limit = seen = 0
+        for data in _chunks(body, body_file):
             for event in parser.parse(data):
                 if isinstance(event, multipart.MultipartSegment):
                     segment, chunks = event, []
+                    if segment.filename is not None:
+                        headers = {name.lower(): value for name, value in segment.headerlist}
+                        upload = UploadFile(segment.filename, segment.content_type, None, headers, spool_threshold=threshold)
+                        form.add_file(segment.name, upload)
+                        limit, seen = max_sizes.get(segment.name, -1), 0
                 elif event is None:
-                    _add_part(form, segment, b"".join(chunks))
+                    if upload is not None:
+                        if limit >= 0 and seen > limit:
+                            form.oversized[id(upload)] = seen
+                        upload.seek(0)
+                        upload = None
+                    else:
+                        _add_field(form, segment, b"".join(chunks))
+                elif upload is not None:
+                    seen += len(event)
+                    if limit < 0 or seen <= limit:
+                        upload._append(event)
                 else:
                     chunks.append(event)
     except multipart.MultipartError as exc:
@@ -93,11 +149,7 @@ def _parse_multipart(content_type: str, body: bytes) -> FormData:
     return form
 
 
-def _add_part(form: FormData, segment: multipart.MultipartSegment, content: bytes) -> None:
-    if segment.filename is not None:
-        headers = {name.lower(): value for name, value in segment.headerlist}
-        form.add_file(segment.name, UploadFile(segment.filename, segment.content_type, content, headers))
-        return
+def _add_field(form: FormData, segment: multipart.MultipartSegment, content: bytes) -> None:
     charset = segment.charset or "utf-8"
     try:
         text = content.decode(charset, "replace")

@@ -61,7 +61,7 @@ from typing import Any, Callable, NamedTuple
 
 import msgspec
 
-from ._forms import FormData, FormError, parse_form
+from ._forms import FormData, FormError, parse_form, spool_threshold
 from .dependencies import dependency_callable, make_dependency_extractor
 from .exceptions import RequestValidationError
 from .params import Body, Cookie, Depends, File, Form, Header, Param, Query, compile_constraints
@@ -77,7 +77,8 @@ from .typing import (
     split_annotated,
     strip_optional,
 )
-from .uploads import UploadFile
+from .datastructures import UploadFile
+from .uploads import FileLimits
 
 __all__ = [
     "BindingPlan",
@@ -101,12 +102,14 @@ _NEEDS = {
     "header": frozenset({"headers"}),
     "cookie": frozenset({"cookies"}),
     "body": frozenset({"body"}),
-    # The content type (a header) says how to read the form.
-    "form": frozenset({"body", "headers"}),
-    "file": frozenset({"body", "headers"}),
+    # The content type (a header) says how to read the form; "form" lets the
+    # core hand a large multipart body over as a file.
+    "form": frozenset({"body", "headers", "form"}),
+    "file": frozenset({"body", "headers", "form"}),
     "request": _EVERYTHING,
 }
 _BODY_SOURCES = frozenset({"body", "form", "file"})
+BODY_FILE_HEADER = ":bolt-body-file"
 _EMPTY = inspect.Parameter.empty
 
 
@@ -167,12 +170,14 @@ class BindScope:
     """State shared by the handler's and its dependencies' extractors for one
     request: the parsed form and the dependency results."""
 
-    __slots__ = ("form", "form_failed", "dependency_cache")
+    __slots__ = ("form", "form_failed", "dependency_cache", "max_sizes")
 
-    def __init__(self) -> None:
+    def __init__(self, max_sizes: dict[str, int] | None = None) -> None:
         self.form: FormData | None = None
         self.form_failed = False
         self.dependency_cache: dict = {}
+        # File fields with File(max_size=...): parts past it are not stored.
+        self.max_sizes = max_sizes
 
 
 def _form_of(request: Request, scope: BindScope) -> FormData:
@@ -180,8 +185,16 @@ def _form_of(request: Request, scope: BindScope) -> FormData:
         return scope.form
     if scope.form_failed:
         raise _Invalid([])
+    # A large multipart body arrives as a file the core wrote (see server/spool.go).
+    body_file = request._headers.pop(BODY_FILE_HEADER, None)
     try:
-        scope.form = parse_form(request._headers.get("content-type", ""), request.body)
+        scope.form = parse_form(
+            request._headers.get("content-type", ""),
+            request.body,
+            body_file=body_file,
+            spool_threshold=spool_threshold(),
+            max_sizes=scope.max_sizes,
+        )
     except FormError as exc:
         scope.form_failed = True
         raise _Invalid([{"loc": ["body"], "msg": str(exc), "type": "multipart_invalid"}]) from None
@@ -218,7 +231,7 @@ class BindingPlan:
     ``meta``: the analysed signature, for documentation generators.
     """
 
-    __slots__ = ("needs", "request_only", "needs_await", "meta", "_steps", "_uses_scope")
+    __slots__ = ("needs", "request_only", "needs_await", "meta", "_steps", "_uses_scope", "_max_sizes")
 
     def __init__(
         self,
@@ -234,20 +247,21 @@ class BindingPlan:
         self.needs_await = any(step.is_async for step in steps)
         self._uses_scope = uses_scope
         self.meta = meta
+        self._max_sizes = meta.get("file_max_sizes") or None
 
     def bind(self, request: Request) -> tuple[tuple, dict]:
         """Arguments for the handler; raises ``RequestValidationError``."""
         if self.needs_await:
             raise RuntimeError("this route awaits dependencies while binding: use abind()")
         try:
-            return self.collect(request, BindScope() if self._uses_scope else None)
+            return self.collect(request, BindScope(self._max_sizes) if self._uses_scope else None)
         except _Invalid as exc:
             raise RequestValidationError(exc.errors) from None
 
     async def abind(self, request: Request) -> tuple[tuple, dict]:
         """Like ``bind``, for every route."""
         try:
-            return await self.acollect(request, BindScope() if self._uses_scope else None)
+            return await self.acollect(request, BindScope(self._max_sizes) if self._uses_scope else None)
         except _Invalid as exc:
             raise RequestValidationError(exc.errors) from None
 
@@ -384,13 +398,13 @@ def _text_converter(item_type: Any, marker: Param | None, sequence: Any) -> Call
     return convert_all
 
 
-def _file_extractor(key: str, inner: Any, required: bool, default: Any) -> Callable:
+def _file_extractor(key: str, inner: Any, required: bool, default: Any, marker: Param | None) -> Callable:
     sequence = sequence_parts(inner)
     item = inner if sequence is None else sequence[1]
     if item is UploadFile:
         to_value = None
     elif item is bytes:
-        to_value = lambda upload: upload.file.getvalue()  # noqa: E731
+        to_value = UploadFile.getvalue
     elif item is dict or typing.get_origin(item) is dict:
         to_value = UploadFile.as_dict
     else:
@@ -398,13 +412,23 @@ def _file_extractor(key: str, inner: Any, required: bool, default: Any) -> Calla
             f"File() parameters are annotated bytes, dict or UploadFile, or a list of one of these; got {inner!r}"
         )
     build = sequence[0] if sequence else None
+    limits = None
+    if marker is not None and any(
+        v is not None for v in (marker.max_size, marker.min_size, marker.allowed_types, marker.max_files)
+    ):
+        limits = FileLimits(key, marker.max_size, marker.min_size, marker.allowed_types, marker.max_files)
 
     def extract(request: Request, scope: BindScope) -> Any:
-        uploads = _form_of(request, scope).files.get(key)
+        form = _form_of(request, scope)
+        uploads = form.files.get(key)
         if uploads is None:
             if required:
                 raise _missing("file", key)
             return default
+        if limits is not None:
+            errors = limits.check(uploads, form.oversized)
+            if errors:
+                raise _Invalid(errors)
         values = uploads if to_value is None else [to_value(u) for u in uploads]
         return values[-1] if build is None else build(values)
 
@@ -707,6 +731,7 @@ class _Compiled(NamedTuple):
     needs: frozenset
     uses_scope: bool
     parses_form: bool
+    max_sizes: dict = {}  # File(max_size=) per field key
 
 
 def _compile_value_field(field: _Field) -> _Compiled:
@@ -719,8 +744,9 @@ def _compile_value_field(field: _Field) -> _Compiled:
         extract = _body_extractor(field.key, field.declared, marker, field.required, field.default)
         return _Compiled(extract, False, _NEEDS["body"], False, False)
     if source == "file":
-        extract = _file_extractor(field.key, field.inner, field.required, field.default)
-        return _Compiled(extract, False, _NEEDS["file"], True, True)
+        extract = _file_extractor(field.key, field.inner, field.required, field.default, marker)
+        max_sizes = {field.key: marker.max_size} if marker is not None and marker.max_size is not None else {}
+        return _Compiled(extract, False, _NEEDS["file"], True, True, max_sizes)
     sequence = sequence_parts(field.inner)
     item_type = field.inner if sequence is None else sequence[1]
     convert = _text_converter(item_type, marker, sequence)
@@ -738,7 +764,7 @@ def _compile_dependency_field(
     fn = dependency_callable(field.marker, f"{where}, parameter {field.name!r}")
     plan = _compile(fn, method, path, path_params, stack)
     extract, is_async = make_dependency_extractor(fn, field.marker.use_cache, plan)
-    return _Compiled(extract, is_async, plan.needs, True, plan.meta["needs_form_parsing"])
+    return _Compiled(extract, is_async, plan.needs, True, plan.meta["needs_form_parsing"], plan.meta["file_max_sizes"])
 
 
 def _compile(fn: Any, method: str, path: str, path_params: frozenset, stack: tuple) -> BindingPlan:
@@ -780,6 +806,7 @@ def _compile(fn: Any, method: str, path: str, path_params: frozenset, stack: tup
         "body_struct_param": body.name if body else None,
         "body_struct_type": body.inner if body else None,
         "needs_form_parsing": any(c.parses_form for c in compiled),
+        "file_max_sizes": {k: v for c in compiled for k, v in c.max_sizes.items()},
     }
     return BindingPlan(steps, needs, request_only, any(c.uses_scope for c in compiled), meta)
 

@@ -64,11 +64,12 @@ class Setting:
 # Settings the Go core reads; each reaches it under Setting.key.
 SERVER_SETTINGS: tuple[Setting, ...] = (
     Setting("BOLT_MAX_UPLOAD_SIZE", 10 * MiB, "int", "Largest request body, in bytes, for every content type; larger ⇒ 413.", minimum=1),
+    Setting("BOLT_MEMORY_SPOOL_THRESHOLD", 1 * MiB, "int", "Multipart bodies and uploaded files larger than this, in bytes, are kept in temporary files instead of memory."),
     Setting("BOLT_MAX_HEADER_SIZE", 8192, "int", "Largest value of a single request header, in bytes; larger ⇒ 400.", minimum=1),
     Setting("BOLT_MAX_HEADER_BYTES", 32768, "int", "Largest request head (request line and all headers), in bytes; larger ⇒ 431.", minimum=1024),
     Setting("BOLT_MAX_HEADER_COUNT", 100, "int", "Most header lines in one request; more ⇒ 400.", minimum=1),
     Setting("BOLT_READ_TIMEOUT", 30, "seconds", "Time a client has to send a request's head and body; slower clients are disconnected.", minimum=0.001),
-    Setting("BOLT_WRITE_TIMEOUT", 0, "seconds", "Time allowed to write one response, streams included; 0 means no limit."),
+    Setting("BOLT_WRITE_TIMEOUT", 0, "seconds", "Time allowed to produce and write one response, streams included: a handler that has not answered by then gets a 500 (logged); 0 means no limit."),
     Setting("BOLT_KEEP_ALIVE", 75, "seconds", "How long an idle keep-alive connection stays open; 0 closes every connection after one response."),
     Setting("BOLT_MAX_CONNECTIONS", 10000, "int", "Most concurrent connections per process; more are answered 503 and closed.", minimum=1),
     Setting("BOLT_MAX_PENDING", 0, "int", "Most requests waiting for or running in Python per process; more are answered 503 with Retry-After at once, in Go. 0 means unbounded."),

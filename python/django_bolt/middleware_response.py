@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._runtime.protocol import SendFile
+
 __all__ = ["MiddlewareResponse", "add_cookie_lines"]
 
 
@@ -54,7 +56,8 @@ class MiddlewareResponse:
             response._stream = result
             return response
         status, header_list, body = result
-        response = cls(status, None, body, _response_type(header_list))
+        # A file's body stays the SendFile that tells Go which file to send.
+        response = cls(status, None, body, "file" if isinstance(body, SendFile) else _response_type(header_list))
         for name, value in header_list:
             name = name.lower()
             if name == "set-cookie":
@@ -77,6 +80,8 @@ class MiddlewareResponse:
         headers = list(self.headers.items())
         headers.extend(("set-cookie", cookie) for cookie in self.raw_cookies)
         body = self.body
+        if isinstance(body, SendFile):
+            return self.status_code, headers, body
         if isinstance(body, str):
             body = body.encode()
         return self.status_code, headers, bytes(body)
@@ -105,8 +110,6 @@ def add_cookie_lines(stream: Any, lines: list[str]) -> None:
 
 def _response_type(headers: list[tuple[str, str]]) -> str:
     found = {name.lower(): value for name, value in headers}
-    if "x-bolt-file-path" in found:
-        return "file"
     content_type = found.get("content-type", "")
     if "json" in content_type:
         return "json"

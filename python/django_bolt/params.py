@@ -80,6 +80,11 @@ class Param:
     description: str | None = None
     example: Any = None
     deprecated: bool = False
+    # File() limits, checked while the multipart body is read.
+    max_size: int | None = None
+    min_size: int | None = None
+    allowed_types: tuple[str, ...] | None = None
+    max_files: int | None = None
 
     @property
     def has_default(self) -> bool:
@@ -271,11 +276,28 @@ def File(
     description: str | None = None,
     example: Any = None,
     deprecated: bool = False,
+    max_size: int | None = None,
+    min_size: int | None = None,
+    allowed_types: list[str] | tuple[str, ...] | None = None,
+    max_files: int | None = None,
 ) -> Param:
     """An uploaded file of a multipart body; annotate it ``bytes``, ``dict``,
-    ``UploadFile`` or a list of one of these."""
+    ``UploadFile`` or a list of one of these.
+
+    ``max_size``/``min_size`` bound each file in bytes, ``allowed_types`` lists
+    the accepted content types (exact, ``image/*``, or ``*``/``*/*``),
+    ``max_files`` bounds how many files a list parameter takes. A violation is
+    a 422 before the handler runs (see ``django_bolt.uploads``).
+    """
+    for label, value in (("max_size", max_size), ("min_size", min_size), ("max_files", max_files)):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            raise TypeError(f"File({label}=...) takes a number of {'files' if label == 'max_files' else 'bytes'} >= 0, got {value!r}")
+    if allowed_types is not None:
+        if isinstance(allowed_types, str) or not all(isinstance(t, str) and t for t in allowed_types):
+            raise TypeError(f"File(allowed_types=...) takes a list of content types such as ['image/*'], got {allowed_types!r}")
+        allowed_types = tuple(t.lower() for t in allowed_types)
     options = dict(locals())
-    del options["name"]
+    del options["name"], options["label"], options["value"]
     return _marker("file", "File", name, options)
 
 

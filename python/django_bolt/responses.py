@@ -128,6 +128,25 @@ def initialize_file_response_settings() -> None:
     _allowed_file_roots = tuple(Path(v).resolve() for v in value)
 
 
+def checked_file_path(path: str | os.PathLike) -> str:
+    """The resolved path of a file a response may read or send.
+
+    A missing path or one that is not a regular file raises ``FileNotFoundError`` (404),
+    a path outside ``BOLT_ALLOWED_FILE_PATHS`` ``PermissionError`` (403); their messages
+    name the path, so clients see them only with ``DEBUG``. The constructors and the
+    serializer both call it, so a path changed after construction is checked too.
+    """
+    resolved = _regular_file(path)
+    roots = _allowed_file_roots
+    if roots is not None and not any(resolved.is_relative_to(root) for root in roots):
+        raise PermissionError(
+            errno.EACCES,
+            "File path is not within allowed directories; configure BOLT_ALLOWED_FILE_PATHS in Django settings",
+            str(resolved),
+        )
+    return str(resolved)
+
+
 class FileResponse(CookieMixin):
     """A file the Go core sends from disk (with Range, ETag and conditional requests).
 
@@ -146,15 +165,7 @@ class FileResponse(CookieMixin):
         status_code: int = 200,
         headers: dict[str, str] | None = None,
     ) -> None:
-        resolved = _regular_file(path)
-        roots = _allowed_file_roots
-        if roots is not None and not any(resolved.is_relative_to(root) for root in roots):
-            raise PermissionError(
-                errno.EACCES,
-                "File path is not within allowed directories; configure BOLT_ALLOWED_FILE_PATHS in Django settings",
-                str(resolved),
-            )
-        self._set(resolved, media_type, filename, status_code, headers)
+        self._set(Path(checked_file_path(path)), media_type, filename, status_code, headers)
 
     def _set(self, resolved: Path, media_type: str | None, filename: str | None, status_code: int,
              headers: dict[str, str] | None) -> None:

@@ -2,7 +2,8 @@
 
 The Go core sends the tuple as it is. Two cases leave the body to Go: a
 ``StreamingResponse`` is returned unchanged (the loop pulls its chunks) and a
-``FileResponse`` becomes an ``x-bolt-file-path`` header naming the file to send.
+``FileResponse``'s body is a ``SendFile`` naming the file Go sends from disk. Every file
+read or sent is checked against ``BOLT_ALLOWED_FILE_PATHS`` here, when it is answered.
 Cookies set on a response become one ``set-cookie`` header each. A Django
 ``HttpResponse`` is sent as it is (status, headers, cookies, content).
 """
@@ -14,15 +15,16 @@ from typing import Any, Callable
 
 import msgspec
 
+from ._runtime.protocol import SendFile
 from .cookies import CookieMixin
 from .responses import HTML, JSON, File, FileResponse, PlainText, Redirect, Response, StreamingResponse
+from .responses import checked_file_path
 
-__all__ = ["serialize", "make_validator", "ResponseTypeError", "FILE_PATH_HEADER"]
+__all__ = ["serialize", "make_validator", "ResponseTypeError"]
 
 Headers = list[tuple[str, str]]
 Result = tuple[int, Headers, bytes]
 
-FILE_PATH_HEADER = "x-bolt-file-path"
 JSON_TYPE = "application/json"
 TEXT_TYPE = "text/plain; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
@@ -132,11 +134,11 @@ def _serialize_response(result: Any, validate: Validator | None) -> Result | Str
     if isinstance(result, Redirect):
         return result.status_code, [("location", result.url), *_user_headers(result.headers)], b""
     if isinstance(result, FileResponse):
-        return result.status_code, [*_file_headers(result), (FILE_PATH_HEADER, result.path)], b""
+        return result.status_code, _file_headers(result), SendFile(checked_file_path(result.path))
     if isinstance(result, File):
         if result.content is not None:
             return result.status_code, _file_headers(result), result.content
-        with open(result.path, "rb") as f:
+        with open(checked_file_path(result.path), "rb") as f:
             body = f.read()
         return result.status_code, _file_headers(result), body
     if isinstance(result, Response):

@@ -1,63 +1,130 @@
-"""Uploaded files of a ``multipart/form-data`` request.
+"""Uploaded files: ``UploadFile`` lives in ``django_bolt.datastructures``;
+this module checks the limits of ``File(...)`` parameters.
 
-The whole body is already in memory when the handler runs (the server
-enforces the size limit before Python sees it), so an ``UploadFile`` wraps
-bytes that are already there: ``read()`` is a plain synchronous call.
+Where each check happens:
 
-    async def upload(avatar: Annotated[UploadFile, File()]):
-        data = avatar.read()
-        return {"name": avatar.filename, "type": avatar.content_type, "size": avatar.size}
+* the whole body over ``BOLT_MAX_UPLOAD_SIZE``: 413 from the Go core, before
+  any Python runs;
+* ``max_size``: while the multipart body is read, in Python, before the
+  handler: a part is no longer stored once it passes the limit;
+* ``min_size``, ``allowed_types`` (the part's own ``Content-Type``),
+  ``max_files`` and a missing file: after the body is read, before the
+  handler.
 
-``file`` is a ``BytesIO`` over the content, for APIs that want a file object
-(Django's ``File(upload.file, name=upload.filename)`` for storage backends).
+Each failure is a 422 ``{"detail": [{"type", "loc": ["body", <field>], "msg",
+"ctx"}]}`` with the types ``file_too_large``, ``file_too_small``,
+``file_invalid_content_type`` and ``file_too_many``; a missing required
+file is ``{"loc": ["file", <field>], "type": "missing"}`` like every other
+missing parameter.
+
+The uploads a handler receives are closed when it returns.
 """
 
 from __future__ import annotations
 
-import io
+import functools
+import inspect
+from typing import Any, Callable
 
-__all__ = ["UploadFile"]
+from .datastructures import UploadFile
+
+__all__ = ["UploadFile", "FileLimits", "type_allowed", "closing_uploads"]
 
 
-class UploadFile:
-    """One file part: its name and type as the client sent them, and its bytes."""
+def type_allowed(content_type: str, allowed: tuple[str, ...]) -> bool:
+    """``allowed`` entries match exactly, as ``type/*``, or as ``*``/``*/*``."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    major = media.split("/", 1)[0]
+    for entry in allowed:
+        if entry in ("*", "*/*") or entry == media:
+            return True
+        if entry.endswith("/*") and entry[:-2] == major:
+            return True
+    return False
 
-    __slots__ = ("filename", "content_type", "headers", "file", "_size")
 
-    def __init__(
-        self,
-        filename: str,
-        content_type: str | None,
-        content: bytes,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        self.filename = filename
-        self.content_type = content_type
-        #: The part's own headers, names lower-cased.
-        self.headers = {} if headers is None else headers
-        self.file = io.BytesIO(content)
-        self._size = len(content)
+class FileLimits:
+    """The limits of one ``File()`` parameter, as the form reader applies them."""
 
-    @property
-    def size(self) -> int:
-        return self._size
+    __slots__ = ("key", "max_size", "min_size", "allowed_types", "max_files")
 
-    def read(self, size: int = -1) -> bytes:
-        """Read from the current position; everything by default."""
-        return self.file.read(size)
+    def __init__(self, key: str, max_size: int | None, min_size: int | None,
+                 allowed_types: tuple[str, ...] | None, max_files: int | None) -> None:
+        self.key = key
+        self.max_size = max_size
+        self.min_size = min_size
+        self.allowed_types = allowed_types
+        self.max_files = max_files
 
-    def seek(self, offset: int) -> int:
-        return self.file.seek(offset)
+    def _error(self, kind: str, msg: str, ctx: dict[str, Any]) -> dict:
+        return {"type": kind, "loc": ["body", self.key], "msg": msg, "ctx": ctx}
 
-    def as_dict(self) -> dict:
-        """``{"filename", "content_type", "size", "content"}``, what a ``dict``
-        file parameter receives."""
-        return {
-            "filename": self.filename,
-            "content_type": self.content_type,
-            "size": self._size,
-            "content": self.file.getvalue(),
-        }
+    def too_large(self, size: int) -> dict:
+        return self._error(
+            "file_too_large",
+            f"File exceeds maximum size of {self.max_size} bytes",
+            {"max_size": self.max_size, "actual_size": size},
+        )
 
-    def __repr__(self) -> str:
-        return f"<UploadFile {self.filename!r} {self.content_type} {self._size} bytes>"
+    def check(self, uploads: list[UploadFile], oversized: dict[int, int]) -> list[dict]:
+        """Problems of the files sent under this field; ``oversized`` maps
+        ``id(upload)`` to the size of parts cut off at ``max_size``."""
+        errors = []
+        if self.max_files is not None and len(uploads) > self.max_files:
+            errors.append(self._error(
+                "file_too_many",
+                "Too many files uploaded",
+                {"max_files": self.max_files, "actual_count": len(uploads)},
+            ))
+        for upload in uploads:
+            if id(upload) in oversized:
+                errors.append(self.too_large(oversized[id(upload)]))
+            elif self.min_size is not None and upload.size < self.min_size:
+                errors.append(self._error(
+                    "file_too_small",
+                    f"File is below minimum size of {self.min_size} bytes",
+                    {"min_size": self.min_size, "actual_size": upload.size},
+                ))
+            if self.allowed_types is not None and not type_allowed(upload.content_type, self.allowed_types):
+                errors.append(self._error(
+                    "file_invalid_content_type",
+                    f"Invalid content type '{upload.content_type}'",
+                    {"allowed_types": list(self.allowed_types), "actual_type": upload.content_type},
+                ))
+        return errors
+
+
+
+def _close_all(values: Any) -> None:
+    for value in values:
+        if isinstance(value, UploadFile):
+            value.close_sync()
+        elif isinstance(value, (list, tuple)):
+            _close_all(value)
+        elif hasattr(value, "__struct_fields__"):
+            # A Form() model holding files.
+            _close_all([getattr(value, name, None) for name in value.__struct_fields__])
+
+
+def closing_uploads(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` closing the uploads it was given once it returns (their
+    temporary files are then removed)."""
+    if inspect.iscoroutinefunction(fn):
+
+        async def run_async(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await fn(*args, **kwargs)
+            finally:
+                _close_all(args)
+                _close_all(kwargs.values())
+
+        return functools.wraps(fn)(run_async)
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _close_all(args)
+            _close_all(kwargs.values())
+
+    return functools.wraps(fn)(run)

@@ -79,7 +79,9 @@ def _to_output(serializer: Any, obj: Any) -> Any:
             return obj
         return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
     if hasattr(serializer, "from_model") and not isinstance(obj, dict):
-        return serializer.from_model(obj)
+        # Dumped here: a page (a Struct) holding serializers would be encoded field by
+        # field, write-only fields included and computed fields missing.
+        return serializer.from_model(obj).dump()
     return msgspec.convert(obj, serializer, from_attributes=True)
 
 

@@ -1,5 +1,8 @@
 """Guards: metadata for the server and the same rules evaluated in Python."""
 
+import json
+from pathlib import Path
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
@@ -133,3 +136,44 @@ def test_default_permission_classes_validation():
     with override_settings(BOLT_DEFAULT_PERMISSION_CLASSES=IsAuthenticated()):
         with pytest.raises(ImproperlyConfigured, match="list of guards"):
             get_default_permission_classes()
+
+
+# --- one table with Go ----------------------------------------------------------------------
+
+_GUARD_TABLE = Path(__file__).resolve().parents[2] / "middleware" / "testdata" / "guard_cases.json"
+_BY_TYPE = {
+    "allow_any": lambda g: AllowAny(),
+    "is_authenticated": lambda g: IsAuthenticated(),
+    "is_admin": lambda g: IsAdminUser(),
+    "is_staff": lambda g: IsStaff(),
+    "has_permission": lambda g: HasPermission(g["permission"]),
+    "has_any_permission": lambda g: HasAnyPermission(*g["permissions"]),
+    "has_all_permissions": lambda g: HasAllPermissions(*g["permissions"]),
+}
+
+
+def _guard_cases():
+    cases = json.loads(_GUARD_TABLE.read_text())["cases"]
+    assert cases
+    return [pytest.param(c, id=f"{c['context_name']}: {c['guard']}") for c in cases]
+
+
+@pytest.mark.parametrize("case", _guard_cases())
+def test_python_guards_answer_the_table_go_answers(case):
+    """middleware/guards_test.go runs the same table through the Go guards."""
+    guard = _BY_TYPE[case["guard"]["type"]](case["guard"])
+    assert guard.to_metadata() == case["guard"]
+    request = Request("GET", "/", None, None, None, None, case["context"])
+    assert bool(guard.has_permission(request)) == (case["status"] == 0)
+    assert bool(guard.has_permission(case["context"] or {})) == (case["status"] == 0)
+
+
+@pytest.mark.parametrize("guard", [
+    IsAuthenticated(), IsAdminUser(), IsStaff(), HasPermission("a"), HasAnyPermission("a"), HasAllPermissions("a"),
+])
+def test_no_context_is_nobody(guard):
+    assert guard.has_permission(None) is False
+
+
+def test_allow_any_allows_no_context():
+    assert AllowAny().has_permission(None) is True

@@ -696,7 +696,7 @@ class TestPlan:
         assert compile_binding(path_query, "GET", "/{item_id}").needs == frozenset({"params", "query"})
         assert compile_binding(headers_cookies, "GET", "/").needs == frozenset({"headers", "cookies"})
         assert compile_binding(body, "POST", "/").needs == frozenset({"body"})
-        assert compile_binding(form, "POST", "/").needs == frozenset({"body", "headers"})
+        assert compile_binding(form, "POST", "/").needs == frozenset({"body", "headers", "form"})
         assert compile_binding(whole, "GET", "/").needs == everything
 
     def test_needs_cover_everything_binding_reads(self):

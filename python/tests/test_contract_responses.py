@@ -756,3 +756,99 @@ def test_stream_head_has_no_body(stream_client):
     assert r.status_code == 200
     assert r.content == b""
     assert r.headers["content-type"].startswith("text/plain")
+
+
+# --- files are a typed part of the result, checked against BOLT_ALLOWED_FILE_PATHS ---------
+
+
+@pytest.fixture
+def file_api(tmp_path, settings_allowed_files):
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    inside = allowed / "in.txt"
+    inside.write_bytes(b"inside")
+    outside = tmp_path / "secret.txt"
+    outside.write_bytes(b"TOP-SECRET-CONTENT")
+    api = BoltAPI()
+
+    @api.get("/forged-header")
+    async def forged_header():
+        return Response("plain body", media_type="text/plain", headers={"X-Bolt-File-Path": str(outside)})
+
+    @api.get("/file-outside")
+    async def file_outside():
+        return File(str(outside))
+
+    @api.get("/fileresponse-moved")
+    async def fileresponse_moved():
+        resp = FileResponse(str(inside))
+        resp.path = str(outside)
+        return resp
+
+    @api.get("/fileresponse-inside")
+    async def fileresponse_inside():
+        return FileResponse(str(inside))
+
+    settings_allowed_files([allowed])
+    return api
+
+
+@pytest.fixture
+def settings_allowed_files():
+    from django.conf import settings
+
+    from django_bolt import responses
+
+    def set_roots(roots):
+        settings.BOLT_ALLOWED_FILE_PATHS = roots
+        responses.initialize_file_response_settings()
+
+    yield set_roots
+    del settings.BOLT_ALLOWED_FILE_PATHS
+    responses.initialize_file_response_settings()
+
+
+def test_a_file_path_header_is_an_ordinary_header(file_api):
+    with TestClient(file_api) as c:
+        r = c.get("/forged-header")
+    assert r.status_code == 200
+    assert r.content == b"plain body"
+    assert r.headers["x-bolt-file-path"].endswith("secret.txt")
+
+
+@pytest.mark.parametrize("path", ["/file-outside", "/fileresponse-moved"])
+def test_every_file_answer_is_checked_against_the_allowed_paths(file_api, path):
+    with TestClient(file_api) as c:
+        r = c.get(path)
+    assert r.status_code == 403
+    assert b"TOP-SECRET-CONTENT" not in r.content
+    assert r.json() == {"detail": "Permission denied"}  # the path is named only with DEBUG
+
+
+def test_a_file_inside_the_allowed_paths_is_sent(file_api):
+    with TestClient(file_api) as c:
+        r = c.get("/fileresponse-inside")
+    assert r.status_code == 200
+    assert r.content == b"inside"
+
+
+def test_a_file_passes_through_python_middleware(file_api, tmp_path):
+    from django_bolt.middleware import Middleware
+
+    class Stamp(Middleware):
+        async def process_request(self, request):
+            response = await self.get_response(request)
+            assert response.response_type == "file"
+            response.headers["x-stamp"] = "1"
+            return response
+
+    api = BoltAPI(middleware=[Stamp])
+    target = tmp_path / "allowed" / "in.txt"
+
+    @api.get("/through")
+    async def through():
+        return FileResponse(str(target))
+
+    with TestClient(api) as c:
+        r = c.get("/through")
+    assert (r.status_code, r.content, r.headers["x-stamp"]) == (200, b"inside", "1")

@@ -149,7 +149,7 @@ class TestFiles:
             return None
 
         (doc, photos), _ = bind(handler, self.body())
-        assert doc == {"filename": "notes.txt", "content_type": None, "size": 5, "content": b"plain"}
+        assert doc == {"filename": "notes.txt", "content_type": "application/octet-stream", "size": 5, "content": b"plain"}
         assert photos == [
             {"filename": "a.png", "content_type": "image/png", "size": 6, "content": b"\x89PNG-1"},
             {"filename": "b.png", "content_type": "image/png", "size": 7, "content": b"\x89PNG-22"},
@@ -170,7 +170,8 @@ class TestFiles:
         assert photo.read() == b"-22"
         photo.seek(0)
         assert photo.read() == b"\x89PNG-22"
-        assert photo.file.getvalue() == b"\x89PNG-22"
+        assert photo.getvalue() == b"\x89PNG-22"
+        assert photo.file.name == "b.png"  # a Django File, for storage backends
 
     def test_list_of_upload_files(self):
         def handler(photo: list[UploadFile] = File(), bodies: list[bytes] = File("photo")):
@@ -213,7 +214,7 @@ class TestFiles:
 
         plan = compile_binding(handler, "POST", "/")
         assert plan.meta["needs_form_parsing"] is True
-        assert plan.needs == {"body", "headers"}
+        assert plan.needs == {"body", "headers", "form"}
         assert plan.needs_await is False
 
     def test_form_on_get_is_rejected(self):

@@ -408,3 +408,27 @@ def test_cookies_added_by_middleware_reach_a_streaming_response():
     lines = r.headers.get_list("set-cookie")
     assert any(line.startswith("own=x") for line in lines)
     assert "seen=1; Path=/" in lines
+
+
+def test_file_responses_pass_through_every_middleware_style(tmp_path):
+    from django_bolt.middleware import DjangoMiddleware
+    from django_bolt.responses import FileResponse
+
+    target = tmp_path / "report.txt"
+    target.write_text("file body")
+    api = BoltAPI(middleware=[
+        DjangoMiddleware("django.middleware.security.SecurityMiddleware"), _tagger("a"), SeedStyle,
+    ])
+
+    @api.get("/report")
+    @route_header
+    async def report():
+        return FileResponse(str(target), media_type="text/plain")
+
+    with TestClient(api) as client:
+        r = client.get("/report")
+    assert r.status_code == 200
+    assert r.text == "file body"
+    assert r.headers["x-order"] == "a"
+    assert r.headers["x-seed"] == "1"
+    assert r.headers["x-content-type-options"] == "nosniff"

@@ -198,6 +198,8 @@ def test_dump_options():
     account = make_account()
     assert "nickname" not in account.dump(exclude_none=True)
     assert "nickname" not in account.dump(exclude_defaults=True)
+    assert Profile(bio="x").dump(exclude_defaults=True) == {"bio": "x"}
+    assert "tags" not in BookFlat(id=1, title="t", author=1).dump(exclude_defaults=True)  # default_factory
     assert account.dump(by_alias=True)["fullName"] == "ann lee"
     assert msgspec.json.decode(account.dump_json()) == account.dump()
     assert Account.dump_many([account, account]) == [account.dump()] * 2
@@ -371,6 +373,14 @@ def test_from_model_queryset_query_count_does_not_grow_with_rows(library):
         assert len(big) > len(small)
 
 
+def test_dump_many_of_fetched_instances_fetches_relations_once(library):
+    page = list(SBook.objects.order_by("id")[:10])
+    with CaptureQueriesContext(connection) as queries:
+        rows = BookDeep.dump_many(page)
+    assert len(rows) == 10 and rows[0]["author"]["name"].startswith("author")
+    assert len(queries.captured_queries) == 2  # the authors, the tags: not one per row
+
+
 def test_from_model_max_depth(library):
     with pytest.raises(ValueError, match="max_depth"):
         AuthorWithBooks.from_model(SAuthor.objects.first(), max_depth=0)
@@ -387,6 +397,7 @@ def test_create_serializer_and_set(library):
     )
     assert (Create.__name__, Update.__name__, Public.__name__) == ("SBookCreate", "SBookUpdate", "SBookPublic")
     assert Update.model_validate({}).dump() == {}
+    assert Update.model_validate({"title": "x"}).dump() == {"title": "x"}
     assert errors_of(Create.model_validate, {"title": "x" * 101})[0]["loc"] == ["body", "title"]
 
 
@@ -442,3 +453,49 @@ def test_read_only_without_default_as_body_is_a_startup_error():
 
     with pytest.raises(TypeError, match="read-only fields \\['id'\\] have no default"):
         api.post("/items")(create)
+
+
+def test_to_dict_to_model_update_instance(library):
+    class TitleOnly(Serializer):
+        title: str
+        pages: int = 100
+
+    data = TitleOnly(title="new", pages=7)
+    assert data.to_dict() == {"title": "new", "pages": 7}
+    unsaved = data.to_model(SBook)
+    assert (unsaved.pk, unsaved.title, unsaved.pages) == (None, "new", 7)
+    book = SBook.objects.first()
+    assert data.update_instance(book) is book and (book.title, book.pages) == ("new", 7)
+
+
+class AuthorPublic(Serializer):
+    id: int
+    name: str
+    secret: str = field(write_only=True, default="")
+
+    @computed_field
+    def shout(self) -> str:
+        return self.name.upper()
+
+
+def test_serializer_class_of_a_paginated_viewset(library):
+    from django_bolt.pagination import PageNumberPagination
+    from django_bolt.views import ReadOnlyModelViewSet
+
+    class Two(PageNumberPagination):
+        page_size = 2
+
+    api = BoltAPI()
+
+    @api.viewset("/authors")
+    class Authors(ReadOnlyModelViewSet):
+        queryset = SAuthor.objects.order_by("id")
+        serializer_class = AuthorPublic
+        pagination_class = Two
+
+    with TestClient(api) as client:
+        page = client.get("/authors").json()
+        first = SAuthor.objects.order_by("id").first()
+        assert page["items"][0] == {"id": first.pk, "name": first.name, "shout": first.name.upper()}
+        one = client.get(f"/authors/{first.pk}").json()
+        assert one == {"id": first.pk, "name": first.name, "shout": first.name.upper()}

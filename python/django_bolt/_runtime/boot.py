@@ -33,7 +33,7 @@ def _needs(route: Any) -> frozenset[str]:
     """What Go must send: the binding plan's needs, or everything when Python guards or
     middleware will look at the request too."""
     if route.security.python_guards or route.security.python_middleware:
-        return frozenset(_EVERYTHING)
+        return frozenset(_EVERYTHING) | (route.plan.needs & {"form"})
     return route.plan.needs
 
 

@@ -19,6 +19,8 @@ from .. import _core
 from ..request import Request
 from ..responses import StreamingResponse
 from . import eager
+from .protocol import ARG, BODY, CONTEXT, HEADERS, INTERNAL_ERROR, KIND, KIND_CLOSE, KIND_PULL, KIND_STOP, METHOD
+from .protocol import PARAMS, PATH, QUERY, RID
 from .streams import Streams, stream_headers
 from .websockets import WebSockets
 
@@ -26,11 +28,7 @@ __all__ = ["serve", "Dispatcher"]
 
 logger = logging.getLogger("django_bolt")
 
-# Control kinds sent by the core (requests carry their handler id, >= 0).
-PULL, CLOSE, STOP = -1, -2, -3
-
 Runner = Callable[[Request], Any]
-_INTERNAL_ERROR = (500, [("content-type", "application/json")], b'{"detail":"Internal Server Error"}')
 
 
 class Dispatcher:
@@ -59,20 +57,21 @@ class Dispatcher:
             results = self.results
             self.results = []
             for item in batch:
-                kind = item[1]
+                kind = item[KIND]
                 if kind >= 0:
-                    rid = item[0]
-                    request = Request(item[2], item[3], item[4], item[5], item[6], item[7], item[8])
+                    rid = item[RID]
+                    request = Request(item[METHOD], item[PATH], item[PARAMS], item[QUERY], item[HEADERS],
+                                      item[BODY], item[CONTEXT])
                     task = start(self.runners[kind](request), loop)
                     if task.done():
                         results.append(self._result(rid, task))
                     else:
                         task.add_done_callback(partial(self._finished, rid))
-                elif kind == PULL:
-                    self.streams.pull(item[0], item[2])
-                elif kind == CLOSE:
-                    self.streams.close(item[2])
-                elif kind == STOP:
+                elif kind == KIND_PULL:
+                    self.streams.pull(item[RID], item[ARG])
+                elif kind == KIND_CLOSE:
+                    self.streams.close(item[ARG])
+                elif kind == KIND_STOP:
                     loop.stop()
                 else:
                     self.websockets.event(item)
@@ -85,13 +84,13 @@ class Dispatcher:
             value = task.result()
         except BaseException as exc:  # the runner handles errors; this is a cancelled task or a bug
             logger.error("Handler task failed: %r", exc)
-            return (rid, *_INTERNAL_ERROR)
+            return (rid, *INTERNAL_ERROR)
         if isinstance(value, StreamingResponse):
             try:
                 sid = self.streams.open(value)
             except Exception as exc:
                 logger.exception("Cannot iterate the StreamingResponse content: %r", exc)
-                return (rid, *_INTERNAL_ERROR)
+                return (rid, *INTERNAL_ERROR)
             return (rid, value.status_code, stream_headers(value), sid)
         return (rid, *value)
 

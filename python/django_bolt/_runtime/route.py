@@ -17,6 +17,7 @@ from ..error_handlers import format_error_response, handle_exception
 from ..middleware.chain import build_chain
 from ..middleware.django_adapter import view_target
 from ..serialization import serialize
+from ..uploads import closing_uploads
 
 __all__ = ["compile_runner", "run_sync"]
 
@@ -63,6 +64,8 @@ def compile_runner(route: Any) -> Callable[[Any], Any]:
 def _compile_runner(route: Any) -> Callable[[Any], Any]:
     fn = view_target(route.fn)
     plan = route.plan
+    if plan.meta.get("needs_form_parsing"):
+        fn = closing_uploads(fn)
     status_code = route.status_code
     validate = route.validator()
     is_async = inspect.iscoroutinefunction(fn)

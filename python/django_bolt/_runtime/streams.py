@@ -1,9 +1,16 @@
-"""Streaming bodies: the Go core pulls chunks, the loop produces them.
+"""Streaming bodies: the one implementation of "the next chunk", for the server and the
+test client alike.
 
-Each ``StreamingResponse`` gets an id. The core asks for the next chunk only when it has
-written the previous one, so at most one batch per stream is buffered. Async iterators
-are advanced on the loop; sync ones in the worker thread pool, so a generator that
-blocks never stalls other requests. Each chunk is sent as soon as it exists.
+``StreamSource`` wraps a ``StreamingResponse``'s content and produces its chunks as
+bytes: it converts each chunk, skips empty ones (an empty chunk is nothing to send, never
+the end of the stream) and reports the end as ``None``. ``pull_sync`` and ``pull_async``
+turn one step into a protocol answer (``CHUNK``/``END``/``FAILED``, see ``protocol``).
+
+On the server, ``Streams`` holds the open sources of the event loop. The core asks for the
+next chunk only when it has written the previous one, so at most one chunk per stream is
+buffered. Async iterators are advanced on the loop; sync ones in the worker thread pool,
+so a generator that blocks never stalls other requests. The test client
+(``testing.runner``) calls the same source methods inline.
 """
 
 from __future__ import annotations
@@ -12,18 +19,20 @@ import asyncio
 import itertools
 import logging
 from concurrent.futures import Executor
-from typing import Any, AsyncIterator, Callable, Iterator
+from typing import Any, Callable
 
 from ..responses import StreamingResponse
+from .protocol import CHUNK, END, FAILED
 
-__all__ = ["Streams", "CHUNK", "END", "FAILED"]
+__all__ = ["Streams", "StreamSource", "stream_headers", "to_bytes"]
 
 logger = logging.getLogger("django_bolt")
 
-# Pull result statuses understood by the Go core.
-CHUNK, END, FAILED = 0, 1, 2
-
 SSE_TYPE = "text/event-stream"
+
+# (pull status, chunk): what one pull answers.
+Pulled = tuple[int, bytes]
+_ENDED: Pulled = (END, b"")
 
 
 def to_bytes(chunk: Any) -> bytes:
@@ -52,10 +61,19 @@ def stream_headers(resp: StreamingResponse) -> list[tuple[str, str]]:
     return headers
 
 
+def _failed(exc: BaseException) -> Pulled:
+    logger.error("Stream failed: %s: %s", type(exc).__name__, exc, exc_info=(type(exc), exc, exc.__traceback__))
+    return FAILED, str(exc).encode()
+
+
 class StreamSource:
-    __slots__ = ("source", "is_async")
+    """The chunks of one ``StreamingResponse``."""
+
+    __slots__ = ("source", "is_async", "failure")
 
     def __init__(self, resp: StreamingResponse) -> None:
+        # The exception that ended the stream, once a pull answered FAILED.
+        self.failure: BaseException | None = None
         content = resp.content
         if callable(content) and not hasattr(content, "__iter__") and not hasattr(content, "__aiter__"):
             content = content()
@@ -69,13 +87,54 @@ class StreamSource:
             self.source = iter(content)
             self.is_async = False
 
+    def next_sync(self) -> bytes | None:
+        """The next non-empty chunk of a sync source, or None at its end."""
+        source = self.source
+        while True:
+            try:
+                chunk = to_bytes(next(source))
+            except StopIteration:
+                return None
+            if chunk:
+                return chunk
 
-def _next_chunk(source: Iterator[Any]) -> tuple[bytes, bool]:
-    """Runs in a worker thread: the next chunk and whether the stream ended."""
-    try:
-        return to_bytes(next(source)), False
-    except StopIteration:
-        return b"", True
+    async def next_async(self) -> bytes | None:
+        """The next non-empty chunk of an async source, or None at its end."""
+        source = self.source
+        while True:
+            try:
+                chunk = to_bytes(await source.__anext__())
+            except StopAsyncIteration:
+                return None
+            if chunk:
+                return chunk
+
+    def pull_sync(self) -> Pulled:
+        """One pull of a sync source; an exception becomes ``FAILED`` (and is logged)."""
+        try:
+            chunk = self.next_sync()
+        except Exception as exc:
+            self.failure = exc
+            return _failed(exc)
+        return _ENDED if chunk is None else (CHUNK, chunk)
+
+    async def pull_async(self) -> Pulled:
+        try:
+            chunk = await self.next_async()
+        except Exception as exc:
+            self.failure = exc
+            return _failed(exc)
+        return _ENDED if chunk is None else (CHUNK, chunk)
+
+    def close_sync(self) -> None:
+        close = getattr(self.source, "close", None)
+        if close is not None:
+            close()
+
+    async def close_async(self) -> None:
+        aclose = getattr(self.source, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 class Streams:
@@ -100,60 +159,39 @@ class Streams:
             self._deliver(rid, END, b"")
             return
         if stream.is_async:
-            task = self._loop.create_task(self._next_async(stream.source))
+            task = self._loop.create_task(stream.pull_async())
         else:
-            task = self._loop.run_in_executor(self._executor, _next_chunk, stream.source)
+            task = self._loop.run_in_executor(self._executor, stream.pull_sync)
         task.add_done_callback(lambda fut: self._finish(rid, sid, fut))
-
-    async def _next_async(self, source: AsyncIterator[Any]) -> tuple[bytes, bool]:
-        try:
-            return to_bytes(await source.__anext__()), False
-        except StopAsyncIteration:
-            return b"", True
 
     def _finish(self, rid: int, sid: int, fut: asyncio.Future) -> None:
         if fut.cancelled():
-            self._deliver(rid, FAILED, b"cancelled")
-            self.close(sid)
-            return
-        exc = fut.exception()
-        if exc is not None:
-            logger.error("Stream failed: %s: %s", type(exc).__name__, exc, exc_info=(type(exc), exc, exc.__traceback__))
-            self._deliver(rid, FAILED, str(exc).encode())
-            self.close(sid)
-            return
-        chunk, ended = fut.result()
-        if chunk:
-            self._deliver(rid, CHUNK, chunk)
-            if ended:
-                self._forget(sid)
+            status, chunk = FAILED, b"cancelled"
+        elif fut.exception() is not None:  # BaseException from the generator (e.g. SystemExit)
+            status, chunk = _failed(fut.exception())
         else:
-            self._deliver(rid, END, b"")
-            self._forget(sid)
-
-    def _forget(self, sid: int) -> None:
-        self._open.pop(sid, None)
+            status, chunk = fut.result()
+        self._deliver(rid, status, chunk)
+        if status == FAILED:
+            self.close(sid)
+        elif status == END:
+            self._open.pop(sid, None)
 
     def close(self, sid: int) -> None:
         """The client went away: close the generator so its ``finally`` runs."""
         stream = self._open.pop(sid, None)
         if stream is None:
             return
-        source = stream.source
         if stream.is_async:
-            aclose = getattr(source, "aclose", None)
-            if aclose is not None:
-                self._loop.create_task(aclose())
+            self._loop.create_task(stream.close_async())
         else:
-            close = getattr(source, "close", None)
-            if close is not None:
-                # The generator may be running in a worker right now; close it there.
-                self._loop.run_in_executor(self._executor, _close_quietly, close)
+            # The generator may be running in a worker right now; close it there.
+            self._loop.run_in_executor(self._executor, _close_quietly, stream)
 
 
-def _close_quietly(close: Callable[[], None]) -> None:
+def _close_quietly(stream: StreamSource) -> None:
     try:
-        close()
+        stream.close_sync()
     except ValueError:
         # "generator already executing": a pull is in flight; it ends at its next yield.
         pass

@@ -1,4 +1,4 @@
-"""WebSockets on the event loop: the server's side of pyhost/websocket.go.
+"""WebSockets on the event loop: item kinds and commands as protocol.py describes them.
 
 Go sends three item kinds in the loop's batches (a handshake that passed every check,
 a client message, the end of a connection); handlers' accept/send/close become
@@ -18,15 +18,15 @@ from ..request import Request
 from ..websocket.connection import WebSocket
 from ..websocket.handlers import WebSocketRoute, run_websocket_handler
 from ..websocket.types import WebSocketDisconnect
+from .protocol import KIND_WS_CLOSED, KIND_WS_MESSAGE, KIND_WS_OPEN, WS_ACCEPT, WS_BYTES, WS_CLOSE, WS_TEXT
 
 __all__ = ["WebSockets", "OPEN", "MESSAGE", "CLOSED"]
 
 logger = logging.getLogger("django_bolt")
 
-# Item kinds (pyhost/websocket.go).
-OPEN, MESSAGE, CLOSED = -4, -5, -6
-# Command operations.
-ACCEPT, TEXT, BYTES, CLOSE = 1, 2, 3, 4
+# Item kinds and command operations (protocol.py).
+OPEN, MESSAGE, CLOSED = KIND_WS_OPEN, KIND_WS_MESSAGE, KIND_WS_CLOSED
+ACCEPT, TEXT, BYTES, CLOSE = WS_ACCEPT, WS_TEXT, WS_BYTES, WS_CLOSE
 
 
 class _Connection:

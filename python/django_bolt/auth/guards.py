@@ -9,7 +9,12 @@ without ``guards=`` use ``settings.BOLT_DEFAULT_PERMISSION_CLASSES``, and
 The built-in guards below are rules the Go core knows: ``to_metadata()``
 describes them and Go checks them before Python is involved. Their
 ``has_permission()`` states the same rule in Python, for tests and for code
-that wants to ask the question itself.
+that wants to ask the question itself; one table of cases
+(``middleware/testdata/guard_cases.json``) runs through both and requires the
+same answers. The rule: a caller is authenticated when a backend recognised
+it (the context names its ``auth_backend``); ``IsAuthenticated`` also needs a
+``user_id``, the other guards only the flag or permission they check. No
+context (``None``) is nobody.
 
 Your own guard subclasses ``BasePermission`` and implements
 ``has_permission(request)``, sync or async; it runs in Python after the
@@ -85,7 +90,7 @@ class IsAdminUser(BasePermission):
 
     def has_permission(self, request: Any) -> bool:
         context = _context_of(request)
-        return context.user_id is not None and context.is_admin
+        return _authenticated(context) and context.is_admin
 
 
 class IsStaff(BasePermission):
@@ -95,7 +100,7 @@ class IsStaff(BasePermission):
 
     def has_permission(self, request: Any) -> bool:
         context = _context_of(request)
-        return context.user_id is not None and context.is_staff
+        return _authenticated(context) and context.is_staff
 
 
 class HasPermission(BasePermission):
@@ -112,7 +117,7 @@ class HasPermission(BasePermission):
 
     def has_permission(self, request: Any) -> bool:
         context = _context_of(request)
-        return context.user_id is not None and self.permission in (context.permissions or ())
+        return _authenticated(context) and self.permission in (context.permissions or ())
 
 
 class HasAnyPermission(BasePermission):
@@ -130,7 +135,7 @@ class HasAnyPermission(BasePermission):
     def has_permission(self, request: Any) -> bool:
         context = _context_of(request)
         granted = set(context.permissions or ())
-        return context.user_id is not None and any(p in granted for p in self.permissions)
+        return _authenticated(context) and any(p in granted for p in self.permissions)
 
 
 class HasAllPermissions(BasePermission):
@@ -148,7 +153,7 @@ class HasAllPermissions(BasePermission):
     def has_permission(self, request: Any) -> bool:
         context = _context_of(request)
         granted = set(context.permissions or ())
-        return context.user_id is not None and all(p in granted for p in self.permissions)
+        return _authenticated(context) and all(p in granted for p in self.permissions)
 
 
 _NATIVE_GUARDS = (AllowAny, IsAuthenticated, IsAdminUser, IsStaff, HasPermission, HasAnyPermission, HasAllPermissions)
@@ -188,8 +193,16 @@ def get_default_permission_classes() -> list[BasePermission]:
     return instances
 
 
+def _authenticated(context: AuthContext) -> bool:
+    """A backend recognised the caller (with or without a user id)."""
+    return context.backend != "none"
+
+
 def _context_of(request: Any) -> AuthContext:
-    """The AuthContext of a request, a request's context dict, or an AuthContext."""
+    """The AuthContext of a request, a request's context dict, or an AuthContext;
+    None is nobody."""
+    if request is None:
+        return AuthContext()
     if isinstance(request, AuthContext):
         return request
     if isinstance(request, Mapping) and "context" not in request:

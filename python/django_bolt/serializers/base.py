@@ -70,7 +70,7 @@ class _DumpField(typing.NamedTuple):
     attr: str
     key: str  # the encoded name (after rename)
     alias: str  # key under by_alias
-    default: Any  # NODEFAULT when required or with a factory
+    default: Any  # the default (a factory's value), NODEFAULT when required
     nested: type | None
     many: bool
 
@@ -100,7 +100,9 @@ class SerializerInfo:
         self.names = tuple(f.name for f in self.fields)
         self._hints: dict | None = None
         self._dump_plan: tuple | None = None
+        self._fast: tuple | None = None
         self._checks: tuple | None = None
+        self._post_init: bool | None = None
         self._check_names(cls.__name__)
 
     def _check_names(self, where: str) -> None:
@@ -135,9 +137,35 @@ class SerializerInfo:
                 nested, many = _serializer_of(self.hints[f.name])
                 config = self.configs.get(f.name)
                 alias = config.alias if config is not None and config.alias else f.encode_name
-                plan.append(_DumpField(f.name, f.encode_name, alias, f.default, nested, many))
+                default = f.default
+                if default is _NODEFAULT and f.default_factory is not _NODEFAULT:
+                    # Compared only, never handed out: one value serves every dump.
+                    default = f.default_factory()
+                plan.append(_DumpField(f.name, f.encode_name, alias, default, nested, many))
             self._dump_plan = tuple(plan)
         return self._dump_plan
+
+    def fast_plan(self) -> tuple | None:
+        """``(pairs, computed)`` when a plain dump is a dict comprehension (no
+        nested serializers, no field that may be UNSET); None otherwise."""
+        if self._fast is None:
+            plan = self.dump_plan()
+            unset = any(
+                f.default is msgspec.UNSET or msgspec.UnsetType in typing.get_args(_unwrap_annotated(self.hints[f.attr]))
+                for f in plan
+            )
+            if unset or any(f.nested is not None for f in plan):
+                self._fast = (None,)
+            else:
+                computed = tuple((c.alias or name, c.fn) for name, c in self.computed.items())
+                self._fast = (tuple((f.attr, f.key) for f in plan), computed)
+        return None if self._fast[0] is None else self._fast
+
+    def needs_post_init(self) -> bool:
+        if self._post_init is None:
+            nested, literals = self.checks()
+            self._post_init = bool(nested or literals or self.field_validators or self.model_validators)
+        return self._post_init
 
     def checks(self) -> tuple:
         """``(nested, literals)`` checked at construction: ``[(name, key, Nested)]``
@@ -153,6 +181,12 @@ class SerializerInfo:
                     literals.append((f.name, f.encode_name, frozenset(typing.get_args(inner))))
             self._checks = (tuple(nested), tuple(literals))
         return self._checks
+
+
+def _unwrap_annotated(tp: Any) -> Any:
+    while typing.get_origin(tp) is typing.Annotated:
+        tp = tp.__origin__
+    return tp
 
 
 def _value_error(loc: list, exc: Exception) -> dict:
@@ -227,9 +261,9 @@ class Serializer(msgspec.Struct, metaclass=SerializerMeta, kw_only=True):
 
     def __post_init__(self) -> None:
         info = self.__bolt__
-        nested, literals = info.checks()
-        if not (nested or literals or info.field_validators or info.model_validators):
+        if not info.needs_post_init():
             return
+        nested, literals = info.checks()
         errors: list[dict] = []
         failed: set[str] = set()
         for name, key, marker in nested:
@@ -311,11 +345,13 @@ class Serializer(msgspec.Struct, metaclass=SerializerMeta, kw_only=True):
         by_alias: bool = False,
     ) -> dict[str, Any]:
         """The output dict: no write-only or excluded fields, computed fields added."""
+        if not (exclude_none or exclude_unset or exclude_defaults or by_alias):
+            return _plain_dump(self)
         return _dump(self, None, exclude_none, exclude_unset, exclude_defaults, by_alias)
 
     def __bolt_dump__(self) -> dict[str, Any]:
         # What the response encoder sends for a returned serializer.
-        return _dump(self, None, False, False, False, False)
+        return _plain_dump(self)
 
     def dump_json(self, **options: Any) -> bytes:
         return _encode(self.dump(**options))
@@ -323,7 +359,9 @@ class Serializer(msgspec.Struct, metaclass=SerializerMeta, kw_only=True):
     @classmethod
     def dump_many(cls, items: Any, **options: Any) -> list[dict[str, Any]]:
         """Dump every item; model instances and QuerySets go through ``from_model``."""
-        return [item.dump(**options) for item in _instances(cls, items)]
+        if options:
+            return [item.dump(**options) for item in _instances(cls, items)]
+        return [_plain_dump(item) for item in _instances(cls, items)]
 
     @classmethod
     def dump_many_json(cls, items: Any, **options: Any) -> bytes:
@@ -505,6 +543,19 @@ def _dump_value(value: Any, nested: type | None, many: bool, flags: tuple) -> An
     return _dump(value, None, *flags) if isinstance(value, Serializer) else value
 
 
+def _plain_dump(obj: Serializer) -> dict[str, Any]:
+    """``dump()`` without options; the common case, kept to one comprehension."""
+    fast = obj.__bolt__.fast_plan()
+    if fast is None:
+        return _dump(obj, None, False, False, False, False)
+    pairs, computed = fast
+    out = {key: getattr(obj, attr) for attr, key in pairs}
+    for key, fn in computed:
+        value = fn(obj)
+        out[key] = _plain_dump(value) if isinstance(value, Serializer) else value
+    return out
+
+
 def _dump(
     obj: Serializer,
     keep: frozenset | None,
@@ -543,10 +594,18 @@ def _dump(
 
 
 def _instances(cls: type, items: Any) -> list:
-    from .models import is_model, is_queryset
+    from .models import is_model, is_queryset, prefetch_relations
 
     if is_queryset(items):
         return cls.from_model(items)
+    items = list(items)
+    if all(isinstance(item, Serializer) for item in items):
+        return items
+    rows = [item for item in items if not isinstance(item, Serializer) and is_model(item)]
+    if rows:
+        # Model instances already fetched (a page of results, say): their relations
+        # are fetched once for all of them, not once per row.
+        prefetch_relations(cls, rows)
     out = []
     for item in items:
         if isinstance(item, Serializer):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import types
+import typing
 import uuid
 from typing import Annotated, Any
 
@@ -173,6 +174,18 @@ def with_relations(cls: type, queryset: Any) -> Any:
     return queryset
 
 
+def prefetch_relations(cls: type, rows: list) -> None:
+    """Fetch the relations ``from_model`` walks for a list of instances of one model."""
+    model = type(rows[0])
+    if any(type(row) is not model for row in rows):
+        return
+    select, prefetch = relation_lookups(cls, model)
+    if select or prefetch:
+        from django.db.models import prefetch_related_objects
+
+        prefetch_related_objects(rows, *select, *prefetch)
+
+
 # -- serializers from models ------------------------------------------------------
 
 
@@ -234,10 +247,10 @@ def _build(model: type, name: str, fields: list, write_only: Any, read_only: Any
     for f in fields:
         tp = _python_type(f)
         if all_optional:
-            annotations[f.name] = tp | msgspec.UnsetType if isinstance(tp, type) else Any
+            annotations[f.name] = typing.Union[tp, msgspec.UnsetType]
             defaults[f.name] = msgspec.UNSET
         elif _optional(f):
-            annotations[f.name] = tp | None if isinstance(tp, type) else Any
+            annotations[f.name] = typing.Optional[tp]
             default = f.default if f.default is not NOT_PROVIDED and not callable(f.default) else None
             defaults[f.name] = default
         else:

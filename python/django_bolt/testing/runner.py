@@ -1,37 +1,48 @@
 """Running handlers inline for the in-process test client.
 
 The Go pipeline calls ``InlineRunner`` with the same items the server's event loop
-receives, on the test's thread. Coroutines run to completion with asgiref's
-``async_to_sync``, which keeps Django's thread-sensitive ORM calls on this thread.
+receives (``_runtime.protocol``), on the test's thread, and gets the same results back.
+Coroutines run to completion with asgiref's ``async_to_sync``, which keeps Django's
+thread-sensitive ORM calls on this thread. Stream chunks come from the server's own
+``StreamSource``, so both see the same bytes.
 """
 
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable, Iterator, Sequence
+from collections import deque
+from typing import Any, Callable, Sequence
 
 from asgiref.sync import async_to_sync
 
+from .._runtime import protocol as p
+from .._runtime.route import run_sync_inline
+from .._runtime.streams import StreamSource, stream_headers
 from ..request import Request
 from ..responses import StreamingResponse
-from .._runtime.route import run_sync_inline
-from .._runtime.streams import CHUNK, END, FAILED, StreamSource, stream_headers, to_bytes
 
 __all__ = ["InlineRunner"]
 
-PULL, CLOSE = -1, -2
 
+class _Replay:
+    """An async stream already pulled to its end on the handler's event loop.
 
-def _fail_after(chunks: list[Any], exc: Exception) -> Iterator[Any]:
-    yield from chunks
-    raise exc
+    Each ``async_to_sync`` call has its own loop, and a loop that closes finalizes the
+    async generators it started, so the stream cannot be resumed in a later call: its
+    pulls are taken there and answered here in order.
+    """
 
+    __slots__ = ("pulls", "failure")
 
-async def _anext(source: Any) -> tuple[bytes, bool]:
-    try:
-        return to_bytes(await source.__anext__()), False
-    except StopAsyncIteration:
-        return b"", True
+    def __init__(self, pulls: deque[tuple[int, bytes]], failure: BaseException | None) -> None:
+        self.pulls = pulls
+        self.failure = failure
+
+    def pull_sync(self) -> tuple[int, bytes]:
+        return self.pulls.popleft() if self.pulls else (p.END, b"")
+
+    def close_sync(self) -> None:
+        self.pulls.clear()
 
 
 class InlineRunner:
@@ -40,19 +51,19 @@ class InlineRunner:
     def __init__(self, runners: Sequence[Callable[[Request], Any]]) -> None:
         self.runners = runners
         self.error: BaseException | None = None
-        self._streams: dict[int, Iterator[Any]] = {}
+        self._streams: dict[int, StreamSource | _Replay] = {}
         self._ids = itertools.count()
 
     def __call__(self, item: tuple) -> tuple:
         try:
-            kind = item[1]
+            kind = item[p.KIND]
             if kind >= 0:
-                return self._request(kind, Request(*item[2:9]))
-            if kind == PULL:
-                return self._pull(item[2])
-            if kind == CLOSE:
-                self._close(item[2])
-                return (0, END, None, b"")
+                return self._request(kind, Request(*item[p.METHOD:p.REQUEST_ITEM_LEN]))
+            if kind == p.KIND_PULL:
+                return self._pull(item[p.ARG])
+            if kind == p.KIND_CLOSE:
+                self._close(item[p.ARG])
+                return (0, p.END, None, b"")
             raise ValueError(f"unknown item kind {kind}")
         except BaseException as exc:
             self.error = exc
@@ -64,50 +75,38 @@ class InlineRunner:
             sid = next(self._ids)
             self._streams[sid] = source
             return (0, result.status_code, stream_headers(result), sid)
-        return (0, *result)
+        return p.result(0, result)
 
     @staticmethod
-    async def _run(runner: Callable[[Request], Any], request: Request) -> tuple[Any, Iterator[Any] | None]:
-        """Run the handler; an async stream is read to the end on the same event loop.
-
-        Each async_to_sync call has its own loop, and a loop that closes finalizes the
-        async generators it started, so the stream could not be resumed in a later call.
-        """
+    async def _run(runner: Callable[[Request], Any], request: Request) -> tuple[Any, Any]:
+        """Run the handler; an async stream is pulled to its end on the same event loop."""
         run_sync_inline.set(True)
         result = await runner(request)
         if not isinstance(result, StreamingResponse):
             return result, None
         source = StreamSource(result)
         if not source.is_async:
-            return result, source.source
-        chunks: list[Any] = []
-        try:
-            while True:
-                chunk, ended = await _anext(source.source)
-                if ended:
-                    return result, iter(chunks)
-                chunks.append(chunk)
-        except Exception as exc:
-            # The body ends where the stream failed, as it would on a connection.
-            return result, _fail_after(chunks, exc)
+            return result, source
+        pulls: deque[tuple[int, bytes]] = deque()
+        while True:
+            pulled = await source.pull_async()
+            pulls.append(pulled)
+            if pulled[0] != p.CHUNK:
+                return result, _Replay(pulls, source.failure)
 
     def _pull(self, sid: int) -> tuple:
         source = self._streams.get(sid)
         if source is None:
-            return (0, END, None, b"")
-        try:
-            chunk = to_bytes(next(source))
-        except StopIteration:
+            return (0, p.END, None, b"")
+        status, chunk = source.pull_sync()
+        if status != p.CHUNK:
             self._streams.pop(sid, None)
-            return (0, END, None, b"")
-        except Exception as exc:
-            self._streams.pop(sid, None)
-            self.error = exc
-            return (0, FAILED, None, str(exc).encode())
-        return (0, CHUNK, None, chunk)
+        if status == p.FAILED:
+            # The client raises it after the response, as it does for a handler's error.
+            self.error = source.failure
+        return (0, status, None, chunk)
 
     def _close(self, sid: int) -> None:
         source = self._streams.pop(sid, None)
-        close = getattr(source, "close", None)
-        if close is not None:
-            close()
+        if source is not None:
+            source.close_sync()

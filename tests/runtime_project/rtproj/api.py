@@ -2,9 +2,11 @@
 process and the request."""
 import asyncio
 import os
+from typing import Annotated
 
-from django_bolt import BoltAPI, StreamingResponse
+from django_bolt import BoltAPI, StreamingResponse, UploadFile
 from django_bolt.exceptions import HTTPException
+from django_bolt.params import File
 
 api = BoltAPI()
 
@@ -71,6 +73,29 @@ async def status(code: int = 200):
     if code >= 400:
         raise HTTPException(status_code=code, detail=f"status {code}")
     return {"code": code}
+
+
+@api.post("/trace/start")
+async def trace_start():
+    # Python's own allocations from here on (the upload test reads the peak).
+    import tracemalloc
+
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    return {}
+
+
+@api.post("/upload-file")
+async def upload_file(doc: Annotated[UploadFile, File(max_size=64 * 1024 * 1024)]):
+    import hashlib
+    import tracemalloc
+
+    digest = hashlib.sha256()
+    await doc.seek(0)
+    while chunk := doc.read(256 * 1024):
+        digest.update(chunk)
+    peak = tracemalloc.get_traced_memory()[1] if tracemalloc.is_tracing() else None
+    return {"size": doc.size, "on_disk": doc.rolled_to_disk, "sha256": digest.hexdigest(), "python_peak": peak}
 
 
 @api.get("/crash")

@@ -295,3 +295,18 @@ async def endless_sync(token: str):
 @api.get("/stream-events")
 async def stream_events(token: str):
     return {"events": _stream_events.get(token, [])}
+
+
+@api.get("/stream/empty-chunks/{kind}")
+async def stream_empty_chunks(kind: str):
+    """Empty chunks between others: each is skipped, none ends the stream."""
+    chunks = ["a", "", b"", "b", bytearray(), "c"]
+
+    def sync_chunks():
+        yield from chunks
+
+    async def async_chunks():
+        for chunk in chunks:
+            yield chunk
+
+    return StreamingResponse(sync_chunks() if kind == "sync" else async_chunks(), media_type="text/plain")

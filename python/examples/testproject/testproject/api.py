@@ -11,6 +11,7 @@ from django_bolt import BoltAPI, StreamingResponse
 from django_bolt.exceptions import HTTPException
 from django_bolt.params import Cookie, File, Form, Header
 from django_bolt.responses import HTML, FileResponse, PlainText, Redirect
+from django_bolt.serializers import Serializer, computed_field, field
 
 api = BoltAPI()
 
@@ -268,3 +269,25 @@ async def chat_completions(chat: ChatCompletionRequest):
         yield b"data: [DONE]\n\n"
 
     return StreamingResponse(chunks(), media_type="text/event-stream")
+
+
+# --- Serializers ----------------------------------------------------------------------
+
+
+class ItemOut(Serializer):
+    name: str
+    price: float
+    is_offer: bool = False
+    cost: float = field(write_only=True, default=0.0)
+
+    @computed_field
+    def label(self) -> str:
+        return f"{self.name} ({self.price:.2f})"
+
+
+@api.get("/serializer/items100")
+async def serializer_items100():
+    # items100 through a serializer: write-only field dropped, computed field added.
+    return ItemOut.dump_many(
+        [ItemOut(name=f"item{i}", price=round(i * 1.25, 2), is_offer=i % 2 == 0, cost=i) for i in range(100)]
+    )
