@@ -38,6 +38,16 @@ def _fastapi_ws(ctx: Context, port: int):
     return argv, PEERS, {"PYTHONPATH": str(PEERS)}
 
 
+def _rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def run_load(client: Path, *args: str) -> dict:
     run = subprocess.run(["taskset", "-c", str(WRK_CPU), str(client), *args], capture_output=True, text=True)
     if not run.stdout.strip():
@@ -75,11 +85,12 @@ def main() -> int:
                 cpu = procstat.cpu_delta(before, procstat.cpu_seconds(server.pids()))
                 rows.append((spec.label, echo["rate"], cpu / max(echo["messages"], 1) * 1e6, echo["errors"]))
                 if args.idle and spec.key != "fastapi-ws":
+                    base = sum(_rss_kib(pid) for pid in server.pids()) / 1024
                     procstat.reset_peak_rss(server.pids())
                     bc = run_load(client, "-mode", "broadcast", "-url", f"ws://{HOST}:{server.port}/ws/rooms/1",
                                   "-conns", str(args.idle), "-idle", "5s")
                     rss = procstat.peak_rss_kib(server.pids()) / 1024
-                    scale.append((spec.label, bc["conns"], bc["received"], bc["seconds"], rss))
+                    scale.append((spec.label, bc["conns"], bc["received"], bc["seconds"], base, rss))
             finally:
                 server.stop()
     lines = [
@@ -92,10 +103,11 @@ def main() -> int:
     ]
     if scale:
         lines += ["", f"{args.idle} idle sockets in one room, then one message broadcast to all:", "",
-                  "| server | open | received | seconds to deliver all | peak RSS | per socket |",
-                  "|---|--:|--:|--:|--:|--:|",
-                  *[f"| {name} | {n} | {got} | {secs:.2f} | {rss:.0f} MB | {rss * 1024 * 1024 / max(n, 1) / 1024:.1f} KiB |"
-                    for name, n, got, secs, rss in scale]]
+                  "| server | open | received | seconds to deliver all | RSS before | peak RSS | per socket |",
+                  "|---|--:|--:|--:|--:|--:|--:|",
+                  *[f"| {name} | {n} | {got} | {secs:.2f} | {base:.0f} MB | {rss:.0f} MB "
+                    f"| {(rss - base) * 1024 / max(n, 1):.1f} KiB |"
+                    for name, n, got, secs, base, rss in scale]]
     text = "\n".join(lines) + "\n"
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "websockets.md").write_text(text)

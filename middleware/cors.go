@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/valyala/fasthttp"
+
+	"djangobolt/protocol"
 )
 
 var (
@@ -127,10 +129,10 @@ func (p *corsPolicy) preflight(ctx *fasthttp.RequestCtx) {
 	origin := ctx.Request.Header.Peek("Origin")
 	switch {
 	case len(p.origins) == 0 && len(p.regexes) == 0:
-		writeText(ctx, fasthttp.StatusForbidden, "CORS not configured for this endpoint")
+		writeText(ctx, fasthttp.StatusForbidden, protocol.TextCORSNotConfigured)
 		return
 	case !p.wildcard && !p.allows(origin):
-		writeText(ctx, fasthttp.StatusForbidden, "CORS origin not allowed")
+		writeText(ctx, fasthttp.StatusForbidden, protocol.TextCORSOriginNotAllowed)
 		return
 	}
 	resp.SetStatusCode(fasthttp.StatusNoContent)
@@ -202,6 +204,6 @@ func varyHas(vary []byte, token string) bool {
 
 func writeText(ctx *fasthttp.RequestCtx, status int, body string) {
 	ctx.Response.SetStatusCode(status)
-	ctx.Response.Header.SetContentType("text/plain; charset=utf-8")
+	ctx.Response.Header.SetContentType(protocol.ContentTypeText)
 	ctx.Response.SetBodyString(body)
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	"github.com/valyala/fasthttp"
+
+	"djangobolt/protocol"
 )
 
 // Pipeline is one route's compiled configuration. Its methods are safe for
@@ -131,10 +133,10 @@ func (p *Pipeline) rateLimited(ctx *fasthttp.RequestCtx, a *Auth) bool {
 	case 0:
 		return false
 	case fasthttp.StatusBadRequest:
-		p.writeJSON(ctx, status, []byte(`{"detail":"Rate limit key too long"}`))
+		p.writeJSON(ctx, status, protocol.BodyRateLimitKeyLong)
 	default:
 		n := strconv.FormatInt(retry, 10)
-		p.writeJSON(ctx, status, rateLimitBody(retry))
+		p.writeJSON(ctx, status, protocol.BodyRateLimited(retry))
 		h := &ctx.Response.Header
 		h.Set("Retry-After", n)
 		h.Set("X-RateLimit-Limit", p.limit.limitHeader)
@@ -143,24 +145,19 @@ func (p *Pipeline) rateLimited(ctx *fasthttp.RequestCtx, a *Auth) bool {
 	return true
 }
 
-var (
-	body401 = []byte(`{"detail":"Authentication required"}`)
-	body403 = []byte(`{"detail":"Permission denied"}`)
-)
-
 // Reject writes the route's 401 or 403 response, with CORS headers; Before
 // uses it for guard failures.
 func (p *Pipeline) Reject(ctx *fasthttp.RequestCtx, status int) {
-	body := body403
+	body := protocol.BodyPermissionDenied
 	if status == fasthttp.StatusUnauthorized {
-		body = body401
+		body = protocol.BodyUnauthenticated
 	}
 	p.writeJSON(ctx, status, body)
 }
 
 func (p *Pipeline) writeJSON(ctx *fasthttp.RequestCtx, status int, body []byte) {
 	ctx.Response.SetStatusCode(status)
-	ctx.Response.Header.SetContentType("application/json")
+	ctx.Response.Header.SetContentType(protocol.ContentTypeJSON)
 	ctx.Response.SetBodyRaw(body)
 	if p != nil && p.cors != nil {
 		p.cors.apply(ctx)

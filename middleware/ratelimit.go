@@ -3,7 +3,6 @@ package middleware
 import (
 	"bytes"
 	"encoding/binary"
-	"fmt"
 	"hash/maphash"
 	"log/slog"
 	"math"
@@ -306,9 +305,4 @@ func (s *localStore) sweep() {
 		}
 		sh.mu.Unlock()
 	}
-}
-
-func rateLimitBody(retryAfter int64) []byte {
-	n := strconv.FormatInt(retryAfter, 10)
-	return fmt.Appendf(nil, `{"detail":"Rate limit exceeded. Try again in %s seconds.","retry_after":%s}`, n, n)
 }

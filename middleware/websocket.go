@@ -4,9 +4,9 @@ import (
 	"bytes"
 
 	"github.com/valyala/fasthttp"
-)
 
-var bodyOriginNotAllowed = []byte(`{"detail":"Origin not allowed"}`)
+	"djangobolt/protocol"
+)
 
 // BeforeWebSocket runs a WebSocket route's upgrade checks in their fixed order: rate
 // limit, Origin (against the global CORS configuration), authentication, guards. When
@@ -19,8 +19,8 @@ func (p *Pipeline) BeforeWebSocket(ctx *fasthttp.RequestCtx, global *Shared) (au
 	}
 	if origin := ctx.Request.Header.Peek("Origin"); len(origin) > 0 && !global.WebSocketOriginAllowed(origin) {
 		ctx.Response.SetStatusCode(fasthttp.StatusForbidden)
-		ctx.Response.Header.SetContentType("application/json")
-		ctx.Response.SetBodyRaw(bodyOriginNotAllowed)
+		ctx.Response.Header.SetContentType(protocol.ContentTypeJSON)
+		ctx.Response.SetBodyRaw(protocol.BodyOriginNotAllowed)
 		return nil, true
 	}
 	if p == nil {

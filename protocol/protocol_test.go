@@ -43,6 +43,40 @@ func TestPythonProtocolMatches(t *testing.T) {
 			t.Errorf("protocol.py defines %s = %d, which Go does not know: add it to protocol.go and this test", name, v)
 		}
 	}
+
+	details := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)^(DETAIL_[A-Z_]+) = "([^"]*)"`).FindAllStringSubmatch(string(src), -1) {
+		details[m[1]] = m[2]
+	}
+	wantDetails := map[string]string{
+		"DETAIL_UNAUTHENTICATED": DetailUnauthenticated, "DETAIL_PERMISSION_DENIED": DetailPermissionDenied,
+		"DETAIL_METHOD_NOT_ALLOWED": DetailMethodNotAllowed, "DETAIL_INTERNAL": DetailInternal,
+	}
+	for name, v := range wantDetails {
+		if details[name] != v {
+			t.Errorf("protocol.py: %s = %q, Go: %q", name, details[name], v)
+		}
+	}
+	if len(details) != len(wantDetails) {
+		t.Errorf("protocol.py defines the details %v; Go knows %v", details, wantDetails)
+	}
+}
+
+func TestErrorJSON(t *testing.T) {
+	for detail, want := range map[string]string{
+		"Not Found":   `{"detail":"Not Found"}`,
+		"a\"b\\c":     `{"detail":"a\"b\\c"}`,
+		"x\ny\tz\x01": `{"detail":"x\ny\tz\u0001"}`,
+		"été <&>":     `{"detail":"été <&>"}`,
+	} {
+		if got := string(ErrorJSON(detail)); got != want {
+			t.Errorf("ErrorJSON(%q) = %s, want %s", detail, got, want)
+		}
+	}
+	b := ErrorJSON("x")
+	if cap(b) != len(b) {
+		t.Error("a shared body must have no spare capacity")
+	}
 }
 
 func TestRequestLayout(t *testing.T) {

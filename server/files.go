@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"djangobolt/protocol"
 )
 
 // serveFile sends the file at path as the body without reading it into memory. When
@@ -50,14 +52,14 @@ func serveFile(ctx *fasthttp.RequestCtx, path string) {
 			return
 		case fasthttp.StatusPreconditionFailed:
 			f.Close()
-			refuse(ctx, fasthttp.StatusPreconditionFailed, "Precondition Failed")
+			refuse(ctx, fasthttp.StatusPreconditionFailed, protocol.TextPreconditionFailed)
 			return
 		}
 		start, n, res := requestedRange(ctx, size, v)
 		switch res {
 		case rangeUnsatisfiable:
 			f.Close()
-			refuse(ctx, fasthttp.StatusRequestedRangeNotSatisfiable, "Range Not Satisfiable")
+			refuse(ctx, fasthttp.StatusRequestedRangeNotSatisfiable, protocol.TextRangeNotSatisfiable)
 			h.Set(fasthttp.HeaderContentRange, "bytes */"+strconv.FormatInt(size, 10))
 			return
 		case rangeSatisfiable:
@@ -100,15 +102,15 @@ func (s fileSection) Close() error { return s.f.Close() }
 func fileError(ctx *fasthttp.RequestCtx, err error) {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		writeText(ctx, fasthttp.StatusNotFound, "File not found")
+		writeText(ctx, fasthttp.StatusNotFound, protocol.TextFileNotFound)
 	case errors.Is(err, fs.ErrPermission):
-		writeText(ctx, fasthttp.StatusForbidden, "Permission denied")
+		writeText(ctx, fasthttp.StatusForbidden, protocol.TextFilePermission)
 	default:
 		var pathErr *fs.PathError
 		if errors.As(err, &pathErr) {
 			err = pathErr.Err
 		}
-		writeText(ctx, fasthttp.StatusInternalServerError, "File error: "+err.Error())
+		writeText(ctx, fasthttp.StatusInternalServerError, protocol.TextFileError+err.Error())
 	}
 }
 
@@ -238,7 +240,7 @@ func notModified(ctx *fasthttp.RequestCtx) {
 func refuse(ctx *fasthttp.RequestCtx, status int, body string) {
 	dropRepresentation(&ctx.Response.Header)
 	ctx.SetStatusCode(status)
-	ctx.SetContentType("text/plain; charset=utf-8")
+	ctx.SetContentType(protocol.ContentTypeText)
 	ctx.SetBodyString(body)
 }
 

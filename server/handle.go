@@ -91,7 +91,7 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 	if limit := s.table.Settings.MaxPending; limit > 0 && pending > int64(limit) {
 		// Shed load in Go rather than queue without bound in front of the interpreter.
 		s.pending.Add(-1)
-		writeJSON(ctx, fasthttp.StatusServiceUnavailable, `{"detail":"Server busy, retry shortly"}`)
+		writeJSON(ctx, fasthttp.StatusServiceUnavailable, protocol.BodyBusy)
 		ctx.Response.Header.Set("Retry-After", "1")
 		r.pipeline.StreamHeaders(ctx)
 		return id
@@ -109,7 +109,7 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 	if err != nil {
 		abandoned = true
 		s.errorLog.Printf("handler %s (%s %s) gave no answer: %v", r.spec.Name, ctx.Method(), ctx.Path(), err)
-		writeJSON(ctx, fasthttp.StatusInternalServerError, `{"detail":"Internal Server Error"}`)
+		writeJSON(ctx, fasthttp.StatusInternalServerError, protocol.BodyInternal)
 		r.pipeline.StreamHeaders(ctx)
 		return id
 	}
@@ -133,7 +133,7 @@ func (s *Server) preflight(ctx *fasthttp.RequestCtx, path []byte, x *exchange) b
 func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, x *exchange) {
 	allowed := s.router.Allowed(path)
 	if allowed == 0 && s.ws.isWebSocketPath(path) {
-		writeText(ctx, fasthttp.StatusBadRequest, "This path expects a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket)")
+		writeText(ctx, fasthttp.StatusBadRequest, protocol.TextWebSocketExpected)
 		return
 	}
 	preflight := middleware.IsPreflight(ctx)
@@ -141,7 +141,7 @@ func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, x *excha
 		if preflight && s.shared.Preflight(ctx) {
 			return
 		}
-		writeText(ctx, fasthttp.StatusNotFound, "Not Found")
+		writeText(ctx, fasthttp.StatusNotFound, protocol.TextNotFound)
 		s.shared.ApplyCORS(ctx)
 		return
 	}
@@ -154,11 +154,11 @@ func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, x *excha
 		if preflight && (s.preflight(ctx, path, x) || s.shared.Preflight(ctx)) {
 			return
 		}
-		writeJSON(ctx, fasthttp.StatusOK, "{}")
+		writeJSON(ctx, fasthttp.StatusOK, protocol.BodyAutomaticOptions)
 		ctx.Response.Header.SetBytesV("Allow", allowed.AppendAllow(nil))
 		return
 	}
-	writeJSON(ctx, fasthttp.StatusMethodNotAllowed, `{"detail":"Method Not Allowed"}`)
+	writeJSON(ctx, fasthttp.StatusMethodNotAllowed, protocol.BodyMethodNotAllowed)
 	ctx.Response.Header.SetBytesV("Allow", allowed.AppendAllow(nil))
 	s.shared.ApplyCORS(ctx)
 }
@@ -176,10 +176,10 @@ func (s *Server) checkHeaders(ctx *fasthttp.RequestCtx) bool {
 	})
 	switch {
 	case count > maxCount:
-		writeText(ctx, fasthttp.StatusBadRequest, "Too many headers")
+		writeText(ctx, fasthttp.StatusBadRequest, protocol.TextTooManyHeaders)
 		return false
 	case tooLarge:
-		writeText(ctx, fasthttp.StatusBadRequest, "Header value too large (max "+itoa(limit)+" bytes)")
+		writeText(ctx, fasthttp.StatusBadRequest, protocol.TextHeaderValueTooLarge(limit))
 		return false
 	}
 	return true

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"djangobolt/protocol"
 )
 
 // observer adds what operators need around each request: a request id, an access log
@@ -60,7 +62,7 @@ func (s *Server) observed(ctx *fasthttp.RequestCtx) {
 	}
 	if o.metricsPath != nil && bytes.Equal(ctx.Path(), o.metricsPath) {
 		if !ctx.IsGet() && !ctx.IsHead() {
-			writeJSON(ctx, fasthttp.StatusMethodNotAllowed, `{"detail":"Method Not Allowed"}`)
+			writeJSON(ctx, fasthttp.StatusMethodNotAllowed, protocol.BodyMethodNotAllowed)
 			ctx.Response.Header.Set("Allow", "GET, HEAD")
 			return
 		}

@@ -5,6 +5,8 @@ import (
 	"errors"
 
 	"github.com/valyala/fasthttp"
+
+	"djangobolt/protocol"
 )
 
 // HTTP framing rules fasthttp leaves to the server: which protocol versions are
@@ -31,7 +33,7 @@ func checkProtocol(ctx *fasthttp.RequestCtx) bool {
 	if len(proto) == len("HTTP/1.1") && bytes.HasPrefix(proto, []byte("HTTP/1.")) {
 		return true
 	}
-	writeJSON(ctx, fasthttp.StatusHTTPVersionNotSupported, `{"detail":"HTTP Version Not Supported: use HTTP/1.1"}`)
+	writeJSON(ctx, fasthttp.StatusHTTPVersionNotSupported, protocol.BodyHTTPVersion)
 	ctx.SetConnectionClose()
 	return false
 }
@@ -43,15 +45,11 @@ func (s *Server) expectContinue(ctx *fasthttp.RequestCtx) int {
 	limit := s.table.Settings.MaxUploadSize
 	if n := ctx.Request.Header.ContentLength(); limit > 0 && n > limit {
 		// No handler runs: this body is the answer.
-		ctx.Response.Header.SetContentType("application/json")
-		ctx.Response.SetBodyString(bodyTooLarge(limit))
+		ctx.Response.Header.SetContentType(protocol.ContentTypeJSON)
+		ctx.Response.SetBodyRaw(protocol.BodyTooLarge(limit))
 		return fasthttp.StatusRequestEntityTooLarge
 	}
 	return fasthttp.StatusContinue
-}
-
-func bodyTooLarge(limit int) string {
-	return `{"detail":"Request body too large (max ` + itoa(limit) + ` bytes)"}`
 }
 
 // errBareLF is the read error of a connection whose request head ends its lines with a

@@ -15,13 +15,13 @@ var hdrContentLength = []byte("content-length")
 func (s *Server) writeResponse(ctx *fasthttp.RequestCtx, r *route, resp *protocol.Response) {
 	if resp.Err != nil {
 		s.errorLog.Printf("handler %s (%s %s) produced no response: %v", r.spec.Name, ctx.Method(), ctx.Path(), resp.Err)
-		writeJSON(ctx, fasthttp.StatusInternalServerError, `{"detail":"Internal Server Error"}`)
+		writeJSON(ctx, fasthttp.StatusInternalServerError, protocol.BodyInternal)
 		r.pipeline.StreamHeaders(ctx)
 		return
 	}
 	if resp.Status < 100 || resp.Status > 999 {
 		s.errorLog.Printf("handler %s returned the invalid status code %d", r.spec.Name, resp.Status)
-		writeJSON(ctx, fasthttp.StatusInternalServerError, `{"detail":"Internal Server Error"}`)
+		writeJSON(ctx, fasthttp.StatusInternalServerError, protocol.BodyInternal)
 		r.pipeline.StreamHeaders(ctx)
 		return
 	}

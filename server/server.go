@@ -227,37 +227,39 @@ func (s *Server) OpenConnections() int32 { return s.http.GetOpenConnectionsCount
 // handleParseError answers requests fasthttp could not read.
 func (s *Server) handleParseError(ctx *fasthttp.RequestCtx, err error) {
 	if _, ok := err.(*fasthttp.ErrSmallBuffer); ok {
-		writeText(ctx, fasthttp.StatusRequestHeaderFieldsTooLarge, "Request headers too large")
+		writeText(ctx, fasthttp.StatusRequestHeaderFieldsTooLarge, protocol.TextHeadersTooLarge)
 		return
 	}
 	var timeout interface{ Timeout() bool }
 	if errors.As(err, &timeout) && timeout.Timeout() {
-		writeText(ctx, fasthttp.StatusRequestTimeout, "Request Timeout")
+		writeText(ctx, fasthttp.StatusRequestTimeout, protocol.TextRequestTimeout)
 		ctx.SetConnectionClose()
 		return
 	}
 	if err == fasthttp.ErrBodyTooLarge {
-		writeJSON(ctx, fasthttp.StatusRequestEntityTooLarge, bodyTooLarge(s.table.Settings.MaxUploadSize))
+		writeJSON(ctx, fasthttp.StatusRequestEntityTooLarge, protocol.BodyTooLarge(s.table.Settings.MaxUploadSize))
 		return
 	}
 	if errors.Is(err, errBareLF) {
-		writeJSON(ctx, fasthttp.StatusBadRequest, `{"detail":"Bad Request: end the request line and header lines with CRLF, not a bare LF"}`)
+		writeJSON(ctx, fasthttp.StatusBadRequest, protocol.BodyBareLF)
 		return
 	}
 	// The cause stays in the server: fasthttp's message quotes the request bytes.
-	writeJSON(ctx, fasthttp.StatusBadRequest, `{"detail":"Bad Request: the request is not valid HTTP/1.1"}`)
+	writeJSON(ctx, fasthttp.StatusBadRequest, protocol.BodyNotHTTP11)
 }
 
+// writeText and writeJSON replace the response with one of the bodies in
+// protocol/errors.go.
 func writeText(ctx *fasthttp.RequestCtx, status int, body string) {
 	ctx.Response.Reset()
 	ctx.SetStatusCode(status)
-	ctx.SetContentType("text/plain; charset=utf-8")
+	ctx.SetContentType(protocol.ContentTypeText)
 	ctx.SetBodyString(body)
 }
 
-func writeJSON(ctx *fasthttp.RequestCtx, status int, body string) {
+func writeJSON(ctx *fasthttp.RequestCtx, status int, body []byte) {
 	ctx.Response.Reset()
 	ctx.SetStatusCode(status)
-	ctx.SetContentType("application/json")
-	ctx.SetBodyString(body)
+	ctx.SetContentType(protocol.ContentTypeJSON)
+	ctx.Response.SetBodyRaw(body)
 }

@@ -5,6 +5,8 @@ import (
 	"os"
 
 	"github.com/valyala/fasthttp"
+
+	"djangobolt/protocol"
 )
 
 // BodyFileHeader is the pseudo-header naming the file that holds a spooled request
@@ -46,7 +48,7 @@ func (s *Server) spoolBody(ctx *fasthttp.RequestCtx, r *route) (string, bool) {
 	}
 	if err != nil {
 		s.errorLog.Printf("django-bolt: cannot spool a %d-byte upload to disk: %v", len(body), err)
-		writeJSON(ctx, fasthttp.StatusInternalServerError, `{"detail":"Could not store the upload"}`)
+		writeJSON(ctx, fasthttp.StatusInternalServerError, protocol.BodyUploadNotStored)
 		r.pipeline.StreamHeaders(ctx)
 		return "", false
 	}

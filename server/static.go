@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
@@ -11,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/valyala/fasthttp"
+
+	"djangobolt/protocol"
 )
 
 // StaticConfig is where static files are served from, read by Python from Django's
@@ -88,12 +89,12 @@ func (sf *staticFiles) serve(ctx *fasthttp.RequestCtx, method, path []byte) bool
 	}
 	rel, err := staticRelPath(path[len(sf.prefix):])
 	if err != nil {
-		writeJSON(ctx, fasthttp.StatusBadRequest, `{"detail":"Invalid static file path"}`)
+		writeJSON(ctx, fasthttp.StatusBadRequest, protocol.BodyBadStaticPath)
 		return true
 	}
 	file, err := sf.find(rel)
 	if err != nil {
-		writeJSON(ctx, fasthttp.StatusNotFound, detailJSON("Static file not found: "+rel))
+		writeJSON(ctx, fasthttp.StatusNotFound, protocol.ErrorJSON("Static file not found: "+rel))
 		return true
 	}
 	ctx.Response.SetStatusCode(fasthttp.StatusOK)
@@ -145,9 +146,4 @@ func (sf *staticFiles) find(rel string) (string, error) {
 		return resolved, nil
 	}
 	return "", errStaticNotFound
-}
-
-func detailJSON(msg string) string {
-	b, _ := json.Marshal(map[string]string{"detail": msg})
-	return string(b)
 }

@@ -170,7 +170,7 @@ func (s *Server) serveWebSocket(ctx *fasthttp.RequestCtx, x *exchange) bool {
 	}
 	r := h.routes[id]
 	if h.open.Load() >= h.settings.maxConnections || h.isDraining() {
-		writeJSON(ctx, fasthttp.StatusServiceUnavailable, `{"detail":"Too many WebSocket connections"}`)
+		writeJSON(ctx, fasthttp.StatusServiceUnavailable, protocol.BodyTooManyWebSockets)
 		return true
 	}
 	auth, handled := r.pipeline.BeforeWebSocket(ctx, h.shared)
@@ -191,7 +191,7 @@ func (s *Server) serveWebSocket(ctx *fasthttp.RequestCtx, x *exchange) bool {
 	case <-time.After(h.settings.clientTimeout):
 		// The handler neither accepted nor closed: refuse, and tell it the client is gone.
 		c.abandon()
-		writeJSON(ctx, fasthttp.StatusServiceUnavailable, `{"detail":"WebSocket handler did not accept in time"}`)
+		writeJSON(ctx, fasthttp.StatusServiceUnavailable, protocol.BodyWebSocketNoAccept)
 		return true
 	}
 	c.upgrade(ctx, d)
@@ -202,8 +202,7 @@ func (s *Server) serveWebSocket(ctx *fasthttp.RequestCtx, x *exchange) bool {
 // and closes with 1000 "Not Found"; the test client gets a 404 instead.
 func (h *wsHub) notFound(ctx *fasthttp.RequestCtx, path []byte) {
 	if h.py == nil {
-		body, _ := json.Marshal(map[string]string{"detail": "No WebSocket handler found for path: " + string(path)})
-		writeJSON(ctx, fasthttp.StatusNotFound, string(body))
+		writeJSON(ctx, fasthttp.StatusNotFound, protocol.ErrorJSON("No WebSocket handler found for path: "+string(path)))
 		return
 	}
 	up := h.upgrader()
@@ -242,10 +241,10 @@ func testHandshake(ctx *fasthttp.RequestCtx, id int, ps *router.Params, auth *mi
 	}
 	body, err := json.Marshal(map[string]any{"handler_id": id, "params": params, "context": authCtx})
 	if err != nil {
-		writeJSON(ctx, fasthttp.StatusInternalServerError, `{"detail":"Internal Server Error"}`)
+		writeJSON(ctx, fasthttp.StatusInternalServerError, protocol.BodyInternal)
 		return
 	}
-	writeJSON(ctx, fasthttp.StatusSwitchingProtocols, string(body))
+	writeJSON(ctx, fasthttp.StatusSwitchingProtocols, body)
 }
 
 // fillWebSocketRequest copies what the handler's binding plan reads into c's own

@@ -84,6 +84,10 @@ func echo(url string, conns int, duration time.Duration, size int) map[string]an
 func broadcast(url string, conns int, idle time.Duration) map[string]any {
 	clients := make([]*websocket.Conn, 0, conns)
 	var errs int
+	var got atomic.Int64
+	var wg sync.WaitGroup
+	var sent atomic.Int64 // when the broadcast was sent, Unix nanoseconds
+	var last atomic.Int64 // when the last member received it
 	for i := 0; i < conns; i++ {
 		c, err := dial(url)
 		if err != nil {
@@ -91,26 +95,39 @@ func broadcast(url string, conns int, idle time.Duration) map[string]any {
 			continue
 		}
 		clients = append(clients, c)
-	}
-	time.Sleep(idle)
-	var wg sync.WaitGroup
-	var got atomic.Int64
-	start := time.Now()
-	for _, c := range clients {
+		// Read from the start: the library answers the server's pings while reading,
+		// as a browser would for an idle socket.
 		wg.Add(1)
 		go func(c *websocket.Conn) {
 			defer wg.Done()
-			_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
-			if _, _, err := c.ReadMessage(); err == nil {
+			if _, _, err := c.ReadMessage(); err == nil && sent.Load() != 0 {
 				got.Add(1)
+				now := time.Now().UnixNano()
+				for {
+					prev := last.Load()
+					if now <= prev || last.CompareAndSwap(prev, now) {
+						break
+					}
+				}
 			}
 		}(c)
 	}
+	time.Sleep(idle)
+	start := time.Now()
+	sent.Store(start.UnixNano())
 	if len(clients) > 0 {
 		_ = clients[0].WriteMessage(websocket.TextMessage, []byte("go"))
 	}
-	wg.Wait()
-	elapsed := time.Since(start).Seconds()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+	}
+	elapsed := 0.0
+	if l := last.Load(); l != 0 {
+		elapsed = float64(l-start.UnixNano()) / 1e9
+	}
 	for _, c := range clients {
 		c.Close()
 	}

@@ -48,6 +48,7 @@ __all__ = [
     "WS_ACCEPT", "WS_TEXT", "WS_BYTES", "WS_CLOSE", "CHUNK", "END", "FAILED",
     "REQUEST_ITEM_LEN", "CONTROL_ITEM_LEN", "RESULT_LEN", "SENDFILE_LEN",
     "RID", "KIND", "ARG", "METHOD", "PATH", "PARAMS", "QUERY", "HEADERS", "BODY", "CONTEXT",
+    "DETAIL_UNAUTHENTICATED", "DETAIL_PERMISSION_DENIED", "DETAIL_METHOD_NOT_ALLOWED", "DETAIL_INTERNAL",
     "SendFile", "INTERNAL_ERROR", "result",
 ]
 
@@ -99,6 +100,12 @@ class SendFile(NamedTuple):
 
     path: str
 
+
+# Error details that Go (protocol/errors.go) and Python both send for the same condition.
+DETAIL_UNAUTHENTICATED = "Authentication required"
+DETAIL_PERMISSION_DENIED = "Permission denied"
+DETAIL_METHOD_NOT_ALLOWED = "Method Not Allowed"
+DETAIL_INTERNAL = "Internal Server Error"
 
 # The answer when Python could not produce one (a bug, not a handler error).
 INTERNAL_ERROR = (500, [("content-type", "application/json")], b'{"detail":"Internal Server Error"}')

@@ -17,6 +17,7 @@ from ..error_handlers import format_error_response, handle_exception
 from ..middleware.chain import build_chain
 from ..middleware.django_adapter import view_target
 from ..serialization import serialize
+from .protocol import DETAIL_PERMISSION_DENIED, DETAIL_UNAUTHENTICATED
 from ..uploads import closing_uploads
 
 __all__ = ["compile_runner", "run_sync"]
@@ -44,11 +45,11 @@ async def run_sync(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
 
 
 def _permission_denied() -> tuple:
-    return format_error_response(403, "Permission denied")
+    return format_error_response(403, DETAIL_PERMISSION_DENIED)
 
 
 def _unauthenticated() -> tuple:
-    return format_error_response(401, "Authentication required")
+    return format_error_response(401, DETAIL_UNAUTHENTICATED)
 
 
 def compile_runner(route: Any) -> Callable[[Any], Any]:

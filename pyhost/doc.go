@@ -1,0 +1,68 @@
+// Package pyhost embeds CPython: it starts the interpreter, hands requests to the
+// thread that runs the asyncio event loop, and converts between Go and Python values.
+// It is the only package that includes Python.h; everything it exchanges with the
+// server is a plain Go type of package protocol, so the server builds and tests
+// without Python.
+//
+// # Threads, and who holds the GIL when
+//
+// A worker process has one interpreter and, at any moment, these threads:
+//
+//   - The loop thread: the process's main OS thread, locked to the main goroutine.
+//     Initialize runs on it and leaves it holding the GIL; it then calls
+//     django_bolt._runtime.boot.serve, which runs the asyncio loop there until Stop.
+//     It is Python's main thread, so the loop, eager task starts and contextvars
+//     behave as in any asyncio program. It gives the GIL up only where Python does
+//     (waiting in the selector, a thread switch interval).
+//   - Python's worker threads (a ThreadPoolExecutor of --workers threads): sync
+//     handlers and the next chunk of sync generators run there, taking the GIL as
+//     any Python thread does.
+//   - fasthttp's goroutines, one per connection. They never touch Python: a request
+//     is queued (Loop.Do), the goroutine blocks on its own channel, and the loop
+//     thread does the Python work. So goroutines never pile up on the GIL inside cgo,
+//     and no thread state is created per request.
+//
+// In the extension module (the in-process test client) there is no loop thread: a
+// Python test calls into Go with the GIL held, the server pipeline runs inline on
+// that thread, and Inline calls the handler back into Python on the same thread
+// without releasing the GIL, so a Django TestCase's transaction is visible to it.
+// No goroutine that needs Python is ever waited on while the GIL is held.
+//
+// # The batch protocol
+//
+// Items and results are tuples whose layout package protocol defines (with its
+// Python twin, django_bolt/_runtime/protocol.py, and the lengths in bridge.h).
+//
+//  1. A goroutine's Do (or Pull, CloseStream, the WebSocket calls) appends a call to
+//     the queue under a mutex and, when the loop is asleep, writes the eventfd the
+//     loop watches with add_reader. Wake-ups coalesce: one write wakes the loop for
+//     every call queued until it drains.
+//  2. The loop's reader callback calls django_bolt._core.exchange(results) until it
+//     returns None. Each call first completes the finished results of the previous
+//     round (copying status, headers and body into each waiting protocol.Response
+//     and waking its goroutine), then takes every queued call and returns them as one
+//     list of items. Returning None clears the eventfd and marks the loop asleep.
+//  3. Python starts each handler eagerly; those that finish at once are answered in
+//     the next exchange of the same drain, those that suspend are collected by done
+//     callbacks and go out together at the end of the loop iteration.
+//
+// So one C→Go call carries a whole batch in each direction, and a request costs two
+// thread hand-offs (goroutine → loop thread → goroutine), never a GIL hand-off.
+//
+// # Invariants
+//
+//   - Every call that is taken is completed exactly once: by its result, by an error
+//     when its item cannot be built (an auth context that does not convert fails its
+//     own request before Python runs, never the batch), or by Close when the loop is
+//     gone. A result for an id not in flight is logged and dropped, never delivered
+//     to another request.
+//   - Do waits no longer than the request's Deadline. A call given up this way is
+//     abandoned to the loop: the caller must not reuse its Request and Response, which
+//     the loop may still read and write.
+//   - A request's strings are read from the buffer the server laid out
+//     (protocol.Request) while its goroutine waits; they are copied once, into
+//     Python objects.
+//   - Results own no Python memory once completed: a Response is plain Go bytes.
+//   - Python's empty stream chunks never cross: a Chunk is never empty, End alone
+//     ends a stream.
+package pyhost
