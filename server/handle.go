@@ -52,7 +52,7 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 	}
 	if !s.hosts.Allowed(ctx.Host()) {
 		// As Django refuses a Host outside ALLOWED_HOSTS (DisallowedHost), before routing.
-		writeJSON(ctx, fasthttp.StatusBadRequest, `{"detail":"Invalid Host header"}`)
+		writeJSON(ctx, fasthttp.StatusBadRequest, protocol.BodyInvalidHost)
 		return -1
 	}
 	if s.ws != nil && s.serveWebSocket(ctx, x) {
