@@ -20,6 +20,7 @@ type exchange struct {
 	params router.Params
 	other  router.Params // lookups for another method (preflights) must not clobber params
 	alt    []byte        // the other spelling of the path (trailing slash), for redirects
+	loc    []byte        // that spelling made safe for a Location header
 	body   string        // the file holding the spooled body, or ""
 }
 

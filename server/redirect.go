@@ -29,9 +29,18 @@ func (s *Server) slashRedirect(ctx *fasthttp.RequestCtx, method, path []byte, x 
 	if !ok {
 		return false
 	}
+	if len(alt) > 1 && (alt[1] == '/' || alt[1] == '\\') {
+		// "//host/..." or "/\\host/..." in a Location is another site to a browser: an
+		// open redirect. Encoding the second character keeps the same path for the router.
+		esc := "%2F"
+		if alt[1] == '\\' {
+			esc = "%5C"
+		}
+		alt = append(append(append(x.loc[:0], '/'), esc...), alt[2:]...)
+		x.loc = alt
+	}
 	if q := ctx.URI().QueryString(); len(q) > 0 {
 		alt = append(append(alt, '?'), q...)
-		x.alt = alt
 	}
 	ctx.Response.Reset()
 	ctx.SetStatusCode(fasthttp.StatusPermanentRedirect)

@@ -68,3 +68,31 @@ func TestTrailingSlashRedirectBeforeAutomaticOptions(t *testing.T) {
 		t.Errorf("OPTIONS /x/ got %d %q, want 308 to the explicit OPTIONS route", r.status, r.get("Location"))
 	}
 }
+
+// A Location that starts "//" or "/\\" sends a browser to another site: the redirect
+// must never produce one, whatever path the client sent.
+func TestTrailingSlashRedirectIsNeverOffSite(t *testing.T) {
+	table := newTable(
+		RouteSpec{Method: "GET", Path: "/{a}/", HandlerID: 0},
+		RouteSpec{Method: "GET", Path: "/{a}/{b}/", HandlerID: 1},
+	)
+	py := newFake(map[int]func(seenRequest) pyReply{0: answer(200, "x"), 1: answer(200, "x")})
+	s, _ := newTestServer(t, table, py)
+	for uri, want := range map[string]string{
+		"/\\evil.example":     "/%5Cevil.example/",
+		"/\\evil.example?q=1": "/%5Cevil.example/?q=1",
+		"/page":               "/page/",
+		"//evil.example":      "",
+	} {
+		ctx := newCtx("GET", uri)
+		s.Handler()(ctx)
+		r := send(t, ctx)
+		loc := r.get("Location")
+		if len(loc) > 1 && (loc[1] == '/' || loc[1] == '\\') {
+			t.Errorf("%s: Location %q leaves the site", uri, loc)
+		}
+		if want != "" && (r.status != 308 || loc != want) {
+			t.Errorf("%s: %d Location %q, want 308 %q", uri, r.status, loc, want)
+		}
+	}
+}
