@@ -40,7 +40,7 @@ build: venv
 
 rebuild: clean build
 
-# Release artifacts (docs/packaging.md): one wheel per CPython minor version, built with
+# Release artifacts (docs/architecture.md, "Which libpython the binary loads"): one wheel per CPython minor version, built with
 # pyenv's interpreters (or python3.X on PATH; WHEEL_PYTHONS= to choose), and the sdist.
 WHEEL_PYTHONS ?= 3.11 3.12 3.13
 TOOLS   := build/package-tools

@@ -251,8 +251,10 @@ func addPair(req *protocol.Request, name, value []byte, lower, decode bool) {
 // authContext is the dict handlers see as request["context"] / request["auth"].
 func authContext(a *middleware.Auth) map[string]any {
 	ctx := map[string]any{
-		"is_staff":     a.IsStaff,
-		"is_admin":     a.IsAdmin,
+		"is_staff": a.IsStaff,
+		"is_admin": a.IsAdmin,
+		// The original's later name for the same flag; both are read.
+		"is_superuser": a.IsAdmin,
 		"auth_backend": a.Backend,
 	}
 	if a.HasUserID {

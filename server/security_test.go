@@ -217,7 +217,7 @@ func TestAuthenticatedRequestCarriesContext(t *testing.T) {
 			t.Fatalf("status %d %q", r.status, r.body)
 		}
 		c := py.lastRequest(t).Context
-		want := map[string]any{"user_id": "apikey:k-writer", "auth_backend": "api_key", "is_staff": false, "is_admin": false,
+		want := map[string]any{"user_id": "apikey:k-writer", "auth_backend": "api_key", "is_staff": false, "is_admin": false, "is_superuser": false,
 			"permissions": []string{"items.write"}}
 		if !reflect.DeepEqual(c, want) {
 			t.Errorf("context %#v, want %#v", c, want)

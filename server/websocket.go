@@ -169,19 +169,27 @@ func (s *Server) serveWebSocket(ctx *fasthttp.RequestCtx, x *exchange) bool {
 		return true
 	}
 	r := h.routes[id]
-	if h.open.Load() >= h.settings.maxConnections || h.isDraining() {
+	// The slot is taken before the checks, so that concurrent upgrades cannot all pass a
+	// count taken before any of them was added; a refusal gives it back.
+	if h.isDraining() {
+		writeJSON(ctx, fasthttp.StatusServiceUnavailable, protocol.BodyTooManyWebSockets)
+		return true
+	}
+	if h.open.Add(1) > h.settings.maxConnections {
+		h.open.Add(-1)
 		writeJSON(ctx, fasthttp.StatusServiceUnavailable, protocol.BodyTooManyWebSockets)
 		return true
 	}
 	auth, handled := r.pipeline.BeforeWebSocket(ctx, h.shared)
 	if handled {
+		h.open.Add(-1)
 		return true
 	}
 	if h.py == nil {
+		h.open.Add(-1)
 		testHandshake(ctx, id, &x.params, auth)
 		return true
 	}
-	h.open.Add(1)
 	c := h.register(r)
 	s.fillWebSocketRequest(ctx, c, auth)
 	h.py.WSOpen(c.id, &c.x.req)

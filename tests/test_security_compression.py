@@ -1,4 +1,4 @@
-"""Response compression by the Go core (SPEC §11.4 with Decision 10).
+"""Response compression by the Go core.
 
 Bodies are read raw and decoded here, so what is checked is what was on the wire.
 """

@@ -1,5 +1,5 @@
 """CORS done by the Go core: preflights, allowed origins, and headers on every kind of
-response of a CORS route (SPEC §11.1 with Decision 9)."""
+response of a CORS route."""
 
 from __future__ import annotations
 

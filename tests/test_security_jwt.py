@@ -322,6 +322,7 @@ def test_context_contents(main_server, material):
 def test_is_admin_comes_from_is_superuser_or_is_admin(main_server, material, extra, admin):
     context = assert_accepted(get(main_server, "/jwt/hs", mint(claims(**extra), material.hs_secret)))
     assert context["is_admin"] is admin
+    assert context["is_superuser"] is admin  # both names, as the original's versions use them
     assert context["is_staff"] is bool(extra.get("is_staff", False))
 
 

@@ -1,4 +1,4 @@
-"""Rate limiting done by the Go core (SPEC §11.2 with Decision 18), per process.
+"""Rate limiting done by the Go core, per process.
 
 Every test uses a bucket key of its own (a fresh header value, user or forwarded
 address), so tests do not share buckets. Limits are low (1 request per second

@@ -40,6 +40,7 @@ from .auth import (
 )
 from .compression import CompressionConfig
 from .cookies import Cookie
+from .params import Depends
 # Middleware, MiddlewareConfig and MiddlewareGroup are importable from here, as in the
 # original, without being part of __all__.
 from .middleware import (
@@ -109,6 +110,7 @@ default_app_config = "django_bolt.apps.DjangoBoltConfig"
 
 __all__ = [
     "BoltAPI",
+    "Depends",
     "UploadFile",
     "FileSize",
     "MediaType",

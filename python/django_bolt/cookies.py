@@ -56,9 +56,9 @@ class Cookie:
             )
         if self.samesite not in ("Strict", "Lax", "None", False, None):
             raise ValueError(f"Cookie {self.name!r}: samesite must be 'Strict', 'Lax', 'None' or False")
-        for attr in ("path", "domain"):
+        for attr in ("path", "domain", "expires"):
             text = getattr(self, attr)
-            if text is not None and any(c in ";\r\n" for c in text):
+            if isinstance(text, str) and any(c in ";\r\n" or ord(c) < 32 for c in text):
                 raise ValueError(f"Cookie {self.name!r}: {attr} must not contain ';' or line breaks")
 
     def to_header_value(self) -> str:

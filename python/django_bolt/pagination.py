@@ -158,6 +158,9 @@ class LimitOffsetPagination(PaginationBase):
         params = params or await self.get_page_params(request)
         limit, offset = params["limit"], params["offset"]
         total = await _count(queryset)
+        # Past the end there is nothing to fetch; a huge offset must not reach the database
+        # (SQLite and others refuse an OFFSET beyond 64 bits).
+        offset = min(offset, total)
         items = await _slice(queryset, offset, offset + limit)
         return PaginatedResponse(items=items, total=total, has_next=offset + limit < total, has_previous=offset > 0,
                                  limit=limit, offset=offset)

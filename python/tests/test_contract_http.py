@@ -193,7 +193,7 @@ def test_unknown_path_is_404_text(client):
 
 def test_trailing_slash_is_a_different_route_reached_by_a_redirect(client):
     # Routes keep the path as written (trailing_slash="keep" by default); the other
-    # spelling is redirected to it rather than answered 404 (LATEST §2).
+    # spelling is redirected to it rather than answered 404.
     assert client.get("/slash").status_code == 200
     r = client.get("/slash/", follow_redirects=False)
     assert (r.status_code, r.headers["location"]) == (308, "/slash")

@@ -1,4 +1,4 @@
-"""Response cookies, Django responses, ``render`` and ``status_codes`` (LATEST §10)."""
+"""Response cookies, Django responses, ``render`` and ``status_codes``."""
 
 from __future__ import annotations
 
@@ -33,7 +33,9 @@ def test_cookie_attributes():
 
 
 @pytest.mark.parametrize("bad", [{"name": "a b"}, {"name": "a;b"}, {"name": ""}, {"value": "x; Domain=evil"},
-                                 {"value": "a\r\nb"}, {"samesite": "Sometimes"}, {"path": "/; x"}])
+                                 {"value": "a\r\nb"}, {"samesite": "Sometimes"}, {"path": "/; x"},
+                                 {"expires": "Fri, 01 Jan 2100 00:00:00 GMT; Domain=evil.example"},
+                                 {"expires": "x\r\nSet-Cookie: b=2"}])
 def test_unsafe_cookies_are_refused(bad):
     with pytest.raises(ValueError):
         Cookie(**{"name": "ok", "value": "v", **bad})

@@ -1,4 +1,4 @@
-"""Health and readiness endpoints (SPEC §14)."""
+"""Health and readiness endpoints."""
 
 from __future__ import annotations
 

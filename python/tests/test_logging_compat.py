@@ -1,5 +1,5 @@
 """``BoltAPI(logging_config=...)`` and the original's ``LoggingMiddleware`` methods and
-field names (SPEC §15)."""
+field names."""
 
 from __future__ import annotations
 

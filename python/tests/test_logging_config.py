@@ -1,4 +1,4 @@
-"""Logging configuration and the server's log output (SPEC §15)."""
+"""Logging configuration and the server's log output."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``LoggingMiddleware``: the opt-in access log (SPEC §15), through the Go pipeline."""
+"""``LoggingMiddleware``: the opt-in access log, through the Go pipeline."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Serving the docs (SPEC §13.1, §13.2, §12.2 step 4, Decision 20), end to end through the Go pipeline."""
+"""Serving the docs, end to end through the Go pipeline."""
 
 from __future__ import annotations
 

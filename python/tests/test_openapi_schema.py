@@ -1,4 +1,4 @@
-"""The OpenAPI document generated from an API's routes (SPEC §13.3, Decision 20)."""
+"""The OpenAPI document generated from an API's routes."""
 
 from __future__ import annotations
 

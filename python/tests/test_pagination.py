@@ -1,5 +1,5 @@
-"""Pagination (LATEST §5) and the model views over a real (in-memory SQLite) database
-(LATEST §4): QuerySets, lists, clamping, cursors, ModelViewSet, mixins."""
+"""Pagination and the model views over a real (in-memory SQLite) database: QuerySets,
+lists, clamping, cursors, ModelViewSet, mixins."""
 
 from __future__ import annotations
 
@@ -184,6 +184,9 @@ def test_limit_offset_shape_and_clamping(client):
     assert (body["limit"], body["offset"]) == (2, 0)
     body = client.get("/offsets?offset=4").json()
     assert (names(body), body["has_next"]) == (["g5"], False)
+    # Beyond 64 bits the database would refuse the OFFSET: past the end is simply empty.
+    body = client.get("/offsets?offset=99999999999999999999999").json()
+    assert (names(body), body["has_next"], body["has_previous"]) == ([], False, True)
 
 
 def follow_cursor(client, path: str) -> list[int]:

@@ -1,4 +1,4 @@
-"""``Request``: type hints, ``request.user``/``auser``, META and URL helpers (LATEST §8)."""
+"""``Request``: type hints, ``request.user``/``auser``, META and URL helpers."""
 
 from __future__ import annotations
 

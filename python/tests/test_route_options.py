@@ -1,4 +1,4 @@
-"""Route options: tags, summary, description, include_in_schema, deprecated (LATEST §2, §15)."""
+"""Route options: tags, summary, description, include_in_schema, deprecated."""
 
 from __future__ import annotations
 

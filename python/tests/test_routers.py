@@ -1,4 +1,4 @@
-"""Trailing-slash modes, ``api.mount``, ``Router`` and ``include_router`` (LATEST §2–§3)."""
+"""Trailing-slash modes, ``api.mount``, ``Router`` and ``include_router``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Class-based views: APIView, ViewSet, ModelViewSet, mixins, @action (LATEST §4)."""
+"""Class-based views: APIView, ViewSet, ModelViewSet, mixins, @action."""
 
 from __future__ import annotations
 

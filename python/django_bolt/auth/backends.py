@@ -241,6 +241,11 @@ class AuthContext:
             permissions=None if permissions is None else list(permissions),
         )
 
+    @property
+    def is_superuser(self) -> bool:
+        """The original's later name for ``is_admin``."""
+        return self.is_admin
+
 
 def get_default_authentication_classes() -> list[BaseAuthentication]:
     """``settings.BOLT_AUTHENTICATION_CLASSES`` (backend instances), or ``[]``."""
