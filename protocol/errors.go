@@ -37,6 +37,7 @@ var (
 	BodyNotHTTP11         = ErrorJSON("Bad Request: the request is not valid HTTP/1.1")
 	BodyUploadNotStored   = ErrorJSON("Could not store the upload")
 	BodyBadStaticPath     = ErrorJSON("Invalid static file path")
+	BodyInvalidHost       = ErrorJSON("Invalid Host header") // outside ALLOWED_HOSTS
 	BodyTooManyWebSockets = ErrorJSON("Too many WebSocket connections")
 	BodyWebSocketNoAccept = ErrorJSON("WebSocket handler did not accept in time")
 	BodyAutomaticOptions  = []byte("{}") // not an error: the answer to an automatic OPTIONS

@@ -50,6 +50,11 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 	if !s.checkHeaders(ctx) {
 		return -1
 	}
+	if !s.hosts.Allowed(ctx.Host()) {
+		// As Django refuses a Host outside ALLOWED_HOSTS (DisallowedHost), before routing.
+		writeJSON(ctx, fasthttp.StatusBadRequest, protocol.BodyInvalidHost)
+		return -1
+	}
 	if s.ws != nil && s.serveWebSocket(ctx, x) {
 		return -1
 	}
@@ -68,10 +73,14 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 		switch {
 		case s.static.serve(ctx, method, path):
 			s.shared.StaticFile(ctx)
-		case !s.slashRedirect(ctx, method, path, x):
-			s.noRoute(ctx, method, path, x)
+			return -1
+		case s.slashRedirect(ctx, method, path, x):
+			return -1
 		}
-		return -1
+		if id, ok = s.siteRoute(path); !ok {
+			s.noRoute(ctx, method, path, x)
+			return -1
+		}
 	}
 	r := s.routes[id]
 	auth, handled := r.pipeline.Before(ctx)

@@ -50,8 +50,10 @@ type Server struct {
 	// answerTimeout bounds the wait for a handler's answer (BOLT_WRITE_TIMEOUT); 0: none.
 	answerTimeout time.Duration
 	ln            atomic.Pointer[listener]
-	draining      atomic.Bool  // Shutdown began: every response closes its connection
-	static        *staticFiles // nil without static files
+	draining      atomic.Bool       // Shutdown began: every response closes its connection
+	static        *staticFiles      // nil without static files
+	site          *site             // nil unless the rest of the Django site is served
+	hosts         *middleware.Hosts // nil: every Host is allowed
 }
 
 // New compiles the table: builds the router and each route's middleware pipeline.
@@ -62,7 +64,7 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{table: t, router: router.New(), shared: shared, python: py, errorLog: logger,
-		answerTimeout: seconds(t.Settings.WriteTimeout)}
+		answerTimeout: seconds(t.Settings.WriteTimeout), hosts: middleware.NewHosts(t.Settings.AllowedHosts)}
 	if s.static, err = newStaticFiles(t.Static); err != nil {
 		return nil, err
 	}
@@ -75,39 +77,16 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 			return nil, fmt.Errorf("%w (handler %s)", err, spec.Name)
 		}
 		added[routeShape(spec.Method, spec.Path)] = spec
-		r := &route{spec: spec}
-		for _, need := range spec.Needs {
-			switch need {
-			case "params":
-				r.want |= protocol.WantParams
-			case "query":
-				r.want |= protocol.WantQuery
-			case "headers":
-				r.want |= protocol.WantHeaders
-			case "cookies":
-				r.want |= protocol.WantHeaders
-				r.cookies = true
-			case "body":
-				r.want |= protocol.WantBody
-			case "form":
-				r.want |= protocol.WantBody | protocol.WantHeaders
-				r.forms = true
-			default:
-				return nil, fmt.Errorf("route %s %s: unknown request part %q in the binding plan", spec.Method, spec.Path, need)
-			}
-		}
-		var cfg middleware.RouteConfig
-		if spec.Security != nil {
-			cfg = *spec.Security
-		}
-		cfg.Route = spec.Method + " " + spec.Path
-		if r.pipeline, err = middleware.NewPipeline(cfg, shared); err != nil {
+		if err := s.addRoute(spec); err != nil {
 			return nil, err
 		}
-		for len(s.routes) <= spec.HandlerID {
-			s.routes = append(s.routes, nil)
+	}
+	if t.Site != nil {
+		// Reached through the site's URL space, never through the router.
+		if err := s.addRoute(t.Site.Route); err != nil {
+			return nil, err
 		}
-		s.routes[spec.HandlerID] = r
+		s.site = newSite(t.Site)
 	}
 	if s.ws, err = newWSHub(t, py, shared, logger.Printf); err != nil {
 		return nil, err
@@ -169,6 +148,45 @@ func routeShape(method, path string) string {
 }
 
 var paramName = regexp.MustCompile(`\{[^}:]*`)
+
+// addRoute compiles one route's request needs and middleware pipeline.
+func (s *Server) addRoute(spec RouteSpec) error {
+	r := &route{spec: spec}
+	for _, need := range spec.Needs {
+		switch need {
+		case "params":
+			r.want |= protocol.WantParams
+		case "query":
+			r.want |= protocol.WantQuery
+		case "headers":
+			r.want |= protocol.WantHeaders
+		case "cookies":
+			r.want |= protocol.WantHeaders
+			r.cookies = true
+		case "body":
+			r.want |= protocol.WantBody
+		case "form":
+			r.want |= protocol.WantBody | protocol.WantHeaders
+			r.forms = true
+		default:
+			return fmt.Errorf("route %s %s: unknown request part %q in the binding plan", spec.Method, spec.Path, need)
+		}
+	}
+	var cfg middleware.RouteConfig
+	if spec.Security != nil {
+		cfg = *spec.Security
+	}
+	cfg.Route = spec.Method + " " + spec.Path
+	var err error
+	if r.pipeline, err = middleware.NewPipeline(cfg, s.shared); err != nil {
+		return err
+	}
+	for len(s.routes) <= spec.HandlerID {
+		s.routes = append(s.routes, nil)
+	}
+	s.routes[spec.HandlerID] = r
+	return nil
+}
 
 // Serve accepts connections on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error {

@@ -18,6 +18,8 @@ type Table struct {
 	Settings   Settings                `msgpack:"settings"`
 	// Static is nil when the project serves no static files.
 	Static *StaticConfig `msgpack:"static"`
+	// Site is nil when only the API (and the admin) is served.
+	Site *SiteSpec `msgpack:"site"`
 }
 
 // RouteSpec is one route as Python describes it.
@@ -56,6 +58,9 @@ type Settings struct {
 	RequestID            bool    `msgpack:"request_id"`
 	Metrics              bool    `msgpack:"metrics"`
 	MetricsPath          string  `msgpack:"metrics_path"`
+	// AllowedHosts is Django's ALLOWED_HOSTS (with its DEBUG default); ["*"] or empty
+	// checks nothing. The test client sends none.
+	AllowedHosts []string `msgpack:"allowed_hosts"`
 
 	WSMaxConnections    int     `msgpack:"ws_max_connections"`
 	WSChannelSize       int     `msgpack:"ws_channel_size"`

@@ -213,6 +213,20 @@ def test_users_mini10(client):
     assert all(set(u) == {"id", "username"} for u in users)
 
 
+def test_viewset_list_is_paginated_and_retrieve(client):
+    page = client.get("/vs/users?page=2").json()
+    assert [set(u) for u in page["items"]] == [{"id", "username"}] * 10
+    assert page["page"] == 2 and page["page_size"] == 10 and page["total"] >= 1000
+    assert page["has_previous"] is True and page["previous_page"] == 1
+    first = page["items"][0]
+    assert client.get(f"/vs/users/{first['id']}").json() == first
+    assert client.get("/vs/users/99999999").status_code == 404
+
+
+def test_router_route(client):
+    assert client.get("/router/hello").json() == {"Hello": "World"}
+
+
 def test_users_full10_and_detail(client):
     r = client.get("/users/full10")
     assert r.status_code == 200

@@ -82,12 +82,21 @@ CASES: dict[tuple[str, str], list[Case]] = {
     ("get", "/users/"): [Case("GET", "/users/", 200)],
     # WebSocket routes (chat app): a request that is not an upgrade is refused.
     ("get", "/ws/rooms/{room}"): [Case("GET", "/ws/rooms/1", 400)],
-    ("get", "/ws/echo"): [Case("GET", "/ws/echo", 400)],
+    ("get", "/ws/echo"): [
+        Case("GET", "/ws/echo", 400),
+        Case("GET", "/ws/echo", 401, {"headers": {
+            "connection": "Upgrade", "upgrade": "websocket", "sec-websocket-version": "13",
+            "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ=="}}),
+    ],
     ("get", "/users/seed"): [Case("GET", "/users/seed", 200)],
     ("get", "/users/full10"): [Case("GET", "/users/full10", 200)],
     ("get", "/users/mini10"): [Case("GET", "/users/mini10", 200)],
     ("get", "/users/{user_id}"): [
         Case("GET", "/users/1", 200), Case("GET", "/users/999999999", 404), Case("GET", "/users/me", 422)],
+    ("get", "/vs/users"): [Case("GET", "/vs/users?page=2", 200), Case("GET", "/vs/users?page=x&page_size=0", 200)],
+    ("get", "/vs/users/{pk}"): [
+        Case("GET", "/vs/users/1", 200), Case("GET", "/vs/users/999999999", 404), Case("GET", "/vs/users/me", 422)],
+    ("get", "/router/hello"): [Case("GET", "/router/hello", 200)],
     ("post", "/auth/token"): [
         Case("POST", "/auth/token", 200, {"json": {"username": "demo", "password": "demo"}}),
         Case("POST", "/auth/token", 401, {"json": {"username": "demo", "password": "wrong"}}),

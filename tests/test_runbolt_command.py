@@ -183,3 +183,25 @@ def test_a_required_rate_limit_backend_that_does_not_answer_stops_start_up(tmp_p
     assert done.returncode == 1
     assert "CommandError: BOLT_RATE_LIMIT_BACKEND" in done.stderr
     assert "secret" not in done.stderr
+
+
+@pytest.mark.parametrize(("settings", "allowed", "refused"), [
+    ('DEBUG = False\nALLOWED_HOSTS = ["api.example.com", ".example.org"]\n',
+     ["api.example.com", "API.example.com:8000", "example.org", "www.example.org"], ["127.0.0.1", "evil.com"]),
+    # Django's default under DEBUG with an empty list: local hosts only.
+    ("DEBUG = True\nALLOWED_HOSTS = []\n", ["127.0.0.1", "localhost", "app.localhost"], ["example.com"]),
+])
+def test_allowed_hosts_are_enforced_as_django_does(tmp_path, settings, allowed, refused):
+    project = _project(tmp_path / "hosts", api=HELLO_API, settings=settings)
+    server = RunboltServer(project, ("--processes", "1"), _env(), tmp_path / "hosts.log")
+    try:
+        server.wait_ready()
+        for host in allowed:
+            r = server.get("/", headers={"Host": host})
+            assert r.status_code == 200, (host, r.text)
+        for host in refused:
+            r = server.get("/", headers={"Host": host})
+            assert r.status_code == 400, host
+            assert r.json() == {"detail": "Invalid Host header"}
+    finally:
+        server.stop()

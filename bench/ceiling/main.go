@@ -109,6 +109,10 @@ func (s *server) handle(ctx *fasthttp.RequestCtx) {
 	case path == "/redirect" && get:
 		ctx.SetStatusCode(302)
 		ctx.Response.Header.Set("location", "/")
+	case path == "/router/hello/" && get:
+		// The trailing-slash redirect the server answers before any Python.
+		ctx.SetStatusCode(308)
+		ctx.Response.Header.Set("location", "/router/hello")
 	case path == "/file-static" && get:
 		s.fileStatic(ctx)
 	case path == "/stream" && get:

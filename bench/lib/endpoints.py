@@ -57,6 +57,14 @@ ENDPOINTS: list[Endpoint] = [
     E("upload", "POST", "/upload", body=payloads.upload),
     E("users-full10", "GET", "/users/full10", tags=("orm",)),
     E("users-mini10", "GET", "/users/mini10", tags=("orm",)),
+    # Class-based views and routers (example project): the same ORM read as users-mini10
+    # through a paginated ViewSet list (a count and a page), a ViewSet retrieve, and a
+    # router-included route beside GET /.
+    E("vs-list", "GET", "/vs/users?page=1", expect_body=b'"page_size":10', tags=("orm", "views")),
+    E("vs-retrieve", "GET", "/vs/users/1", expect_body=b'"username"', tags=("orm", "views")),
+    E("router-get", "GET", "/router/hello", expect_body=b'"Hello"', tags=("core", "views")),
+    # The trailing-slash spelling of that route: a 308 answered in Go.
+    E("slash-308", "GET", "/router/hello/", expect=308, tags=("core", "views")),
     # The neutral project's ORM read (bench/neutral: the original serves it too).
     E("rows10", "GET", "/rows10", tags=("orm",)),
     E("404", "GET", "/no/such/route", expect=404),

@@ -9,9 +9,10 @@ own. With ``--no-admin`` nothing is added. Its static files are served by the Go
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
+
+from .site import DjangoSite
 
 __all__ = [
     "is_admin_installed",
@@ -62,70 +63,9 @@ def detect_admin_url_prefix() -> str | None:
     return None
 
 
-class ASGIFallbackHandler:
-    """Runs one request through Django's ASGI application and collects the response.
-
-    ``host`` and ``port`` are the address the server is bound to: the ASGI ``server``
-    and, when the request has none, its ``Host`` header.
-    """
-
-    def __init__(self, host: str = "127.0.0.1", port: int = 8000) -> None:
-        from django.core.asgi import get_asgi_application
-
-        self.host = host
-        self.port = port
-        self._app = get_asgi_application()
-
-    async def __call__(self, request: Any) -> tuple[int, list[tuple[str, str]], bytes]:
-        headers = request._headers
-        if "host" not in headers:
-            headers = {**headers, "host": f"{self.host}:{self.port}"}
-        forwarded_proto = headers.get("x-forwarded-proto", "")
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": request.method,
-            "scheme": "https" if forwarded_proto == "https" else "http",
-            "path": request.path,
-            "raw_path": request.path.encode(),
-            "query_string": request._raw_query or b"",
-            "root_path": "",
-            "headers": [(k.encode("latin-1"), v.encode("latin-1", "replace")) for k, v in headers.items()],
-            "client": (headers.get("x-forwarded-for", "127.0.0.1").split(",")[0].strip(), 0),
-            "server": (self.host, self.port),
-        }
-        body = request.body
-        sent = False
-        finished = asyncio.Event()
-
-        async def receive() -> dict[str, Any]:
-            nonlocal sent
-            if sent:
-                # Django listens for a disconnect while the view runs; the whole body was
-                # already delivered, so the "client" stays until the response is complete.
-                await finished.wait()
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        status = 500
-        out_headers: list[tuple[str, str]] = []
-        chunks: list[bytes] = []
-
-        async def send(message: dict[str, Any]) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                out_headers.extend((k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", []))
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        try:
-            await self._app(scope, receive, send)
-        finally:
-            finished.set()
-        return status, out_headers, b"".join(chunks)
+class ASGIFallbackHandler(DjangoSite):
+    """Runs one request through Django's ASGI application (the admin's bridge); the same
+    bridge serves the rest of the Django site (``django_bolt.site``)."""
 
 
 def register_admin_routes(api: Any) -> bool:

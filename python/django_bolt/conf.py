@@ -106,6 +106,7 @@ OTHER_SETTINGS: dict[str, str] = {
     "BOLT_EMIT_SIGNALS": "Send Django's request_started/request_finished for each request (CONN_MAX_AGE recycling); default False.",
     "BOLT_TRUSTED_PROXIES": "Proxy IPs/networks whose X-Forwarded-For / X-Real-IP are believed for rate-limit keys.",
     "BOLT_RATE_LIMIT_BACKEND": 'Where rate-limit buckets live: "" (each process) or "redis://host:port/db" (shared).',
+    "BOLT_DJANGO_SITE": "True (default): paths no API route serves but the URLconf resolves go to Django's ASGI application.",
     "BOLT_RATE_LIMIT_BACKEND_REQUIRED": "True: runbolt refuses to start when the rate-limit backend does not answer (default: a warning).",
     "BOLT_OPENAPI_CDN": "True: the docs UIs load their scripts from public CDNs instead of the copies shipped in the package.",
 }

@@ -23,7 +23,7 @@ from typing import Any
 
 from ._runtime.protocol import SendFile
 
-__all__ = ["MiddlewareResponse"]
+__all__ = ["MiddlewareResponse", "add_cookie_lines"]
 
 
 class MiddlewareResponse:
@@ -72,6 +72,7 @@ class MiddlewareResponse:
             stream = self._stream
             stream.status_code = self.status_code
             stream.headers = dict(self.headers)
+            add_cookie_lines(stream, self.raw_cookies)
             return stream
         return self.to_tuple()
 
@@ -87,6 +88,24 @@ class MiddlewareResponse:
 
     def __repr__(self) -> str:
         return f"<MiddlewareResponse {self.status_code} {self.response_type}>"
+
+
+class _CookieLine:
+    """A ``Set-Cookie`` value added by middleware to a stream, sent after the stream's own."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def to_raw_tuple(self) -> tuple[str, str]:
+        return ("set-cookie", self.value)
+
+
+def add_cookie_lines(stream: Any, lines: list[str]) -> None:
+    """Send ``Set-Cookie`` lines with a streaming response (its headers are a dict)."""
+    if lines:
+        stream._cookies = [*stream._cookies, *(_CookieLine(line) for line in lines)]
 
 
 def _response_type(headers: list[tuple[str, str]]) -> str:

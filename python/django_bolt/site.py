@@ -43,13 +43,16 @@ def site_enabled() -> bool:
     return enabled
 
 
-def url_space() -> UrlSpace:
-    """The literal parts of the root URLconf, as absolute paths."""
+def url_space(exclude: tuple[str, ...] = ()) -> UrlSpace:
+    """The literal parts of the root URLconf, as absolute paths; anything under an
+    ``exclude`` prefix is left out."""
     from django.urls import get_resolver
 
     exact: set[str] = set()
     prefixes: set[str] = set()
     _walk(get_resolver().url_patterns, "/", exact, prefixes)
+    exact = {p for p in exact if not p.startswith(exclude)}
+    prefixes = {p for p in prefixes if not p.startswith(exclude)}
     if settings.APPEND_SLASH:
         # CommonMiddleware redirects "/about" to "/about/": Django must see it too.
         exact |= {p[:-1] for p in exact if len(p) > 1 and p.endswith("/")}
@@ -96,6 +99,8 @@ def _regex_literal(regex: str, endpoint: bool) -> tuple[str, bool]:
             i += 2
             continue
         if c in _REGEX_META or c == "\\":
+            if c in "?*{" and out:
+                out.pop()  # a quantifier makes the character before it optional
             return "".join(out), endpoint and c == "$" and i == len(text) - 1
         out.append(c)
         i += 1
@@ -103,29 +108,39 @@ def _regex_literal(regex: str, endpoint: bool) -> tuple[str, bool]:
 
 
 class DjangoSite:
-    """Runs one request through Django's ASGI application and streams its answer."""
+    """Runs one request through Django's ASGI application and streams its answer.
 
-    def __init__(self) -> None:
+    ``host`` and ``port`` are the address the server is bound to: the ASGI ``server``
+    and, when the request has none, its ``Host`` header.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 8000) -> None:
         from django.core.asgi import get_asgi_application
 
+        self.host = host
+        self.port = port
         self._app = get_asgi_application()
 
     async def __call__(self, request: Any) -> Any:
         headers = request._headers
-        forwarded_proto = headers.get("x-forwarded-proto", "")
+        if "host" not in headers:
+            headers = {**headers, "host": f"{self.host}:{self.port}"}
+        # The scheme is the connection's; Django trusts X-Forwarded-Proto only through
+        # SECURE_PROXY_SSL_HEADER, and the client address is not known here, so neither
+        # comes from headers a client may send itself.
         scope = {
             "type": "http",
             "asgi": {"version": "3.0"},
             "http_version": "1.1",
             "method": request.method,
-            "scheme": "https" if forwarded_proto == "https" else "http",
+            "scheme": "http",
             "path": request.path,
             "raw_path": request.path.encode(),
             "query_string": request._raw_query or b"",
             "root_path": "",
             "headers": [(k.encode("latin-1"), v.encode("latin-1", "replace")) for k, v in headers.items()],
-            "client": (headers.get("x-forwarded-for", "127.0.0.1").split(",")[0].strip(), 0),
-            "server": None,
+            "client": None,
+            "server": (self.host, self.port),
         }
         return await _Exchange(self._app, scope, request.body).run()
 

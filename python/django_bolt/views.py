@@ -65,7 +65,8 @@ class APIView:
     action: str | None = None
 
     def initialize(self, request: Any) -> None:
-        """Called with the request before the handler method (sets ``self.request``)."""
+        """Called on the new instance with the request before the handler method (sets
+        ``self.request``); override it for per-request set-up, calling ``super()``."""
         self.request = request
 
 
@@ -417,8 +418,8 @@ def make_handler(view_cls: type, attr: str, action_name: str | None, *, lookup: 
     async def handler(*args: Any, **kwargs: Any) -> Any:
         request = kwargs.pop(_REQUEST_PARAM)
         view = view_cls()
-        view.request = request
         view.action = action_name
+        view.initialize(request)
         if is_async:
             return await method(view, *args, **kwargs)
         return await run_sync(method, (view, *args), kwargs)
@@ -527,11 +528,16 @@ def register_viewset(api: Any, view_cls: Any, path: str, *, guards: Any, auth: A
         body_type = view_cls().get_serializer_class(name) if name in ("create", "update", "partial_update") and \
             _has_serializer(view_cls, name) else None
         fn = make_handler(view_cls, name, name, lookup=lookup if is_detail else None, body_type=body_type, where=where)
+        if is_detail:
+            # Detail routes look their object up: documented as answering 404 too.
+            fn.__bolt_error_statuses__ = frozenset({404})  # type: ignore[attr-defined]
+        response_model = _first(getattr(getattr(view_cls, name), "response_model", None),
+                                _default_response_model(view_cls, name))
         api._register(method, api.route_path(detail if is_detail else base or "/"), fn,
                       guards=guards if guards is not None else view_cls.guards,
                       auth=auth if auth is not None else view_cls.auth,
                       status_code=_first(status_code, view_cls.status_code, default_status),
-                      tags=tags, response_model=getattr(getattr(view_cls, name), "response_model", None))
+                      tags=tags, response_model=response_model)
         registered += 1
     for name, handler in find_actions(view_cls):
         opts = handler.options
@@ -551,6 +557,22 @@ def register_viewset(api: Any, view_cls: Any, path: str, *, guards: Any, auth: A
             f"{where}: {view_cls.__name__} defines no action; add e.g. `async def list(self, request)` "
             "or subclass ModelViewSet"
         )
+
+
+def _default_response_model(view_cls: type, action_name: str) -> Any:
+    """What the built-in model actions answer, for the OpenAPI document (None when the
+    action is the class's own or has no serializer)."""
+    if action_name == "destroy" or action_name not in vars(_ModelActions) | vars(ModelViewSet):
+        return None
+    builtin = vars(_ModelActions).get(action_name) or vars(ModelViewSet).get(action_name)
+    if getattr(view_cls, action_name) is not builtin or view_cls.serializer_class is None:
+        return None
+    if action_name == "list":
+        from .pagination import PaginatedResponse
+
+        item = view_cls().get_serializer_class("list")
+        return PaginatedResponse[item] if view_cls.pagination_class is not None else list[item]
+    return view_cls.serializer_class
 
 
 def _has_serializer(view_cls: type, action_name: str) -> bool:

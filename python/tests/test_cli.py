@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -44,8 +45,8 @@ def test_init_scaffolds_a_working_api(project):
     assert 'mysite/settings.py: added "django_bolt" to INSTALLED_APPS' in result.stdout
     assert "mysite/api.py: created with an example API" in result.stdout
     settings = (project / "mysite" / "settings.py").read_text()
-    # In the list's own style (startproject writes single quotes).
-    assert "    'django.contrib.staticfiles',\n    'django_bolt',\n]" in settings
+    # In the list's own style: its quotes, one entry per line.
+    assert re.search(r"""\n    (['"])django\.contrib\.staticfiles\1,\n    \1django_bolt\1,\n\]""", settings), settings
 
     # The project now has the app and the API: the route listing shows the example routes.
     routes = subprocess.run([sys.executable, "manage.py", "bolt_routes", "--no-admin", "--no-docs"],

@@ -255,3 +255,23 @@ def test_adapter_is_not_a_get_response_middleware():
         DjangoMiddleware(SESSION)(lambda request: None)
     with pytest.raises(TypeError, match="not called with a get_response"):
         DjangoMiddlewareStack([SESSION])(lambda request: None)
+
+
+def test_session_cookie_reaches_a_streaming_response():
+    from django_bolt.responses import StreamingResponse
+
+    api = BoltAPI(django_middleware=[SESSION])
+
+    @api.get("/stream")
+    async def stream(request):
+        await request.session.aset("streamed", True)
+
+        async def chunks():
+            yield b"streamed"
+
+        return StreamingResponse(chunks(), media_type="text/plain")
+
+    with TestClient(api) as client:
+        r = client.get("/stream")
+    assert r.text == "streamed"
+    assert any(line.startswith("sessionid=") for line in r.headers.get_list("set-cookie"))

@@ -384,3 +384,51 @@ def test_function_middleware_in_a_router_list_is_a_type_error():
     router.get("/x")(lambda: "x")
     with pytest.raises(TypeError, match="function middleware"):
         BoltAPI().include_router(router)
+
+
+def test_cookies_added_by_middleware_reach_a_streaming_response():
+    class AddCookie(Middleware):
+        async def process_request(self, request):
+            response = await self.get_response(request)
+            response.raw_cookies.append("seen=1; Path=/")
+            return response
+
+    api = BoltAPI(middleware=[AddCookie])
+
+    @api.get("/stream")
+    async def stream():
+        async def chunks():
+            yield b"data"
+
+        return StreamingResponse(chunks(), media_type="text/plain").set_cookie("own", "x")
+
+    with TestClient(api) as client:
+        r = client.get("/stream")
+    assert r.text == "data"
+    lines = r.headers.get_list("set-cookie")
+    assert any(line.startswith("own=x") for line in lines)
+    assert "seen=1; Path=/" in lines
+
+
+def test_file_responses_pass_through_every_middleware_style(tmp_path):
+    from django_bolt.middleware import DjangoMiddleware
+    from django_bolt.responses import FileResponse
+
+    target = tmp_path / "report.txt"
+    target.write_text("file body")
+    api = BoltAPI(middleware=[
+        DjangoMiddleware("django.middleware.security.SecurityMiddleware"), _tagger("a"), SeedStyle,
+    ])
+
+    @api.get("/report")
+    @route_header
+    async def report():
+        return FileResponse(str(target), media_type="text/plain")
+
+    with TestClient(api) as client:
+        r = client.get("/report")
+    assert r.status_code == 200
+    assert r.text == "file body"
+    assert r.headers["x-order"] == "a"
+    assert r.headers["x-seed"] == "1"
+    assert r.headers["x-content-type-options"] == "nosniff"

@@ -33,6 +33,10 @@ def test_without_append_slash_only_the_exact_paths():
     (r"^a/(?P<x>\d+)/$", True, ("a/", False)),
     (r"^a/\d+/$", True, ("a/", False)),
     (r"^a/b", True, ("a/b", False)),
+    # A quantifier makes the character before it optional: it is not in the prefix.
+    (r"^items?/$", True, ("item", False)),
+    (r"^ab*c/$", True, ("a", False)),
+    (r"^a{0,1}bc/$", True, ("", False)),
 ])
 def test_regex_literal(regex, endpoint, expected):
     from django_bolt.site import _regex_literal

@@ -37,12 +37,26 @@ def _needs(route: Any) -> frozenset[str]:
     return route.plan.needs
 
 
+def _route_spec(r: Any) -> dict[str, Any]:
+    return {
+        "method": r.method,
+        "path": r.path,
+        "handler_id": r.handler_id,
+        "needs": sorted(_needs(r)),
+        "security": r.security.native,
+        "name": f"{r.fn.__module__}.{r.fn.__qualname__}",
+    }
+
+
 def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = None,
-                static_files: dict[str, Any] | None = None) -> dict[str, Any]:
+                static_files: dict[str, Any] | None = None, site: tuple[Any, Any] | None = None,
+                allowed_hosts: list[str] | None = None) -> dict[str, Any]:
     """The document the Go core builds its router and middleware from.
 
     ``overrides`` are settings given as runbolt flags (``{"BOLT_BACKLOG": 2048}``);
-    ``static_files`` replaces the static-file settings (test clients).
+    ``static_files`` replaces the static-file settings (test clients); ``site`` is the
+    Django site's route and URL space, when the rest of the site is served;
+    ``allowed_hosts`` the Host values the server accepts (None: any, as in test clients).
     """
     from django.conf import settings
 
@@ -51,22 +65,58 @@ def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = 
     from ..staticfiles import static_files_config
 
     return {
-        "routes": [
-            {
-                "method": r.method,
-                "path": r.path,
-                "handler_id": r.handler_id,
-                "needs": sorted(_needs(r)),
-                "security": r.security.native,
-                "name": f"{r.fn.__module__}.{r.fn.__qualname__}",
-            }
-            for r in routes
-        ],
+        "routes": [_route_spec(r) for r in routes],
         "websockets": [w.table_entry() for w in api.websocket_routes()],
         "global": global_security_config(api.compression),
-        "settings": {"debug": bool(settings.DEBUG), **server_settings(settings, overrides)},
+        "settings": {"debug": bool(settings.DEBUG), "allowed_hosts": allowed_hosts or ["*"],
+                     **server_settings(settings, overrides)},
         "static": static_files_config(settings, static_files),
+        "site": None if site is None else {
+            "route": _route_spec(site[0]), "exact": site[1].exact, "prefixes": site[1].prefixes,
+        },
     }
+
+
+def _allowed_hosts() -> list[str]:
+    """ALLOWED_HOSTS as Django applies it: with DEBUG and an empty list, local hosts only."""
+    from django.conf import settings
+
+    allowed = list(settings.ALLOWED_HOSTS)
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]
+    return allowed
+
+
+def _django_site(handler_id: int, no_admin: bool) -> tuple[Any, Any] | None:
+    """The route that runs Django's ASGI application for the rest of the site, and the
+    URL space it covers; None when the site is off or its URLconf resolves nothing.
+    ``no_admin`` (--no-admin) keeps the admin out of it too."""
+    import dataclasses
+
+    from django.conf import settings
+
+    from ..api import _BOLT_API_REGISTRY, BoltAPI
+    from ..site import DjangoSite, site_enabled, url_space
+
+    if not site_enabled() or not getattr(settings, "ROOT_URLCONF", None):
+        return None
+    from ..admin import detect_admin_url_prefix
+
+    admin_prefix = detect_admin_url_prefix() if no_admin else None
+    space = url_space((f"/{admin_prefix}/",) if admin_prefix else ())
+    if not space.exact and not space.prefixes:
+        return None
+    holder = BoltAPI(enable_logging=False)
+    _BOLT_API_REGISTRY.remove(holder)  # an internal artefact, not one of the project's APIs
+    django_site = DjangoSite()
+
+    async def django_site_view(request):
+        return await django_site(request)
+
+    # Django has its own middleware, authentication and CSRF protection: none of the API's.
+    holder._register("GET", "/", django_site_view, guards=[], auth=[], middleware=[], middleware_config={})
+    route = dataclasses.replace(holder.routes()[0], handler_id=handler_id, method="*", path="(django site)")
+    return route, space
 
 
 class Prepared(NamedTuple):
@@ -74,6 +124,12 @@ class Prepared(NamedTuple):
     routes: list[Any]
     table: dict[str, Any]  # the route table for the Go core
     docs_path: str | None  # where the API docs are served, None without docs
+    site: tuple[Any, Any] | None  # the Django site's route and URL space, when served
+
+    @property
+    def runners(self) -> list[Any]:
+        """Every handler's runner, indexed by handler id."""
+        return [r.runner for r in self.routes] + ([self.site[0].runner] if self.site else [])
 
 
 def prepare(options: dict[str, Any]) -> Prepared:
@@ -110,8 +166,10 @@ def prepare(options: dict[str, Any]) -> Prepared:
 
     # The admin's CSS and scripts are found by the staticfiles finders, with or without DEBUG.
     static = static_files_config(settings, finders=settings.DEBUG or admin_served)
-    table = route_table(api, routes, options.get("settings"), static_files=static or {})
-    return Prepared(api, routes, table, docs_config.path if docs_config is not None else None)
+    site = _django_site(len(routes), bool(options.get("no_admin")))
+    table = route_table(api, routes, options.get("settings"), static_files=static or {}, site=site,
+                        allowed_hosts=_allowed_hosts())
+    return Prepared(api, routes, table, docs_config.path if docs_config is not None else None, site)
 
 
 def load(sys_path: list[str], options: dict[str, Any]) -> bytes:
@@ -130,7 +188,7 @@ def load(sys_path: list[str], options: dict[str, Any]) -> bytes:
             prepared = prepare(options)
     else:
         prepared = prepare(options)
-    _runners[:] = [route.runner for route in prepared.routes]
+    _runners[:] = prepared.runners
     _websocket_routes[:] = prepared.api.websocket_routes()
     global _websocket_channel_size
     _websocket_channel_size = prepared.table["settings"]["ws_channel_size"]

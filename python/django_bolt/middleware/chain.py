@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from .._runtime.protocol import SendFile
 from ..middleware_response import MiddlewareResponse
 from ..responses import StreamingResponse
 from .middleware import Middleware
@@ -105,7 +106,7 @@ def _result(out: Any, source: Any) -> Any:
         status, headers, body = out
         if isinstance(headers, dict):
             headers = list(headers.items())
-        return status, [(str(k), str(v)) for k, v in headers], bytes(body)
+        return status, [(str(k), str(v)) for k, v in headers], body if isinstance(body, SendFile) else bytes(body)
     to_tuple = getattr(out, "to_tuple", None)
     if to_tuple is not None:
         return to_tuple()

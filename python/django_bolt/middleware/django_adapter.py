@@ -30,6 +30,9 @@ from typing import Any
 
 from asgiref.sync import async_to_sync, iscoroutinefunction, markcoroutinefunction, sync_to_async
 
+from .._runtime.protocol import SendFile
+from ..middleware_response import add_cookie_lines
+
 __all__ = ["DjangoMiddleware", "DjangoMiddlewareStack", "view_target"]
 
 Step = Callable[[Any], Awaitable[Any]]
@@ -300,7 +303,9 @@ def _to_django(result: Any) -> Any:
         response._bolt_cookies = []
         return response
     status, headers, body = result
-    response = HttpResponse(body, status=status)
+    # A file stays on disk: Django's hooks see its headers, Go sends it.
+    response = HttpResponse(b"" if isinstance(body, SendFile) else body, status=status)
+    response._bolt_file = body if isinstance(body, SendFile) else None
     del response["Content-Type"]
     cookies = []
     for name, value in headers:
@@ -322,10 +327,11 @@ def _to_result(response: Any) -> Any:
     if stream is not None:
         stream.status_code = response.status_code
         stream.headers = {k: v for k, v in headers if k != "set-cookie"}
-        cookies = [v for k, v in headers if k == "set-cookie"]
-        if cookies:
-            stream.headers["set-cookie"] = cookies[-1]
+        add_cookie_lines(stream, [v for k, v in headers if k == "set-cookie"])
         return stream
+    file = getattr(response, "_bolt_file", None)
+    if file is not None:
+        return response.status_code, headers, file
     if response.streaming:
         body = b"".join(response.streaming_content)
     else:

@@ -527,7 +527,7 @@ def _class_response(cls: type, media_type: str | None, status_code: int | None, 
 def _error_statuses(route: Route, source: HandlerSource, has_parameters: bool, has_body: bool) -> list[int]:
     """The error statuses ``route`` can answer (see ``errors``), in ascending order."""
     native = route.security.native or {}
-    statuses = set(source.raised_statuses)
+    statuses = set(source.raised_statuses) | set(getattr(route.fn, "__bolt_error_statuses__", ()))
     if native.get("guards") or route.security.python_guards:
         statuses |= {401, 403}
     if has_body:

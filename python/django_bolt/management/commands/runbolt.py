@@ -200,9 +200,18 @@ def _banner(prepared: Prepared, opts: dict[str, Any]) -> str:
         f"  Processes  {processes} × {opts['workers']} threads" + (", reloading on change (--dev)" if opts["dev"] else ""),
         f"  Routes     {len(routes)} ({ours} from the project's APIs, {len(routes) - ours} built in)",
         f"  Docs       {url}{prepared.docs_path}" if prepared.docs_path else "  Docs       off",
+        "  Django     the rest of the URLconf (" + _site_summary(prepared.site[1]) + ")" if prepared.site
+        else "  Django     admin only" if any(r.fn.__module__ == "django_bolt.admin" for r in routes) else "  Django     off",
         f"  Settings   {settings.SETTINGS_MODULE} (DEBUG {'on' if settings.DEBUG else 'off'})",
     ]
     return "\n".join(lines)
+
+
+def _site_summary(space: Any) -> str:
+    parts = [f"{len(space.exact)} path{'s' if len(space.exact) != 1 else ''}"]
+    if space.prefixes:
+        parts.append("under " + ", ".join(space.prefixes[:3]) + (" …" if len(space.prefixes) > 3 else ""))
+    return "; ".join(parts)
 
 
 def _project_dir() -> Path:

@@ -71,3 +71,35 @@ async def get_user(user_id: int) -> UserFull:
     except User.DoesNotExist:
         raise HTTPException(status_code=404, detail=f"User {user_id} not found")
     return to_full(user)
+
+
+# --- class-based views, pagination and routers ----------------------------------------------
+# Added after the routes above, which keep their paths and answers.
+
+from django_bolt import Router  # noqa: E402
+from django_bolt.pagination import PageNumberPagination  # noqa: E402
+from django_bolt.views import ReadOnlyModelViewSet  # noqa: E402
+
+
+class TenPerPage(PageNumberPagination):
+    page_size = 10
+
+
+@api.viewset("/vs/users")
+class UserViewSet(ReadOnlyModelViewSet):
+    """The users, ten per page (GET /vs/users?page=2), and one by id (GET /vs/users/1)."""
+
+    queryset = User.objects.only("id", "username").order_by("id")
+    serializer_class = UserMini
+    pagination_class = TenPerPage
+
+
+router = Router(prefix="/router", tags=["router"])
+
+
+@router.get("/hello")
+async def router_hello():
+    return {"Hello": "World"}
+
+
+api.include_router(router)
