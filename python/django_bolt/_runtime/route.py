@@ -16,15 +16,12 @@ from typing import Any, Callable
 from ..error_handlers import format_error_response, handle_exception
 from ..middleware.chain import build_chain
 from ..middleware.django_adapter import view_target
+from ..pagination import _is_queryset
 from ..serialization import serialize
 from .protocol import DETAIL_PERMISSION_DENIED, DETAIL_UNAUTHENTICATED
 from ..uploads import closing_uploads
 
 __all__ = ["compile_runner", "run_sync"]
-
-
-def _is_queryset(value: Any) -> bool:
-    return hasattr(value, "_iterable_class") and hasattr(value, "model")
 
 
 # Set while the in-process test client runs a request: sync handlers then run on the
