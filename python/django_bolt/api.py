@@ -288,6 +288,7 @@ class BoltAPI:
         for route, middleware in router.collect():
             self._register(route.method, self.route_path(prefix.rstrip("/") + route.path), route.fn,
                            middleware=[*self.middleware, *middleware], **route.options)
+        router.mark_included()
 
     def mount(self, path: str, app: BoltAPI) -> None:
         """Serve every route of another ``BoltAPI`` under ``path``.
@@ -325,6 +326,12 @@ class BoltAPI:
                   tags: list[str] | None = None, summary: str | None = None, description: str | None = None,
                   include_in_schema: bool = True, deprecated: bool = False) -> None:
         """Compile and add one route; ``middleware``/``middleware_config`` default to the API's."""
+        if self.mounted_into is not None:
+            # mount() copied this API's routes when it was called: a later one would never be served.
+            raise RuntimeError(
+                f"{method} {full_path} ({getattr(fn, '__qualname__', fn)}) is added to an API that is already "
+                "mounted into another one; declare every route before calling api.mount(path, sub_api)"
+            )
         plan = compile_binding(view_target(fn), method, full_path)
         _register_user_loaders(auth)
         if response_model is not None and getattr(fn, "__bolt_pagination__", None) is not None:

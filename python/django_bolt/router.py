@@ -65,6 +65,8 @@ class Router:
         self.parent = parent
         self.routes: list[RouterRoute] = []
         self._children: list[tuple[Router, str]] = []
+        # Set once an API collected this router's routes (api.include_router).
+        self._included = False
 
     # -- decorators ---------------------------------------------------------------
 
@@ -98,6 +100,7 @@ class Router:
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             if not callable(fn):
                 raise TypeError(f"{where} must decorate a function")
+            self._check_open(f"{where} on {getattr(fn, '__qualname__', fn)}")
             self.routes.append(RouterRoute(method, path, fn, dict(options)))
             return fn
 
@@ -119,8 +122,23 @@ class Router:
             if ancestor is router:
                 raise ValueError("Router.include_router(): a router cannot include itself or one of its ancestors")
             ancestor = ancestor.parent
+        self._check_open("Router.include_router()")
         router.parent = self
         self._children.append((router, prefix.rstrip("/")))
+
+    def mark_included(self) -> None:
+        """An API has collected this router's routes, and its children's."""
+        self._included = True
+        for child, _ in self._children:
+            child.mark_included()
+
+    def _check_open(self, what: str) -> None:
+        if self._included:
+            raise RuntimeError(
+                f"{what}: this router was already included with api.include_router(), which copies its "
+                "routes then; one added now would never be served. Declare every route (and nested router) "
+                "before including the router."
+            )
 
     def collect(self, middleware: tuple[Any, ...] = (), defaults: dict[str, Any] | None = None,
                 ) -> Iterator[tuple[RouterRoute, tuple[Any, ...]]]:

@@ -547,7 +547,7 @@ def register_viewset(api: Any, view_cls: Any, path: str, *, guards: Any, auth: A
             api._register(method, api.route_path(route), fn,
                           guards=_first(opts["guards"], guards, view_cls.guards),
                           auth=_first(opts["auth"], auth, view_cls.auth),
-                          status_code=_first(opts["status_code"], view_cls.status_code),
+                          status_code=_first(opts["status_code"], status_code, view_cls.status_code),
                           response_model=opts["response_model"], tags=opts["tags"] or tags,
                           summary=opts["summary"], description=opts["description"],
                           include_in_schema=opts["include_in_schema"], deprecated=opts["deprecated"])

@@ -315,3 +315,33 @@ def test_apirouter_is_the_same_class():
     from django_bolt.router import APIRouter as from_module
 
     assert from_module is Router
+
+
+def test_routes_declared_after_including_or_mounting_are_refused():
+    from django_bolt import Router
+
+    api, router = BoltAPI(), Router(prefix="/r")
+
+    @router.get("/a")
+    async def a():
+        return {}
+
+    api.include_router(router)
+    with pytest.raises(RuntimeError, match="already included"):
+        @router.get("/late")
+        async def late():
+            return {}
+    with pytest.raises(RuntimeError, match="already included"):
+        router.include_router(Router(prefix="/child"))
+
+    sub = BoltAPI()
+
+    @sub.get("/x")
+    async def x():
+        return {}
+
+    api.mount("/v1", sub)
+    with pytest.raises(RuntimeError, match="already mounted"):
+        @sub.get("/y")
+        async def y():
+            return {}

@@ -241,7 +241,17 @@ def test_lookup_field_argument_and_status_precedence():
         async def destroy(self, request, slug: str):
             return None
 
-    assert routes(api) == {("GET", "/things/{slug}", 202), ("DELETE", "/things/{slug}", 202)}
+        @action(methods=["POST"], detail=True)
+        async def archive(self, request, slug: str):
+            return {"archived": slug}
+
+        @action(methods=["POST"], detail=False, status_code=201)
+        async def restore(self, request):
+            return {}
+
+    # An action's own status wins, then the viewset's, then the class's.
+    assert routes(api) == {("GET", "/things/{slug}", 202), ("DELETE", "/things/{slug}", 202),
+                           ("POST", "/things/{slug}/archive", 202), ("POST", "/things/restore", 201)}
     with TestClient(api) as client:
         assert client.get("/things/a-b").json() == {"slug": "a-b", "field": "slug"}
 
