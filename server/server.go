@@ -149,35 +149,52 @@ func routeShape(method, path string) string {
 
 var paramName = regexp.MustCompile(`\{[^}:]*`)
 
-// addRoute compiles one route's request needs and middleware pipeline.
-func (s *Server) addRoute(spec RouteSpec) error {
-	r := &route{spec: spec}
-	for _, need := range spec.Needs {
-		switch need {
-		case "params":
-			r.want |= protocol.WantParams
-		case "query":
-			r.want |= protocol.WantQuery
-		case "headers":
-			r.want |= protocol.WantHeaders
-		case "cookies":
-			r.want |= protocol.WantHeaders
-			r.cookies = true
-		case "body":
-			r.want |= protocol.WantBody
-		case "form":
-			r.want |= protocol.WantBody | protocol.WantHeaders
-			r.forms = true
+// needs is what a binding plan reads, as the server must send it to Python.
+type needs struct {
+	want    protocol.Want
+	cookies bool // the cookie header must cross
+	forms   bool // form bodies are parsed: large multipart bodies are spooled to disk
+}
+
+// planNeeds reads a binding plan's request parts ("params", "query", "headers",
+// "cookies", and with a body "body", "form"); a WebSocket handshake has no body.
+func planNeeds(parts []string, withBody bool) (needs, error) {
+	var n needs
+	for _, part := range parts {
+		switch {
+		case part == "params":
+			n.want |= protocol.WantParams
+		case part == "query":
+			n.want |= protocol.WantQuery
+		case part == "headers":
+			n.want |= protocol.WantHeaders
+		case part == "cookies":
+			n.want |= protocol.WantHeaders
+			n.cookies = true
+		case part == "body" && withBody:
+			n.want |= protocol.WantBody
+		case part == "form" && withBody:
+			n.want |= protocol.WantBody | protocol.WantHeaders
+			n.forms = true
 		default:
-			return fmt.Errorf("route %s %s: unknown request part %q in the binding plan", spec.Method, spec.Path, need)
+			return n, fmt.Errorf("unknown request part %q in the binding plan", part)
 		}
 	}
+	return n, nil
+}
+
+// addRoute compiles one route's request needs and middleware pipeline.
+func (s *Server) addRoute(spec RouteSpec) error {
+	needs, err := planNeeds(spec.Needs, true)
+	if err != nil {
+		return fmt.Errorf("route %s %s: %w", spec.Method, spec.Path, err)
+	}
+	r := &route{spec: spec, want: needs.want, cookies: needs.cookies, forms: needs.forms}
 	var cfg middleware.RouteConfig
 	if spec.Security != nil {
 		cfg = *spec.Security
 	}
 	cfg.Route = spec.Method + " " + spec.Path
-	var err error
 	if r.pipeline, err = middleware.NewPipeline(cfg, s.shared); err != nil {
 		return err
 	}

@@ -115,25 +115,16 @@ func newWSHub(t *Table, py Python, shared *middleware.Shared, logf func(string, 
 		if err := h.router.Add(fasthttp.MethodGet, spec.Path, spec.HandlerID); err != nil {
 			return nil, fmt.Errorf("%w (WebSocket handler %s)", err, spec.Name)
 		}
-		r := &wsRoute{spec: spec}
-		for _, need := range spec.Needs {
-			switch need {
-			case "params":
-				r.want |= protocol.WantParams
-			case "query":
-				r.want |= protocol.WantQuery
-			case "headers", "cookies":
-				r.want |= protocol.WantHeaders
-			default:
-				return nil, fmt.Errorf("WebSocket %s: unknown request part %q in the binding plan", spec.Path, need)
-			}
+		needs, err := planNeeds(spec.Needs, false)
+		if err != nil {
+			return nil, fmt.Errorf("WebSocket %s: %w", spec.Path, err)
 		}
+		r := &wsRoute{spec: spec, want: needs.want}
 		cfg := middleware.RouteConfig{}
 		if spec.Security != nil {
 			cfg = *spec.Security
 		}
 		cfg.Route = "WEBSOCKET " + spec.Path
-		var err error
 		if r.pipeline, err = middleware.NewPipeline(cfg, shared); err != nil {
 			return nil, err
 		}
