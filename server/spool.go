@@ -6,6 +6,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"djangobolt/middleware"
 	"djangobolt/protocol"
 )
 
@@ -48,8 +49,7 @@ func (s *Server) spoolBody(ctx *fasthttp.RequestCtx, r *route) (string, bool) {
 	}
 	if err != nil {
 		s.errorLog.Printf("django-bolt: cannot spool a %d-byte upload to disk: %v", len(body), err)
-		writeJSON(ctx, fasthttp.StatusInternalServerError, protocol.BodyUploadNotStored)
-		r.pipeline.StreamHeaders(ctx)
+		middleware.WriteJSON(ctx, fasthttp.StatusInternalServerError, protocol.BodyUploadNotStored)
 		return "", false
 	}
 	return f.Name(), true
