@@ -11,7 +11,7 @@ import pytest
 from django_bolt._runtime import protocol
 from django_bolt.error_handlers import format_error_response
 
-from .runtime_helpers import module_runtime, raw_exchange, read_response, request_head, runtime  # noqa: F401
+from .runtime_helpers import raw_exchange, read_response, request_head
 
 READ_TIMEOUT = 2
 KEEP_ALIVE = 3

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from .runtime_helpers import module_runtime, raw_exchange, read_response, request_head  # noqa: F401
+from .runtime_helpers import raw_exchange, read_response, request_head
 
 # Long enough that a stalled request would be seen as one: every answer below must come
 # well before it.

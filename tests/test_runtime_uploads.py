@@ -7,7 +7,6 @@ import os
 
 import pytest
 
-from .runtime_helpers import module_runtime  # noqa: F401
 
 MiB = 1024 * 1024
 THRESHOLD = 1 * MiB
