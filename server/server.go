@@ -100,6 +100,7 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 		NoDefaultServerHeader: true,
 		NoDefaultContentType:  true,
 		MaxRequestBodySize:    st.MaxUploadSize,
+		StreamRequestBody:     streamsBodies(t, s.routes),
 		// Multipart bodies reach Python as sent, whatever their framing: parsing them
 		// here would rebuild Content-Length bodies and answer their errors itself.
 		DisablePreParseMultipartForm: true,

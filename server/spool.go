@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"io"
 	"os"
 
 	"github.com/valyala/fasthttp"
@@ -16,41 +17,69 @@ const BodyFileHeader = ":bolt-body-file"
 
 var multipartType = []byte("multipart/form-data")
 
-// spoolBody writes a large multipart body of a route that reads forms to a temporary
-// file, so Python parses it from disk chunk by chunk (spooling large files to disk in
-// turn) instead of receiving it as one bytes object. It returns the file's path, ""
-// when the body stays in memory, or false after answering 500 itself. The caller
-// removes the file once Python has answered.
-//
-// fasthttp has already read the whole body (it is bounded by BOLT_MAX_UPLOAD_SIZE);
-// this keeps a second copy of it out of the interpreter's heap.
-func (s *Server) spoolBody(ctx *fasthttp.RequestCtx, r *route) (string, bool) {
-	if !r.forms {
-		return "", true
-	}
-	body := ctx.PostBody()
-	if len(body) <= s.table.Settings.MemorySpoolThreshold {
-		return "", true
+// spoolable reports whether a multipart body of size bytes (past the threshold) of a
+// route that parses forms goes to a temporary file: Python then parses it from disk
+// chunk by chunk (spooling large files to disk in turn) instead of receiving it as one
+// bytes object.
+func (s *Server) spoolable(ctx *fasthttp.RequestCtx, r *route, size int) bool {
+	if !r.forms || size <= s.table.Settings.MemorySpoolThreshold {
+		return false
 	}
 	ct := bytes.TrimLeft(ctx.Request.Header.ContentType(), " \t")
-	if len(ct) < len(multipartType) || !bytes.EqualFold(ct[:len(multipartType)], multipartType) {
-		return "", true
-	}
+	return len(ct) >= len(multipartType) && bytes.EqualFold(ct[:len(multipartType)], multipartType)
+}
+
+// spool writes the body (the bytes read already, then the rest) to a temporary file
+// whose path it leaves in x.body; the caller removes the file once Python has
+// answered. size is the declared Content-Length, or -1. It returns false after
+// answering itself: a body over the limit, one that could not be read, or a file that
+// could not be written (500).
+func (s *Server) spool(ctx *fasthttp.RequestCtx, r *route, x *exchange, read []byte, rest io.Reader, size int) bool {
 	f, err := os.CreateTemp("", "bolt-upload-*")
-	if err == nil {
-		_, err = f.Write(body)
-		if cerr := f.Close(); err == nil {
-			err = cerr
+	if err != nil {
+		return s.notStored(ctx, r, err)
+	}
+	x.body = f.Name()
+	_, writeErr := f.Write(read)
+	var n int64
+	var readErr error
+	if writeErr == nil {
+		n, readErr, writeErr = copyBody(f, rest)
+	}
+	if cerr := f.Close(); writeErr == nil {
+		writeErr = cerr
+	}
+	if writeErr != nil {
+		return s.notStored(ctx, r, writeErr)
+	}
+	return s.bodyRead(ctx, r, len(read)+int(n), size, readErr)
+}
+
+// copyBody copies body to f, telling a failed read (the client's) from a failed write
+// (the disk's).
+func copyBody(f *os.File, body io.Reader) (n int64, readErr, writeErr error) {
+	buf := make([]byte, 64<<10)
+	for {
+		m, err := body.Read(buf)
+		if m > 0 {
+			if _, werr := f.Write(buf[:m]); werr != nil {
+				return n, nil, werr
+			}
+			n += int64(m)
+		}
+		if err == io.EOF {
+			return n, nil, nil
 		}
 		if err != nil {
-			os.Remove(f.Name())
+			return n, err, nil
 		}
 	}
-	if err != nil {
-		s.errorLog.Printf("django-bolt: cannot spool a %d-byte upload to disk: %v", len(body), err)
-		writeJSON(ctx, fasthttp.StatusInternalServerError, protocol.BodyUploadNotStored)
-		r.pipeline.StreamHeaders(ctx)
-		return "", false
-	}
-	return f.Name(), true
+}
+
+func (s *Server) notStored(ctx *fasthttp.RequestCtx, r *route, err error) bool {
+	s.errorLog.Printf("django-bolt: cannot spool an upload to disk: %v", err)
+	writeJSON(ctx, fasthttp.StatusInternalServerError, protocol.BodyUploadNotStored)
+	ctx.SetConnectionClose()
+	r.pipeline.StreamHeaders(ctx)
+	return false
 }

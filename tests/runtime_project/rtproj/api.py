@@ -86,7 +86,7 @@ async def trace_start():
 
 
 @api.post("/upload-file")
-async def upload_file(doc: Annotated[UploadFile, File(max_size=64 * 1024 * 1024)]):
+async def upload_file(doc: Annotated[UploadFile, File(max_size=256 * 1024 * 1024)]):
     import hashlib
     import tracemalloc
 
