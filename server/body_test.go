@@ -182,3 +182,121 @@ func TestServerWithoutFormRoutesReadsBodiesWhole(t *testing.T) {
 		t.Fatal("bodies are streamed although none can pass the spool threshold")
 	}
 }
+
+func limitedServer(t *testing.T, limits ...FileLimit) (addr string, py *fakePython, seen *uploadSeen) {
+	t.Helper()
+	t.Setenv("TMPDIR", t.TempDir())
+	table := newTable(RouteSpec{Method: "POST", Path: "/upload", HandlerID: 0, Needs: []string{"form"}, Name: "upload", Uploads: limits})
+	table.Settings.MemorySpoolThreshold = 1024
+	seen = &uploadSeen{}
+	py = newFake(map[int]func(seenRequest) pyReply{0: func(r seenRequest) pyReply {
+		*seen = uploadSeen{body: len(r.Body)}
+		if path, ok := r.header(BodyFileHeader); ok {
+			seen.file = path
+			seen.content, _ = os.ReadFile(path)
+		}
+		return pyReply{status: 200, body: "ok"}
+	}})
+	s, _ := newTestServer(t, table, py)
+	return serveLoopback(t, s), py, seen
+}
+
+type filePart struct{ field, filename, contentType, content string }
+
+func multipartOf(parts ...filePart) []byte {
+	var b bytes.Buffer
+	for _, p := range parts {
+		b.WriteString("--b\r\nContent-Disposition: form-data; name=\"" + p.field + "\"")
+		if p.filename != "" {
+			b.WriteString("; filename=\"" + p.filename + "\"")
+		}
+		b.WriteString("\r\n")
+		if p.contentType != "" {
+			b.WriteString("Content-Type: " + p.contentType + "\r\n")
+		}
+		b.WriteString("\r\n" + p.content + "\r\n")
+	}
+	b.WriteString("--b--\r\n")
+	return b.Bytes()
+}
+
+func TestFileLimitsAreCheckedWhileTheBodyStreams(t *testing.T) {
+	maxSize, maxFiles := 1000, 2
+	limits := []FileLimit{
+		{Field: "img", MaxSize: &maxSize, AllowedTypes: []string{"image/*", "application/pdf"}},
+		{Field: "docs", MaxFiles: &maxFiles},
+	}
+	big := strings.Repeat("x", 200<<10)
+	cases := []struct {
+		name  string
+		parts []filePart
+		want  string // the 422 body, or "" when Python gets the body
+	}{
+		{"within the limits", []filePart{{"img", "a.png", "image/png", strings.Repeat("x", 1000)}, {"other", "", "", big}}, ""},
+		{"too large", []filePart{{"img", "a.png", "image/png", big}},
+			`{"detail":[{"type":"file_too_large","loc":["body","img"],"msg":"File exceeds maximum size of 1000 bytes","ctx":{"max_size":1000,"actual_size":1001}}]}`},
+		{"type not allowed", []filePart{{"img", "a.exe", "Application/X-Msdownload; x=1", "MZ"}, {"other", "", "", big}},
+			`{"detail":[{"type":"file_invalid_content_type","loc":["body","img"],"msg":"Invalid content type 'application/x-msdownload'","ctx":{"allowed_types":["image/*","application/pdf"],"actual_type":"application/x-msdownload"}}]}`},
+		{"no type is octet-stream", []filePart{{"img", "a", "", "x"}, {"other", "", "", big}},
+			`{"detail":[{"type":"file_invalid_content_type","loc":["body","img"],"msg":"Invalid content type 'application/octet-stream'","ctx":{"allowed_types":["image/*","application/pdf"],"actual_type":"application/octet-stream"}}]}`},
+		{"too many files", []filePart{{"docs", "1", "", "a"}, {"docs", "2", "", "b"}, {"docs", "3", "", "c"}, {"other", "", "", big}},
+			`{"detail":[{"type":"file_too_many","loc":["body","docs"],"msg":"Too many files uploaded","ctx":{"max_files":2,"actual_count":3}}]}`},
+		{"a form field is not a file", []filePart{{"img", "", "", big}}, ""},
+	}
+	addr, py, seen := limitedServer(t, limits...)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := py.doCount()
+			body := multipartOf(tc.parts...)
+			status, text := post(t, http.DefaultClient, "http://"+addr+"/upload", "multipart/form-data; boundary=b", bytes.NewReader(body))
+			if tc.want == "" {
+				if status != 200 || !bytes.Equal(seen.content, body) {
+					t.Fatalf("status %d %q; python got %d bytes in %q, want the %d-byte body", status, text, len(seen.content), seen.file, len(body))
+				}
+				return
+			}
+			if status != 422 || text != tc.want {
+				t.Fatalf("status %d\n got %s\nwant %s", status, text, tc.want)
+			}
+			if py.doCount() != before {
+				t.Fatal("python ran for a refused upload")
+			}
+			assertNoSpooledFiles(t)
+		})
+	}
+}
+
+func TestAnOversizeFileIsRefusedBeforeTheRestOfTheBodyArrives(t *testing.T) {
+	maxSize := 1000
+	addr, py, _ := limitedServer(t, FileLimit{Field: "img", MaxSize: &maxSize})
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	start := multipartOf(filePart{"img", "a.png", "image/png", strings.Repeat("x", 64<<10)})
+	head := "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 900000\r\n\r\n"
+	// The declared body is far longer than what is sent; the connection stays open.
+	if _, err := conn.Write(append([]byte(head), start[:len(start)-20]...)); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	reply, _ := io.ReadAll(conn)
+	if !strings.HasPrefix(string(reply), "HTTP/1.1 422") || !strings.Contains(string(reply), `"file_too_large"`) {
+		t.Fatalf("reply %q, want 422 file_too_large before the body is complete", reply)
+	}
+	if py.doCount() != 0 {
+		t.Fatal("python ran for a refused upload")
+	}
+	assertNoSpooledFiles(t)
+}
+
+func TestMalformedMultipartStillReachesPython(t *testing.T) {
+	maxSize := 10
+	addr, _, seen := limitedServer(t, FileLimit{Field: "img", MaxSize: &maxSize})
+	body := []byte("--b\r\nno headers end" + strings.Repeat("x", 100<<10))
+	status, text := post(t, http.DefaultClient, "http://"+addr+"/upload", "multipart/form-data; boundary=b", bytes.NewReader(body))
+	if status != 200 || !bytes.Equal(seen.content, body) {
+		t.Fatalf("status %d %q; python got %d bytes, want the %d-byte body (it reports the error)", status, text, len(seen.content), len(body))
+	}
+}

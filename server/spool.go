@@ -31,49 +31,57 @@ func (s *Server) spoolable(ctx *fasthttp.RequestCtx, r *route, size int) bool {
 
 // spool writes the body (the bytes read already, then the rest) to a temporary file
 // whose path it leaves in x.body; the caller removes the file once Python has
-// answered. size is the declared Content-Length, or -1. It returns false after
-// answering itself: a body over the limit, one that could not be read, or a file that
-// could not be written (500).
+// answered. File() limits the route declares are checked as the body goes by
+// (uploads.go). size is the declared Content-Length, or -1. It returns false after
+// answering itself: a file over its limits (422), a body over the limit, one that
+// could not be read, or a file that could not be written (500).
 func (s *Server) spool(ctx *fasthttp.RequestCtx, r *route, x *exchange, read []byte, rest io.Reader, size int) bool {
 	f, err := os.CreateTemp("", "bolt-upload-*")
 	if err != nil {
 		return s.notStored(ctx, r, err)
 	}
 	x.body = f.Name()
-	_, writeErr := f.Write(read)
-	var n int64
+	out := &spoolFile{f: f}
+	body := io.TeeReader(io.MultiReader(bytes.NewReader(read), rest), out)
 	var readErr error
-	if writeErr == nil {
-		n, readErr, writeErr = copyBody(f, rest)
+	check, boundary := newUploadCheck(r.uploads, ctx.Request.Header.ContentType())
+	if check != nil {
+		readErr = check.run(body, boundary)
+	} else {
+		readErr = drain(body)
 	}
-	if cerr := f.Close(); writeErr == nil {
-		writeErr = cerr
+	if cerr := f.Close(); out.err == nil {
+		out.err = cerr
 	}
-	if writeErr != nil {
-		return s.notStored(ctx, r, writeErr)
+	switch {
+	case out.err != nil:
+		return s.notStored(ctx, r, out.err)
+	case check != nil && check.problem != nil:
+		writeJSON(ctx, fasthttp.StatusUnprocessableEntity, check.problem)
+		// The rest of the body is not read: this is the connection's last answer.
+		ctx.SetConnectionClose()
+		r.pipeline.StreamHeaders(ctx)
+		return false
 	}
-	return s.bodyRead(ctx, r, len(read)+int(n), size, readErr)
+	return s.bodyRead(ctx, r, out.n, size, readErr)
 }
 
-// copyBody copies body to f, telling a failed read (the client's) from a failed write
-// (the disk's).
-func copyBody(f *os.File, body io.Reader) (n int64, readErr, writeErr error) {
-	buf := make([]byte, 64<<10)
-	for {
-		m, err := body.Read(buf)
-		if m > 0 {
-			if _, werr := f.Write(buf[:m]); werr != nil {
-				return n, nil, werr
-			}
-			n += int64(m)
-		}
-		if err == io.EOF {
-			return n, nil, nil
-		}
-		if err != nil {
-			return n, err, nil
-		}
+// spoolFile is the file a body is copied to; it counts the bytes and keeps the first
+// write error apart from the request's read errors.
+type spoolFile struct {
+	f   *os.File
+	n   int
+	err error
+}
+
+func (w *spoolFile) Write(p []byte) (int, error) {
+	if w.err != nil {
+		return 0, w.err
 	}
+	n, err := w.f.Write(p)
+	w.n += n
+	w.err = err
+	return n, err
 }
 
 func (s *Server) notStored(ctx *fasthttp.RequestCtx, r *route, err error) bool {

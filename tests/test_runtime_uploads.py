@@ -100,3 +100,28 @@ def test_over_the_body_limit_is_413_before_the_body_is_read(server):
             pass
     assert reply.startswith(b"HTTP/1.1 413"), reply
     assert reply.endswith(b'{"detail":"Request body too large (max %d bytes)"}' % LIMIT), reply
+
+
+def test_file_limits_give_the_same_422_from_the_server_as_from_python(server):
+    """A small body is checked by Python; one past the spool threshold by the server while
+    it streams to disk, which stops at the first file over a limit."""
+    wrong_type = [("a.txt", b"x", "text/plain"), ("a.txt", b"x" * (3 * THRESHOLD), "text/plain")]
+    answers = []
+    for name, content, content_type in wrong_type:
+        r = server.request("POST", "/avatar", files={"img": (name, content, content_type)})
+        assert r.status_code == 422
+        answers.append((r.headers["content-type"], r.content))
+    assert answers[0] == answers[1]
+    assert answers[0][1] == (
+        b'{"detail":[{"type":"file_invalid_content_type","loc":["body","img"],'
+        b'"msg":"Invalid content type \'text/plain\'","ctx":{"allowed_types":["image/*"],"actual_type":"text/plain"}}]}'
+    )
+    big = server.request("POST", "/avatar", files={"img": ("a.png", b"x" * (5 * THRESHOLD), "image/png")})
+    assert big.status_code == 422
+    assert big.json() == {"detail": [{
+        "type": "file_too_large", "loc": ["body", "img"], "msg": f"File exceeds maximum size of {2 * MiB} bytes",
+        # The server stopped reading at the first byte past the limit.
+        "ctx": {"max_size": 2 * MiB, "actual_size": 2 * MiB + 1},
+    }]}
+    ok = server.request("POST", "/avatar", files={"img": ("a.png", b"x" * (2 * MiB), "image/png")})
+    assert ok.status_code == 200 and ok.json() == {"size": 2 * MiB}
