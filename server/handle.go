@@ -22,6 +22,10 @@ type exchange struct {
 	alt    []byte        // the other spelling of the path (trailing slash), for redirects
 	loc    []byte        // that spelling made safe for a Location header
 	body   string        // the file holding the spooled body, or ""
+	// payload is the body Python reads when it is not in a file: fasthttp's buffer, or
+	// buf when the body was streamed (body.go).
+	payload []byte
+	buf     []byte
 	// abandoned: Python never answered, so its buffers stay with the loop.
 	abandoned bool
 }
@@ -32,6 +36,17 @@ func (x *exchange) reset() {
 	x.req.Reset()
 	x.resp.Reset()
 	x.body = ""
+	x.payload = nil
+	if cap(x.buf) > maxKeptBody {
+		x.buf = nil
+	}
+}
+
+// removeBodyFile deletes the spooled body, once Python has answered.
+func (x *exchange) removeBodyFile() {
+	if x.body != "" {
+		os.Remove(x.body)
+	}
 }
 
 var (
@@ -59,10 +74,14 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 
 // answer writes the response to one request and returns the handler id (or -1) and
 // the pipeline that finishes the response: nil when it is complete as written (a CORS
-// preflight answer, a WebSocket handshake).
+// preflight answer, a WebSocket handshake, a body refused before routing as fasthttp
+// refuses it while reading).
 func (s *Server) answer(ctx *fasthttp.RequestCtx, x *exchange) (int, *middleware.Pipeline) {
 	if !s.checkHeaders(ctx) {
 		return -1, s.unrouted
+	}
+	if s.declaredTooLarge(ctx) {
+		return -1, nil
 	}
 	if !s.hosts.Allowed(ctx.Host()) {
 		// As Django refuses a Host outside ALLOWED_HOSTS (DisallowedHost), before routing.
@@ -104,16 +123,15 @@ func (s *Server) answer(ctx *fasthttp.RequestCtx, x *exchange) (int, *middleware
 		ctx.Response.Header.Set("Retry-After", "1")
 		return id, r.pipeline
 	}
-	if x.body, ok = s.spoolBody(ctx, r); !ok {
+	if !s.takeBody(ctx, r, x) {
 		s.pending.Add(-1)
+		x.removeBodyFile()
 		return id, r.pipeline
 	}
 	s.fillRequest(ctx, r, x, auth)
 	err := s.python.Do(&x.req, &x.resp)
 	s.pending.Add(-1)
-	if x.body != "" {
-		os.Remove(x.body)
-	}
+	x.removeBodyFile()
 	if err != nil {
 		x.abandoned = true
 		s.errorLog.Printf("handler %s (%s %s) gave no answer: %v", r.spec.Name, ctx.Method(), ctx.Path(), err)
@@ -215,9 +233,7 @@ func (s *Server) fillRequest(ctx *fasthttp.RequestCtx, r *route, x *exchange, au
 	if r.want&protocol.WantQuery != 0 {
 		req.Query = ctx.URI().QueryString()
 	}
-	if r.want&protocol.WantBody != 0 && x.body == "" {
-		req.Body = ctx.PostBody()
-	}
+	req.Body = x.payload
 	if auth != nil {
 		req.Context = authContext(auth)
 	} else if r.spec.Security != nil || s.table.Settings.RequestID {
