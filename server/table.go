@@ -31,6 +31,9 @@ type RouteSpec struct {
 	// "params", "query", "headers", "cookies", "body".
 	Needs    []string                `msgpack:"needs"`
 	Security *middleware.RouteConfig `msgpack:"security"`
+	// Uploads are the limits of the handler's File() parameters, checked while a
+	// large multipart body streams to disk (uploads.go).
+	Uploads []FileLimit `msgpack:"uploads"`
 	// Name is the handler's dotted name, for error messages.
 	Name string `msgpack:"name"`
 }

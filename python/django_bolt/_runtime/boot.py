@@ -44,6 +44,7 @@ def _route_spec(r: Any) -> dict[str, Any]:
         "handler_id": r.handler_id,
         "needs": sorted(_needs(r)),
         "security": r.security.native,
+        "uploads": r.plan.meta["file_limits"],
         "name": f"{r.fn.__module__}.{r.fn.__qualname__}",
     }
 

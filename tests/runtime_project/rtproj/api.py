@@ -86,7 +86,7 @@ async def trace_start():
 
 
 @api.post("/upload-file")
-async def upload_file(doc: Annotated[UploadFile, File(max_size=64 * 1024 * 1024)]):
+async def upload_file(doc: Annotated[UploadFile, File(max_size=256 * 1024 * 1024)]):
     import hashlib
     import tracemalloc
 
@@ -96,6 +96,11 @@ async def upload_file(doc: Annotated[UploadFile, File(max_size=64 * 1024 * 1024)
         digest.update(chunk)
     peak = tracemalloc.get_traced_memory()[1] if tracemalloc.is_tracing() else None
     return {"size": doc.size, "on_disk": doc.rolled_to_disk, "sha256": digest.hexdigest(), "python_peak": peak}
+
+
+@api.post("/avatar")
+async def avatar(img: Annotated[UploadFile, File(max_size=2 * 1024 * 1024, allowed_types=["image/*"])]):
+    return {"size": img.size}
 
 
 @api.get("/crash")
