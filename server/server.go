@@ -116,6 +116,10 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 		// between requests, so long streams and idle keep-alive connections hold
 		// almost no memory (10,000 open streams: see bench/results/sse.md).
 		ReduceMemoryUsage: true,
+		// A WebSocket outlives its upgrade's handler, so that fasthttp frees the
+		// request context (its header buffers) instead of holding it as long as the
+		// socket; the WebSocket code closes its connections itself.
+		KeepHijackedConns: true,
 		CloseOnShutdown:   true,
 		ConnState:         connState,
 		Logger:            logger,

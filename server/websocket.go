@@ -88,6 +88,10 @@ var (
 	methodGETBytes = []byte(fasthttp.MethodGet)
 )
 
+// Frames are read through a buffer this small: it holds a frame header and a short
+// message, and longer payloads are read past it, straight into the message.
+const wsReadBufferSize = 256
+
 // newWSHub compiles the WebSocket routes; nil when there are none.
 func newWSHub(t *Table, py Python, shared *middleware.Shared, logf func(string, ...any)) (*wsHub, error) {
 	if len(t.WebSockets) == 0 {
@@ -182,11 +186,13 @@ func (s *Server) serveWebSocket(ctx *fasthttp.RequestCtx, x *exchange) bool {
 		return true
 	}
 	c := h.register(r)
-	s.fillWebSocketRequest(ctx, c, auth)
-	h.py.WSOpen(c.id, &c.x.req)
+	req := s.webSocketRequest(ctx, r, auth)
+	h.py.WSOpen(c.id, req)
 	var d wsDecision
 	select {
 	case d = <-c.decision:
+		// Python answered, so it has built the handler's request from req: req is
+		// garbage from here, not kept for the life of the connection.
 	case <-time.After(h.settings.clientTimeout):
 		// The handler neither accepted nor closed: refuse, and tell it the client is gone.
 		c.abandon()
@@ -216,7 +222,7 @@ func (h *wsHub) notFound(ctx *fasthttp.RequestCtx, path []byte) {
 
 func (h *wsHub) upgrader() *websocket.FastHTTPUpgrader {
 	return &websocket.FastHTTPUpgrader{
-		ReadBufferSize:  1024,
+		ReadBufferSize:  wsReadBufferSize,
 		WriteBufferSize: 4096,
 		WriteBufferPool: wsWriteBuffers,
 		// Origin is checked against the CORS configuration before Python runs.
@@ -246,11 +252,10 @@ func testHandshake(ctx *fasthttp.RequestCtx, id int, ps *router.Params, auth *mi
 	writeJSON(ctx, fasthttp.StatusSwitchingProtocols, body)
 }
 
-// fillWebSocketRequest copies what the handler's binding plan reads into c's own
-// exchange, which lives as long as the connection.
-func (s *Server) fillWebSocketRequest(ctx *fasthttp.RequestCtx, c *wsConn, auth *middleware.Auth) {
-	x, r := &c.x, c.route
-	req := &x.req
+// webSocketRequest copies what the handler's binding plan reads into a request of its
+// own, which the loop reads when it starts the handler.
+func (s *Server) webSocketRequest(ctx *fasthttp.RequestCtx, r *wsRoute, auth *middleware.Auth) *protocol.Request {
+	req := new(protocol.Request)
 	req.Handler = r.spec.HandlerID
 	req.Want = r.want
 	path := ctx.URI().PathOriginal()
@@ -276,6 +281,7 @@ func (s *Server) fillWebSocketRequest(ctx *fasthttp.RequestCtx, c *wsConn, auth 
 	} else if r.spec.Security != nil {
 		req.Context = map[string]any{}
 	}
+	return req
 }
 
 func (h *wsHub) register(r *wsRoute) *wsConn {
