@@ -81,20 +81,12 @@ class WebSocketTestClient:
 
     def _handshake(self) -> dict[str, Any]:
         from .. import _core
-        from .._runtime.boot import route_table
+        from .client import _route_table
         from .runner import InlineRunner
 
-        settings_overrides = None
-        if not self.read_django_settings:
-            from ..conf import SERVER_SETTINGS
-
-            settings_overrides = {s.name: s.default for s in SERVER_SETTINGS}
-        table = route_table(self.api, self.api.routes(), settings_overrides)
+        # The same settings as TestClient with these arguments.
+        table = _route_table(self.api, self.api.routes(), None, self.cors_allowed_origins, self.read_django_settings)
         self._max_message = table["settings"]["ws_max_message_size"]
-        if self.cors_allowed_origins is not None:
-            table["global"]["cors_allowed_origins"] = list(self.cors_allowed_origins)
-        elif not self.read_django_settings:
-            table["global"]["cors_allowed_origins"] = []
         doc = msgspec.msgpack.encode(table)
         # One Go app per API and configuration, kept for the process: rate-limit buckets
         # must outlive a single connection.
