@@ -7,6 +7,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"djangobolt/middleware"
 	"djangobolt/protocol"
 )
 
@@ -46,7 +47,7 @@ func (s *Server) declaredTooLarge(ctx *fasthttp.RequestCtx) bool {
 	if ctx.Request.Header.ContentLength() <= limit {
 		return false
 	}
-	writeJSON(ctx, fasthttp.StatusRequestEntityTooLarge, protocol.BodyTooLarge(limit))
+	middleware.WriteJSON(ctx, fasthttp.StatusRequestEntityTooLarge, protocol.BodyTooLarge(limit))
 	ctx.SetConnectionClose()
 	return true
 }
@@ -105,16 +106,15 @@ func (s *Server) bodyRead(ctx *fasthttp.RequestCtx, r *route, n, size int, err e
 	case err == nil && n <= limit:
 		return true
 	case err == nil:
-		writeJSON(ctx, fasthttp.StatusRequestEntityTooLarge, protocol.BodyTooLarge(limit))
+		middleware.WriteJSON(ctx, fasthttp.StatusRequestEntityTooLarge, protocol.BodyTooLarge(limit))
 	case isTimeout(err):
-		writeText(ctx, fasthttp.StatusRequestTimeout, protocol.TextRequestTimeout)
+		middleware.WriteText(ctx, fasthttp.StatusRequestTimeout, protocol.TextRequestTimeout)
 	default:
 		// A truncated or malformed body: the cause stays in the server, as for heads.
-		writeJSON(ctx, fasthttp.StatusBadRequest, protocol.BodyNotHTTP11)
+		middleware.WriteJSON(ctx, fasthttp.StatusBadRequest, protocol.BodyNotHTTP11)
 	}
 	// What is left of the body is not read: this is the connection's last answer.
 	ctx.SetConnectionClose()
-	r.pipeline.StreamHeaders(ctx)
 	return false
 }
 
