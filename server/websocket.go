@@ -159,7 +159,7 @@ func (s *Server) serveWebSocket(ctx *fasthttp.RequestCtx, x *exchange) bool {
 		return false
 	}
 	if status, text := handshakeError(ctx); status != 0 {
-		writeText(ctx, status, text)
+		middleware.WriteText(ctx, status, text)
 		return true
 	}
 	path := ctx.URI().PathOriginal()
