@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/hex"
-	"log"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -22,7 +21,7 @@ import (
 type observer struct {
 	requestIDs  bool
 	metricsPath []byte // nil: no metrics endpoint
-	metrics     *metrics
+	meter       *meter
 
 	logFormat string // "", "text" or "json"
 	logSample float64
@@ -34,11 +33,15 @@ type observer struct {
 
 const headerRequestID = "X-Request-ID"
 
-func newObserver(st *Settings, routes []*route, logger *log.Logger) *observer {
+func newObserver(s *Server, p Process) (*observer, error) {
+	st := &s.table.Settings
 	o := &observer{requestIDs: st.RequestID}
 	if st.Metrics {
 		o.metricsPath = []byte(st.MetricsPath)
-		o.metrics = newMetrics(routes)
+		var err error
+		if o.meter, err = newMeter(s, p); err != nil {
+			return nil, err
+		}
 	}
 	if st.AccessLog != "off" {
 		o.logFormat = st.AccessLog
@@ -48,10 +51,10 @@ func newObserver(st *Settings, routes []*route, logger *log.Logger) *observer {
 		o.stopFlush = make(chan struct{})
 		go o.flushLoop()
 	}
-	return o
+	return o, nil
 }
 
-func (o *observer) active() bool { return o.requestIDs || o.metrics != nil || o.logFormat != "" }
+func (o *observer) active() bool { return o.requestIDs || o.meter != nil || o.logFormat != "" }
 
 // observed is the server's request handler: handle plus the observer's work.
 func (s *Server) observed(ctx *fasthttp.RequestCtx) {
@@ -66,7 +69,7 @@ func (s *Server) observed(ctx *fasthttp.RequestCtx) {
 			ctx.Response.Header.Set("Allow", "GET, HEAD")
 			return
 		}
-		o.metrics.serve(ctx, s)
+		o.meter.serve(ctx, s)
 		return
 	}
 	start := time.Now()
@@ -78,8 +81,8 @@ func (s *Server) observed(ctx *fasthttp.RequestCtx) {
 	if o.requestIDs {
 		ctx.Response.Header.SetBytesV(headerRequestID, ctx.Request.Header.Peek(headerRequestID))
 	}
-	if o.metrics != nil {
-		o.metrics.observe(id, ctx.Response.StatusCode(), elapsed)
+	if o.meter != nil {
+		o.meter.observe(id, ctx.Response.StatusCode(), elapsed)
 	}
 	if o.logFormat != "" {
 		o.log(ctx, s, id, elapsed)
@@ -212,7 +215,10 @@ func (o *observer) flushLoop() {
 	}
 }
 
-func (o *observer) close() {
+func (o *observer) close(s *Server) {
+	if o.meter != nil {
+		o.meter.close(s)
+	}
 	if o.logOut == nil {
 		return
 	}

@@ -57,8 +57,14 @@ type Server struct {
 }
 
 // New compiles the table: builds the router and each route's middleware pipeline.
-// Every configuration error is reported here, naming the route.
+// Every configuration error is reported here, naming the route. The server is a
+// process of its own: NewWorker makes one worker of several.
 func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
+	return NewWorker(t, py, logger, Process{})
+}
+
+// NewWorker is New for worker process p of a server that has several.
+func NewWorker(t *Table, py Python, logger *log.Logger, p Process) (*Server, error) {
 	shared, err := middleware.NewShared(t.Global)
 	if err != nil {
 		return nil, err
@@ -123,7 +129,9 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 			return nil, err
 		}
 	}
-	s.obs = newObserver(st, s.routes, logger)
+	if s.obs, err = newObserver(s, p); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -231,7 +239,7 @@ func (s *Server) Shutdown(timeout time.Duration) error {
 	}
 	<-wsDone
 	s.shared.Close()
-	s.obs.close()
+	s.obs.close(s)
 	return err
 }
 
