@@ -75,6 +75,9 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 		case s.static.serve(ctx, method, path):
 			s.shared.StaticFile(ctx)
 			return -1
+		case s.docs.serve(ctx, method, path):
+			s.shared.ApplyCORS(ctx)
+			return -1
 		case s.slashRedirect(ctx, method, path, x):
 			return -1
 		}

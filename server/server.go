@@ -52,6 +52,7 @@ type Server struct {
 	ln            atomic.Pointer[listener]
 	draining      atomic.Bool       // Shutdown began: every response closes its connection
 	static        *staticFiles      // nil without static files
+	docs          *docsAssets       // nil without docs
 	site          *site             // nil unless the rest of the Django site is served
 	hosts         *middleware.Hosts // nil: every Host is allowed
 }
@@ -72,6 +73,9 @@ func NewWorker(t *Table, py Python, logger *log.Logger, p Process) (*Server, err
 	s := &Server{table: t, router: router.New(), shared: shared, python: py, errorLog: logger,
 		answerTimeout: seconds(t.Settings.WriteTimeout), hosts: middleware.NewHosts(t.Settings.AllowedHosts)}
 	if s.static, err = newStaticFiles(t.Static); err != nil {
+		return nil, err
+	}
+	if s.docs, err = newDocsAssets(t.DocsAssets); err != nil {
 		return nil, err
 	}
 	added := map[string]RouteSpec{} // by method and path shape, to name both sides of a conflict
