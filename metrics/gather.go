@@ -70,6 +70,8 @@ func Gather(dir string, own *Region) (*Snapshot, error) {
 // removes it, so the server's counters keep what the process counted. The process must
 // have exited; a process without a region is no error.
 func Retire(dir string, pid int) error {
+	// A process that died while creating its region leaves only the unfinished file.
+	os.Remove(filepath.Join(dir, fmt.Sprintf(".%d.tmp", pid)))
 	path := filepath.Join(dir, fmt.Sprint(pid)+fileSuffix)
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil
