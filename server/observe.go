@@ -44,7 +44,7 @@ func newObserver(s *Server, p Process) (*observer, error) {
 	}
 	if st.AccessLog != "off" {
 		o.logFormat = st.AccessLog
-		o.logRule, o.logRules = logPolicies(st, routes)
+		o.logRule, o.logRules = logPolicies(st, s.routes)
 		o.logOut = bufio.NewWriterSize(os.Stderr, 64*1024)
 		o.stopFlush = make(chan struct{})
 		go o.flushLoop()
