@@ -43,6 +43,7 @@ var docsContentTypes = map[string]string{
 type docsAssets struct {
 	prefix []byte // "/docs/assets/"
 	files  map[string]*docsAsset
+	finish *middleware.Pipeline // CORS; never compressed again
 }
 
 type docsAsset struct {
@@ -53,7 +54,7 @@ type docsAsset struct {
 	err               error
 }
 
-func newDocsAssets(c *DocsAssets) (*docsAssets, error) {
+func newDocsAssets(c *DocsAssets, finish *middleware.Pipeline) (*docsAssets, error) {
 	if c == nil {
 		return nil, nil
 	}
@@ -61,7 +62,7 @@ func newDocsAssets(c *DocsAssets) (*docsAssets, error) {
 	if prefix == "//" {
 		return nil, fmt.Errorf("docs assets: url_prefix %q would serve every path", c.URLPrefix)
 	}
-	d := &docsAssets{prefix: []byte(prefix), files: make(map[string]*docsAsset, len(c.Files))}
+	d := &docsAssets{prefix: []byte(prefix), files: make(map[string]*docsAsset, len(c.Files)), finish: finish}
 	for _, name := range c.Files {
 		ctype, ok := docsContentTypes[path.Ext(name)]
 		if !ok || !filepath.IsLocal(filepath.FromSlash(name)) {

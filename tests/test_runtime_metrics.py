@@ -9,9 +9,8 @@ from collections import Counter
 
 import pytest
 
-from .runtime_helpers import (  # noqa: F401
-    Family, alive, connection_to_worker, module_runtime, parse_prometheus, read_response, request_head, runtime,
-    sample_value, wait_until,
+from .runtime_helpers import (
+    Family, alive, connection_to_worker, parse_prometheus, read_response, request_head, sample_value, wait_until,
 )
 
 REQUESTS = "bolt_requests_total"

@@ -108,6 +108,49 @@ async def crash():
     raise RuntimeError("a handler bug")
 
 
+# Database connections the process opened (Django's connection_created), for the
+# CONN_MAX_AGE tests; the project has no database unless a test configures one.
+_connections_opened = 0
+
+
+def _count_connection(sender, connection, **kwargs):
+    global _connections_opened
+    _connections_opened += 1
+
+
+def _query() -> dict:
+    import threading
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("select 1")
+    return {"opened": _connections_opened, "thread": threading.current_thread().name}
+
+
+def _watch_connections() -> None:
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_count_connection)
+
+
+_watch_connections()
+
+
+@api.get("/db/sync")
+def db_sync():
+    """A query in a sync handler: it runs in the worker pool."""
+    return _query()
+
+
+@api.get("/db/async")
+async def db_async():
+    """A query from an async handler, through sync_to_async."""
+    from asgiref.sync import sync_to_async
+
+    return await sync_to_async(_query)()
+
+
 # An API with its own LoggingConfig, mounted under /logged: the access-log tests give the
 # config's keyword arguments in the RTPROJ_LOGGING_CONFIG setting.
 def _logged_api() -> BoltAPI:
