@@ -10,8 +10,7 @@ import time
 import pytest
 
 from .runtime_helpers import (
-    RequestLoop, alive, break_project, copy_project, new_token, parse_prometheus, run_runbolt, sample_value,
-    wait_until,
+    RequestLoop, alive, break_project, copy_project, new_token, parse_prometheus, run_runbolt, wait_until,
 )
 
 
