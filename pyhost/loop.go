@@ -26,6 +26,8 @@ type call struct {
 	resp *protocol.Response
 	ws   *wsEvent // WebSocket items (websocket.go)
 	done chan struct{}
+	// lost is set by Close before it signals done: no answer is coming.
+	lost bool
 }
 
 var callPool = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
@@ -45,11 +47,12 @@ type Loop struct {
 	free  []int
 
 	isClosed bool
-	closed   chan struct{} // closed by Close
 
 	// Used only on the loop thread.
 	spare   []*call
 	waiting []*call
+	views   []C.bolt_result
+	errs    []error
 }
 
 // active is the loop that django_bolt._core.exchange serves in this process.
@@ -61,7 +64,7 @@ func NewLoop() (*Loop, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pyhost: eventfd: %w", err)
 	}
-	l := &Loop{efd: efd, closed: make(chan struct{})}
+	l := &Loop{efd: efd}
 	active = l
 	return l, nil
 }
@@ -75,10 +78,25 @@ var ErrNoAnswer = errors.New("pyhost: no answer from the event loop")
 // never come.
 func (l *Loop) Close() {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !l.isClosed {
-		l.isClosed = true
-		close(l.closed)
+	if l.isClosed {
+		l.mu.Unlock()
+		return
+	}
+	l.isClosed = true
+	var lost []*call
+	for rid, c := range l.slots {
+		if c != nil {
+			l.slots[rid] = nil
+			lost = append(lost, c)
+		}
+	}
+	l.mu.Unlock()
+	// Each call is completed once, by whoever takes it out of its slot: here, or by
+	// complete before Close. A waiter therefore selects on its own channel only, not on
+	// one shared by every waiting goroutine (whose lock they would all take).
+	for _, c := range lost {
+		c.lost = true
+		c.done <- struct{}{}
 	}
 }
 
@@ -118,25 +136,20 @@ func (l *Loop) Pull(id int, resp *protocol.Response) {
 // wait blocks until c is answered (true), its deadline passes or the loop closes.
 func (l *Loop) wait(c *call, deadline time.Time) bool {
 	if deadline.IsZero() {
-		select {
-		case <-c.done:
-			return true
-		case <-l.closed:
-		}
-	} else {
-		t := time.NewTimer(time.Until(deadline))
-		defer t.Stop()
-		select {
-		case <-c.done:
-			return true
-		case <-t.C:
-		case <-l.closed:
-		}
+		<-c.done
+		return !c.lost
+	}
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-c.done:
+		return !c.lost
+	case <-t.C:
 	}
 	// An answer may have arrived at the same moment: take it.
 	select {
 	case <-c.done:
-		return true
+		return !c.lost
 	default:
 		return false
 	}
