@@ -109,7 +109,18 @@ func (l *Loop) FD() int { return l.efd }
 func (l *Loop) Do(req *protocol.Request, resp *protocol.Response) error {
 	c := callPool.Get().(*call)
 	c.kind, c.req, c.resp = req.Handler, req, resp
-	if !l.submit(c, true) || !l.wait(c, req.Deadline) {
+	switch l.runNow(c) {
+	case ranToEnd:
+		c.req, c.resp = nil, nil
+		callPool.Put(c)
+		return nil
+	case laneBusy:
+		if !l.submit(c, true) {
+			return ErrNoAnswer
+		}
+	case suspended: // answered through exchange, like a queued call
+	}
+	if !l.wait(c, req.Deadline) {
 		return ErrNoAnswer // c is abandoned to the loop (and the garbage collector)
 	}
 	c.req, c.resp = nil, nil
@@ -173,14 +184,7 @@ func (l *Loop) submit(c *call, tracked bool) bool {
 		return false
 	}
 	if tracked {
-		if n := len(l.free); n > 0 {
-			c.rid = l.free[n-1]
-			l.free = l.free[:n-1]
-			l.slots[c.rid] = c
-		} else {
-			c.rid = len(l.slots)
-			l.slots = append(l.slots, c)
-		}
+		l.track(c)
 	} else {
 		c.rid = -1
 	}
@@ -195,4 +199,16 @@ func (l *Loop) submit(c *call, tracked bool) bool {
 		_, _ = unix.Write(l.efd, one[:])
 	}
 	return true
+}
+
+// track gives c a request id, the slot its result finds it by. l.mu is held.
+func (l *Loop) track(c *call) {
+	if n := len(l.free); n > 0 {
+		c.rid = l.free[n-1]
+		l.free = l.free[:n-1]
+		l.slots[c.rid] = c
+	} else {
+		c.rid = len(l.slots)
+		l.slots = append(l.slots, c)
+	}
 }
