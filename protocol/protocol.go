@@ -16,15 +16,17 @@
 // Results, Python → Go, handed back with the next exchange:
 //
 //	request: (rid, status, headers, body)  body: bytes | stream id (int) | SendFile(path)
-//	pull:    (rid, pull status, None, chunk)
+//	pull:    (rid, pull status, None, chunk)   (the test client's inline runner only)
 //
 // A chunk is never empty: Python skips empty chunks, so END alone ends a stream.
-// KindClose and KindStop are fire-and-forget on the server.
+// On the server a stream's chunks do not come back as results: Python's producer puts
+// them into Go's buffer (pyhost/stream.go), and KindPull, KindClose and KindStop are
+// fire-and-forget.
 package protocol
 
 // Control kinds (item position Kind); a request item has its handler id there.
 const (
-	KindPull  = -1 // the next chunk of stream arg
+	KindPull  = -1 // more of stream arg (the server: resume its producer; the test client: the next chunk)
 	KindClose = -2 // the client went away: close stream arg
 	KindStop  = -3 // stop the event loop
 )

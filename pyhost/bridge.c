@@ -1,6 +1,7 @@
 /* C side of the bridge: the django_bolt._core module table, interpreter start-up and
  * the helpers cgo cannot express (macros, variadic calls, multi-step conversions). */
 #include "bridge.h"
+#include "stream.h"
 #include "websocket.h"
 #include "_cgo_export.h"
 #include <pthread.h>
@@ -177,6 +178,15 @@ static PyMethodDef core_methods[] = {
     {"lane_poll", (PyCFunction)(void (*)(void))core_lane_poll, METH_FASTCALL,
      "lane_poll(poll, *args) -> poll(*args)\n\n"
      "The selector's wait: the lane is open to server threads while poll blocks."},
+    {"stream_open", bolt_core_stream_open, METH_O,
+     "stream_open(is_async) -> int\n\n"
+     "Opens the buffer a StreamingResponse's producer fills; returns the stream id."},
+    {"stream_put", (PyCFunction)(void (*)(void))bolt_core_stream_put, METH_FASTCALL,
+     "stream_put(id, chunk: bytes) -> int\n\n"
+     "Buffers one chunk; 0: go on, 1: the buffer is full (stop until resumed), 2: nobody reads (close)."},
+    {"stream_end", (PyCFunction)(void (*)(void))bolt_core_stream_end, METH_FASTCALL,
+     "stream_end(id, error: str | None) -> None\n\n"
+     "The producer is finished: exhausted or closed (None), or failed (the message)."},
     {"ws_send", bolt_core_ws_send, METH_O,
      "ws_send(commands) -> None\n\n"
      "Hands WebSocket commands (accept, send, close) of one batch to the server."},

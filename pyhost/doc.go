@@ -15,8 +15,8 @@
 //     behave as in any asyncio program. It gives the GIL up only where Python does
 //     (waiting in the selector, a thread switch interval).
 //   - Python's worker threads (a ThreadPoolExecutor of --workers threads): sync
-//     handlers and the next chunk of sync generators run there, taking the GIL as
-//     any Python thread does.
+//     handlers and the producers of sync-generator streams (stream.go) run there,
+//     taking the GIL as any Python thread does.
 //   - fasthttp's goroutines, one per connection. A request is either run by the
 //     goroutine itself, in the lane (lane.go), or queued for the loop thread (Loop.Do):
 //     the goroutine then blocks on its own channel while the loop thread does the
@@ -50,7 +50,7 @@
 // Items and results are tuples whose layout package protocol defines (with its
 // Python twin, django_bolt/_runtime/protocol.py, and the lengths in bridge.h).
 //
-//  1. A goroutine's Do (or Pull, CloseStream, the WebSocket calls) appends a call to
+//  1. A goroutine's Do (or a stream's resume or close, the WebSocket calls) appends a call to
 //     the queue under a mutex and, when the loop is asleep, writes the eventfd the
 //     loop watches with add_reader. Wake-ups coalesce: one write wakes the loop for
 //     every call queued until it drains.

@@ -48,6 +48,8 @@ type Loop struct {
 
 	isClosed bool
 
+	streams streams // open StreamingResponses (stream.go)
+
 	// Used only on the loop thread.
 	spare   []*call
 	waiting []*call
@@ -128,22 +130,6 @@ func (l *Loop) Do(req *protocol.Request, resp *protocol.Response) error {
 	return nil
 }
 
-// Pull fetches the next chunk of stream id into resp; Status is a pull status
-// (protocol.Chunk, End or Failed). When the loop closes first, resp.Err says so
-// (resp then stays with the loop: a stream is not read again after an error).
-func (l *Loop) Pull(id int, resp *protocol.Response) {
-	c := callPool.Get().(*call)
-	c.kind, c.arg, c.resp = protocol.KindPull, id, resp
-	if !l.submit(c, true) || !l.wait(c, time.Time{}) {
-		var failed protocol.Response
-		*resp = failed
-		resp.Status, resp.Err = protocol.Failed, ErrNoAnswer
-		return
-	}
-	c.resp = nil
-	callPool.Put(c)
-}
-
 // wait blocks until c is answered (true), its deadline passes or the loop closes.
 func (l *Loop) wait(c *call, deadline time.Time) bool {
 	if deadline.IsZero() {
@@ -164,11 +150,6 @@ func (l *Loop) wait(c *call, deadline time.Time) bool {
 	default:
 		return false
 	}
-}
-
-// CloseStream tells Python that nobody will pull stream id again.
-func (l *Loop) CloseStream(id int) {
-	l.submit(&call{kind: protocol.KindClose, arg: id}, false)
 }
 
 // Stop asks the event loop to stop; Serve then returns.

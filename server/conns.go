@@ -12,7 +12,7 @@ import (
 )
 
 // The server's own view of its connections, for two jobs fasthttp leaves to it: refusing
-// bare-LF request heads at once (protocol.go), and draining keep-alive connections
+// bare-LF request heads at once (protocol.go, headguard.go), and draining keep-alive connections
 // without dropping a request (Shutdown).
 
 // listener wraps each accepted connection in a conn and keeps the set of open ones.
@@ -32,7 +32,7 @@ func (l *listener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	tc := &conn{Conn: c, owner: l}
-	tc.rearm()
+	tc.guard.start()
 	l.mu.Lock()
 	l.conns[tc] = struct{}{}
 	l.mu.Unlock()
@@ -75,10 +75,7 @@ type conn struct {
 	// request is read, handled or answered.
 	idleSince atomic.Int64
 
-	// Bare-LF detection in request heads (protocol.go).
-	scanning bool
-	prev     byte // last byte scanned, across reads
-	crlfs    int  // consecutive CRLF pairs ending at prev (2 ends the head)
+	guard headGuard // bare-LF detection in request heads (protocol.go)
 }
 
 func (c *conn) Read(p []byte) (int, error) {
@@ -87,13 +84,11 @@ func (c *conn) Read(p []byte) (int, error) {
 		if t := c.idleSince.Load(); t > 0 {
 			c.idleSince.CompareAndSwap(t, 0) // unless closeIdle claimed it first
 		}
-		if c.scanning {
-			if at := c.scan(p[:n]); at >= 0 {
-				// The bytes before the bare LF are handed over with the error, so the
-				// server sees a request that began and answers it (an empty read would
-				// be taken for a client closing a keep-alive connection).
-				return at, errBareLF
-			}
+		if at := c.guard.scan(p[:n]); at >= 0 {
+			// The bytes before the bare LF are handed over with the error, so the
+			// server sees a request that began and answers it (an empty read would
+			// be taken for a client closing a keep-alive connection).
+			return at, errBareLF
 		}
 	}
 	return n, err

@@ -22,6 +22,10 @@ type exchange struct {
 	alt    []byte        // the other spelling of the path (trailing slash), for redirects
 	loc    []byte        // that spelling made safe for a Location header
 	body   string        // the file holding the spooled body, or ""
+	// payload is the body Python reads when it is not in a file: fasthttp's buffer, or
+	// buf when the body was streamed (body.go).
+	payload []byte
+	buf     []byte
 }
 
 var exchangePool = sync.Pool{New: func() any { return new(exchange) }}
@@ -30,6 +34,17 @@ func (x *exchange) reset() {
 	x.req.Reset()
 	x.resp.Reset()
 	x.body = ""
+	x.payload = nil
+	if cap(x.buf) > maxKeptBody {
+		x.buf = nil
+	}
+}
+
+// removeBodyFile deletes the spooled body, once Python has answered.
+func (x *exchange) removeBodyFile() {
+	if x.body != "" {
+		os.Remove(x.body)
+	}
 }
 
 var (
@@ -48,7 +63,7 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 			exchangePool.Put(x)
 		}
 	}()
-	if !s.checkHeaders(ctx) {
+	if !s.checkHeaders(ctx) || s.declaredTooLarge(ctx) {
 		return -1
 	}
 	if !s.hosts.Allowed(ctx.Host()) {
@@ -97,16 +112,15 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 		r.pipeline.StreamHeaders(ctx)
 		return id
 	}
-	if x.body, ok = s.spoolBody(ctx, r); !ok {
+	if !s.takeBody(ctx, r, x) {
 		s.pending.Add(-1)
+		x.removeBodyFile()
 		return id
 	}
 	s.fillRequest(ctx, r, x, auth)
 	err := s.python.Do(&x.req, &x.resp)
 	s.pending.Add(-1)
-	if x.body != "" {
-		os.Remove(x.body)
-	}
+	x.removeBodyFile()
 	if err != nil {
 		abandoned = true
 		s.errorLog.Printf("handler %s (%s %s) gave no answer: %v", r.spec.Name, ctx.Method(), ctx.Path(), err)
@@ -210,9 +224,7 @@ func (s *Server) fillRequest(ctx *fasthttp.RequestCtx, r *route, x *exchange, au
 	if r.want&protocol.WantQuery != 0 {
 		req.Query = ctx.URI().QueryString()
 	}
-	if r.want&protocol.WantBody != 0 && x.body == "" {
-		req.Body = ctx.PostBody()
-	}
+	req.Body = x.payload
 	if auth != nil {
 		req.Context = authContext(auth)
 	} else if r.spec.Security != nil || s.table.Settings.RequestID {

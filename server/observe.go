@@ -7,7 +7,6 @@ import (
 	"log"
 	"math/rand/v2"
 	"os"
-	"strconv"
 	"sync"
 	"time"
 
@@ -24,9 +23,9 @@ type observer struct {
 	metricsPath []byte // nil: no metrics endpoint
 	metrics     *metrics
 
-	logFormat string // "", "text" or "json"
-	logSample float64
-	logSlow   time.Duration
+	logFormat string       // "", "text" or "json"
+	logRule   logPolicy    // requests outside any route's policy
+	logRules  []*logPolicy // by handler id; nil: logRule
 	logMu     sync.Mutex
 	logOut    *bufio.Writer
 	stopFlush chan struct{}
@@ -42,8 +41,7 @@ func newObserver(st *Settings, routes []*route, logger *log.Logger) *observer {
 	}
 	if st.AccessLog != "off" {
 		o.logFormat = st.AccessLog
-		o.logSample = st.AccessLogSample
-		o.logSlow = time.Duration(st.AccessLogSlowMS) * time.Millisecond
+		o.logRule, o.logRules = logPolicies(st, routes)
 		o.logOut = bufio.NewWriterSize(os.Stderr, 64*1024)
 		o.stopFlush = make(chan struct{})
 		go o.flushLoop()
@@ -120,79 +118,6 @@ func validRequestID(id []byte) bool {
 		}
 	}
 	return true
-}
-
-// log writes one access-log line; successful requests are sampled and filtered by
-// the slow threshold, errors always appear.
-func (o *observer) log(ctx *fasthttp.RequestCtx, s *Server, id int, elapsed time.Duration) {
-	status := ctx.Response.StatusCode()
-	if status < 400 {
-		if elapsed < o.logSlow || (o.logSample < 1 && rand.Float64() >= o.logSample) {
-			return
-		}
-	}
-	size := -1 // streamed: unknown when the handler returns
-	if !ctx.Response.IsBodyStream() {
-		size = len(ctx.Response.Body())
-	}
-	route := ""
-	if id >= 0 {
-		route = s.routes[id].spec.Path
-	}
-	rid := ctx.Request.Header.Peek(headerRequestID)
-	var line []byte
-	now := time.Now().UTC()
-	ms := float64(elapsed.Microseconds()) / 1000
-	if o.logFormat == "json" {
-		line = append(line, `{"time":"`...)
-		line = now.AppendFormat(line, time.RFC3339Nano)
-		line = append(line, `","remote":`...)
-		line = strconv.AppendQuote(line, ctx.RemoteIP().String())
-		line = append(line, `,"method":`...)
-		line = strconv.AppendQuote(line, string(ctx.Method()))
-		line = append(line, `,"path":`...)
-		line = strconv.AppendQuote(line, string(ctx.RequestURI()))
-		line = append(line, `,"route":`...)
-		line = strconv.AppendQuote(line, route)
-		line = append(line, `,"status":`...)
-		line = strconv.AppendInt(line, int64(status), 10)
-		line = append(line, `,"bytes":`...)
-		line = strconv.AppendInt(line, int64(size), 10)
-		line = append(line, `,"duration_ms":`...)
-		line = strconv.AppendFloat(line, ms, 'f', 3, 64)
-		if o.requestIDs {
-			line = append(line, `,"request_id":`...)
-			line = strconv.AppendQuote(line, string(rid))
-		}
-		line = append(line, "}\n"...)
-	} else {
-		line = now.AppendFormat(line, time.RFC3339)
-		line = append(line, ' ')
-		line = append(line, ctx.RemoteIP().String()...)
-		line = append(line, ` "`...)
-		line = append(line, ctx.Method()...)
-		line = append(line, ' ')
-		line = append(line, ctx.RequestURI()...)
-		line = append(line, `" `...)
-		line = strconv.AppendInt(line, int64(status), 10)
-		line = append(line, ' ')
-		if size >= 0 {
-			line = strconv.AppendInt(line, int64(size), 10)
-		} else {
-			line = append(line, '-')
-		}
-		line = append(line, ' ')
-		line = strconv.AppendFloat(line, ms, 'f', 3, 64)
-		line = append(line, "ms"...)
-		if o.requestIDs {
-			line = append(line, " rid="...)
-			line = append(line, rid...)
-		}
-		line = append(line, '\n')
-	}
-	o.logMu.Lock()
-	o.logOut.Write(line)
-	o.logMu.Unlock()
 }
 
 // flushLoop writes buffered log lines out at least every 200 ms, so the log is

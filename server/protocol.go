@@ -22,7 +22,7 @@ func (s *Server) serveHTTP(ctx *fasthttp.RequestCtx) {
 		// Shutdown: this is the connection's last response.
 		ctx.SetConnectionClose()
 	}
-	rearmHeadGuard(ctx)
+	resyncHeadGuard(ctx)
 }
 
 // checkProtocol answers 505 to a request whose HTTP major version is not 1
@@ -58,43 +58,13 @@ func (s *Server) expectContinue(ctx *fasthttp.RequestCtx) int {
 // reject such heads, which the error handler does at once.
 var errBareLF = errors.New("request head with bare LF line endings")
 
-// The bare-LF guard scans the bytes of each request head for a bare LF, from the start of the
-// connection and again after each request handled, until the head's CRLF CRLF. The body
-// and a hijacked connection's bytes are never scanned. Pipelined requests already
-// buffered by the server are not scanned either: they were read with the one before.
-//
-// scan returns the index of the first bare LF in b before the end of the head, or -1.
-func (c *conn) scan(b []byte) int {
-	for i, ch := range b {
-		switch {
-		case ch == '\n' && c.prev != '\r':
-			return i
-		case ch == '\n':
-			c.crlfs++
-			if c.crlfs == 2 {
-				c.scanning = false
-				return -1
-			}
-		case ch != '\r':
-			c.crlfs = 0
-		}
-		c.prev = ch
-	}
-	return -1
-}
-
-// rearm scans the next request head on this connection. The byte before it is taken
-// as a CR: the next read may begin inside a CRLF split by the previous one.
-func (c *conn) rearm() {
-	c.scanning, c.prev, c.crlfs = true, '\r', 0
-}
-
-// rearmHeadGuard is called once a request was handled, its body read.
-func rearmHeadGuard(ctx *fasthttp.RequestCtx) {
+// resyncHeadGuard is called once a request was handled, its body read: a guard that
+// stopped following the connection's framing scans the next request head.
+func resyncHeadGuard(ctx *fasthttp.RequestCtx) {
 	if ctx.Hijacked() {
 		return
 	}
 	if c, ok := ctx.Conn().(*conn); ok {
-		c.rearm()
+		c.guard.resync()
 	}
 }

@@ -30,8 +30,9 @@ type Python interface {
 type route struct {
 	spec     RouteSpec
 	want     protocol.Want
-	cookies  bool // the plan reads cookies, so the cookie header must cross
-	forms    bool // the plan parses form bodies: large multipart bodies are spooled to disk
+	cookies  bool                  // the plan reads cookies, so the cookie header must cross
+	forms    bool                  // the plan parses form bodies: large multipart bodies are spooled to disk
+	uploads  map[string]*FileLimit // File() limits by field, checked while a body spools
 	pipeline *middleware.Pipeline
 }
 
@@ -100,6 +101,7 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 		NoDefaultServerHeader: true,
 		NoDefaultContentType:  true,
 		MaxRequestBodySize:    st.MaxUploadSize,
+		StreamRequestBody:     streamsBodies(t, s.routes),
 		// Multipart bodies reach Python as sent, whatever their framing: parsing them
 		// here would rebuild Content-Length bodies and answer their errors itself.
 		DisablePreParseMultipartForm: true,
@@ -190,6 +192,12 @@ func (s *Server) addRoute(spec RouteSpec) error {
 		return fmt.Errorf("route %s %s: %w", spec.Method, spec.Path, err)
 	}
 	r := &route{spec: spec, want: needs.want, cookies: needs.cookies, forms: needs.forms}
+	for i := range spec.Uploads {
+		if r.uploads == nil {
+			r.uploads = map[string]*FileLimit{}
+		}
+		r.uploads[spec.Uploads[i].Field] = &spec.Uploads[i]
+	}
 	var cfg middleware.RouteConfig
 	if spec.Security != nil {
 		cfg = *spec.Security

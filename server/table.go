@@ -31,8 +31,30 @@ type RouteSpec struct {
 	// "params", "query", "headers", "cookies", "body".
 	Needs    []string                `msgpack:"needs"`
 	Security *middleware.RouteConfig `msgpack:"security"`
+	// Uploads are the limits of the handler's File() parameters, checked while a
+	// large multipart body streams to disk (uploads.go).
+	Uploads []FileLimit `msgpack:"uploads"`
 	// Name is the handler's dotted name, for error messages.
 	Name string `msgpack:"name"`
+	// AccessLog is the access-log policy of the route's API (its LoggingConfig); nil:
+	// the BOLT_ACCESS_LOG* settings alone.
+	AccessLog *AccessLogPolicy `msgpack:"access_log"`
+}
+
+// AccessLogPolicy is what a BoltAPI's LoggingConfig says about the access-log lines of
+// its routes (django_bolt.logging.config). The access log itself is on or off by
+// BOLT_ACCESS_LOG.
+type AccessLogPolicy struct {
+	SkipPaths       []string `msgpack:"skip_paths"`        // request paths never logged
+	SkipStatusCodes []int    `msgpack:"skip_status_codes"` // statuses never logged
+	// Successful requests: the fraction logged and the slow threshold; nil keeps
+	// BOLT_ACCESS_LOG_SAMPLE and BOLT_ACCESS_LOG_SLOW_MS.
+	SampleRate    *float64 `msgpack:"sample_rate"`
+	MinDurationMS *float64 `msgpack:"min_duration_ms"`
+	Query         bool     `msgpack:"query"`       // the path is logged with its query string
+	UserAgent     bool     `msgpack:"user_agent"`  // the User-Agent is logged
+	Level         string   `msgpack:"level"`       // level of successful requests' lines
+	ErrorLevel    string   `msgpack:"error_level"` // level of 5xx lines (4xx: WARNING)
 }
 
 // Settings are the server settings (BOLT_* in Django settings, validated by

@@ -29,6 +29,7 @@ class Case:
     status: int
     kwargs: dict[str, Any] = field(default_factory=dict)
     token: str | None = None  # a user whose JWT is sent
+    session: str | None = None  # a user whose Django session cookie is sent
     repeat: int = 1  # send until the last answer (the rate limit needs a burst)
 
 
@@ -126,6 +127,10 @@ CASES: dict[tuple[str, str], list[Case]] = {
     ("post", "/mw/session/note"): [Case("POST", "/mw/session/note", 200, {
         "cookies": {"csrftoken": CSRF_TOKEN}, "headers": {"x-csrftoken": CSRF_TOKEN}})],
     ("post", "/mw/session/logout"): [Case("POST", "/mw/session/logout", 200)],
+    # Behind Django's @login_required / @permission_required: the anonymous 302 and the
+    # 403 are Django's own answers, which the document does not describe.
+    ("get", "/mw/session/account"): [Case("GET", "/mw/session/account", 200, session="demo")],
+    ("get", "/mw/session/user-admin"): [Case("GET", "/mw/session/user-admin", 200, session="admin")],
 }
 
 
@@ -144,6 +149,18 @@ def tokens(example_server) -> dict[str, str]:
                               json={"username": name, "password": name}, timeout=30)
         assert response.status_code == 200, response.text
         out[name] = response.json()["access_token"]
+    return out
+
+
+@pytest.fixture(scope="module")
+def sessions(example_server) -> dict[str, str]:
+    """A logged-in Django session id per login account."""
+    out = {}
+    for name in ("admin", "demo"):
+        response = httpx.post(example_server.base_url + "/mw/session/login",
+                              json={"username": name, "password": name}, timeout=30)
+        assert response.status_code == 200, response.text
+        out[name] = response.cookies["sessionid"]
     return out
 
 
@@ -191,11 +208,13 @@ def _cases() -> list[tuple[str, str, int, Case]]:
 
 @pytest.mark.parametrize("method, path, n, case", _cases(),
                          ids=[f"{c.method} {c.url} {c.status}" for *_, c in _cases()])
-def test_answer_matches_the_document(example_server, document, tokens, method, path, n, case):
+def test_answer_matches_the_document(example_server, document, tokens, sessions, method, path, n, case):
     operation = document["paths"][path][method]
     kwargs = dict(case.kwargs)
     if case.token:
         kwargs["headers"] = {**kwargs.get("headers", {}), "authorization": f"Bearer {tokens[case.token]}"}
+    if case.session:
+        kwargs["cookies"] = {**kwargs.get("cookies", {}), "sessionid": sessions[case.session]}
     with httpx.Client(base_url=example_server.base_url, timeout=60, follow_redirects=False) as client:
         for _ in range(case.repeat):
             response = client.request(case.method, case.url, **kwargs)

@@ -9,7 +9,9 @@ import time
 
 import pytest
 
-from .runtime_helpers import module_runtime, raw_exchange, read_response, request_head  # noqa: F401
+from .runtime_helpers import (  # noqa: F401
+    module_runtime, parse_raw_response, raw_exchange, read_response, request_head,
+)
 
 # Long enough that a stalled request would be seen as one: every answer below must come
 # well before it.
@@ -55,6 +57,58 @@ def test_a_bare_lf_head_on_a_keep_alive_connection_is_refused_at_once(server):
         started = time.monotonic()
         r = read_response(sock)
         _assert_bare_lf_refused(time.monotonic() - started, r)
+
+
+
+def _read_until_closed(sock: socket.socket) -> bytes:
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+def _split_responses(data: bytes) -> list:
+    """The responses (each with a Content-Length body) in ``data``, in order."""
+    responses = []
+    while data:
+        head = data.partition(b"\r\n\r\n")[0]
+        r = parse_raw_response(data)
+        size = len(head) + 4 + int(r.headers.get("content-length", "0"))
+        responses.append(r)
+        data = data[size:]
+    return responses
+
+
+_CHUNKED_LINE_FEEDS = (b"POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       b"3\r\n\n\n\n\r\n0\r\n\r\n")
+
+
+@pytest.mark.parametrize("first", [
+    request_head("/", close=False),
+    request_head("/upload", method="POST", body=b"a\n\nb\n", close=False),
+    _CHUNKED_LINE_FEEDS,
+], ids=["behind-a-get", "behind-a-body-of-line-feeds", "behind-a-chunked-body"])
+@pytest.mark.parametrize("bare", [b"GET / HTTP/1.1\nHost: x\n\n", b"GET / HTTP/1.1\r\nHost: x\n\n"],
+                         ids=["all-bare-lf", "bare-lf-headers"])
+def test_a_bare_lf_head_pipelined_behind_a_request_is_refused_at_once(server, first, bare):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=READ_TIMEOUT + 10) as sock:
+        started = time.monotonic()
+        sock.sendall(first + bare)  # one packet: the server reads both heads at once
+        answered, refused = _split_responses(_read_until_closed(sock))
+        elapsed = time.monotonic() - started
+    assert answered.status == 200, answered
+    _assert_bare_lf_refused(elapsed, refused)
+
+
+def test_pipelined_crlf_requests_after_bodies_of_line_feeds_are_all_served(server):
+    body = b"a\n\nb\n"
+    requests = [request_head("/upload", method="POST", body=body, close=False), _CHUNKED_LINE_FEEDS,
+                request_head("/", close=False), request_head("/upload", method="POST", body=body)]
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"".join(requests))
+        responses = _split_responses(_read_until_closed(sock))
+    assert [r.status for r in responses] == [200, 200, 200, 200], responses
+    assert [json.loads(r.body).get("size") for r in responses] == [len(body), 3, None, len(body)]
 
 
 def test_line_feeds_in_a_body_are_not_taken_for_a_bare_lf_head(server):

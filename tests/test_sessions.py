@@ -64,3 +64,42 @@ def test_csrf_exempt_handler_needs_no_token(client):
     # /mw/session/login is @csrf_exempt: no token, no 403.
     r = client.post("/mw/session/login", json={"username": "nobody", "password": "x"})
     assert r.status_code == 401
+
+
+def _login(client, username: str) -> None:
+    r = client.post("/mw/session/login", json={"username": username, "password": username})
+    assert r.status_code == 200, r.text
+
+
+def test_login_required_redirects_to_login_until_the_session_is_logged_in(client):
+    r = client.get("/mw/session/account?tab=orders")
+    assert r.status_code == 302
+    assert r.headers["location"] == "/accounts/login/?next=/mw/session/account%3Ftab%3Dorders"
+    assert r.content == b""
+    _login(client, "demo")
+    r = client.get("/mw/session/account?tab=orders")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"username": "demo", "staff": False}
+    client.post("/mw/session/logout")
+    assert client.get("/mw/session/account").status_code == 302
+
+
+def test_login_required_reads_the_session_cookie_not_the_client(client, example_server):
+    _login(client, "staff")
+    assert client.get("/mw/session/account").json() == {"username": "staff", "staff": True}
+    # Another client with a forged session id is anonymous.
+    with httpx.Client(base_url=example_server.base_url, timeout=15.0,
+                      cookies={"sessionid": "forged" + "x" * 26}) as other:
+        assert other.get("/mw/session/account").status_code == 302
+
+
+def test_permission_required_with_raise_exception_answers_403(client):
+    anonymous = client.get("/mw/session/user-admin")
+    assert anonymous.status_code == 403, anonymous.text
+    _login(client, "demo")  # may view users, not change them
+    assert client.get("/mw/session/user-admin").status_code == 403
+    client.post("/mw/session/logout")
+    _login(client, "admin")
+    r = client.get("/mw/session/user-admin")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"username": "admin", "can_change_users": True}

@@ -135,3 +135,75 @@ def test_empty_chunks_do_not_end_the_stream(semantics_server, kind):
     r = semantics_server.get(f"/stream/empty-chunks/{kind}")
     assert r.status_code == 200
     assert r.text == "abc"
+
+
+# --- failures, order, flow control -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_exception_mid_stream_breaks_the_body_after_the_chunks_before_it(semantics_server, kind):
+    got = b""
+    with pytest.raises(httpx.RemoteProtocolError):
+        with httpx.stream("GET", semantics_server.url(f"/stream/fails/{kind}"), timeout=10.0) as r:
+            assert r.status_code == 200
+            for chunk in r.iter_raw():
+                got += chunk
+    # The chunked body never gets its last chunk: the client sees a broken stream, not a short one.
+    assert got == b"one\ntwo\n"
+    assert semantics_server.get("/ping").status_code == 200
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_chunks_arrive_in_order_through_a_slow_reader(semantics_server, kind):
+    n = 40_000  # 280 KB: more than the core buffers, so the generator stops and resumes
+    body = b""
+    with httpx.stream("GET", semantics_server.url(f"/stream/numbered/{kind}?n={n}"), timeout=30.0) as r:
+        for i, chunk in enumerate(r.iter_raw()):
+            body += chunk
+            if i < 20:
+                time.sleep(0.02)  # let the producer run ahead and fill the buffer
+    assert body == b"".join(b"%06d\n" % i for i in range(n))
+
+
+def test_an_unread_sync_stream_stops_producing_and_a_disconnect_closes_it(semantics_server):
+    tok = token()
+    sock = raw_request(semantics_server.port, f"/endless/fast-sync?token={tok}")
+    try:
+        assert b"chunk 0\n" in read_until(sock, b"chunk 0\n")
+        # The client reads nothing more: once the socket and the core's buffer are full,
+        # the generator waits instead of running through its 50 million chunks.
+        def progress():
+            return [e for e in _stream_events(semantics_server, tok) if e.startswith("at ")]
+
+        def stalled():
+            before = progress()
+            time.sleep(0.5)
+            return progress() == before
+
+        wait_until(stalled, timeout=20, message="the unread generator to stop")
+    finally:
+        sock.close()
+    wait_until(lambda: "closed" in _stream_events(semantics_server, tok), timeout=20,
+               message="the generator's finally to run after the disconnect")
+    events = _stream_events(semantics_server, tok)
+    assert "finished" not in events
+    assert semantics_server.get("/ping").status_code == 200
+
+
+def test_slow_sync_streams_leave_worker_threads_to_sync_handlers(semantics_server):
+    # Two streams whose generators wait between chunks, on a server with two worker
+    # threads: a sync handler still runs while both go on.
+    toks = [token(), token()]
+    socks = [raw_request(semantics_server.port, f"/trickle/sync?token={t}") for t in toks]
+    try:
+        for sock in socks:
+            assert b"tick 1\n" in read_until(sock, b"tick 1\n")
+        r = semantics_server.get(f"/sync/sleep?token={token()}&ms=1", timeout=10.0)
+        assert r.status_code == 200
+        assert all("finished" not in _stream_events(semantics_server, t) for t in toks)
+    finally:
+        for sock in socks:
+            sock.close()
+    for t in toks:
+        wait_until(lambda t=t: "closed" in _stream_events(semantics_server, t), timeout=20,
+                   message="the trickling generator to be closed")

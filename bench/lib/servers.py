@@ -81,6 +81,14 @@ def _neutral(python: Path, routes: int = 10):
     return command
 
 
+def _bolt_base(ctx: Context, port: int):
+    """The example project served by another checkout (BOLT_BASE, built with `make build`)."""
+    base = Path(os.environ["BOLT_BASE"])
+    argv = [str(base / ".venv" / "bin" / "python"), "manage.py", "runbolt", "--host", HOST,
+            "--port", str(port), "--processes", "1"]
+    return argv, base / "python" / "examples" / "testproject", _project_env(ctx)
+
+
 def _ceiling(ctx: Context, port: int):
     assert ctx.ceiling_binary is not None
     return [str(ctx.ceiling_binary), "-addr", f"{HOST}:{port}", "-file", str(SAMPLE_FILE)], ROOT, {}
@@ -121,6 +129,11 @@ SPECS: dict[str, ServerSpec] = {s.key: s for s in [
                (BOLT312_PYTHON,), _PEER_HINT, only=("item",)),
     ServerSpec("bolt312-r1000", "django-bolt, 1,000 routes", True, _neutral(BOLT312_PYTHON, 1000),
                (BOLT312_PYTHON,), _PEER_HINT, only=("item",)),
+    # Not in the default run: before/after comparisons of a change, interleaved in one
+    # run (BOLT_BASE=/path/to/other/checkout, which has run `make build`).
+    ServerSpec("bolt-base", "django-bolt (BOLT_BASE checkout)", True, _bolt_base,
+               (Path(os.environ.get("BOLT_BASE", "/nonexistent")) / ".venv" / "bin" / "python",),
+               "set BOLT_BASE to a checkout that has run `make build`"),
     # Not pinned: several processes are only worth measuring with both cores.
     ServerSpec("bolt-mp", "django-bolt, N processes, unpinned", False,
                _bolt(lambda ctx: ctx.processes), (BOLT_BINARY,), "run `make build`"),

@@ -8,11 +8,12 @@ import asyncio
 import json
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from django_bolt import _core
 from django_bolt._runtime.loop import Dispatcher, open_lane
-from django_bolt._runtime.protocol import KIND_PULL as PULL, KIND_STOP as STOP
+from django_bolt._runtime.protocol import KIND_STOP as STOP
 from django_bolt.responses import StreamingResponse
 
 closed = []  # paths of the streams whose generator was closed or finished
@@ -61,13 +62,44 @@ async def failing_stream(request):
     return StreamingResponse(chunks())
 
 
+async def slow_sync_stream(request):
+    """Chunks 10 ms apart: its producer is running, not parked, when the client goes."""
+    name = request.path
+
+    def chunks():
+        try:
+            while True:
+                yield b"tick"
+                time.sleep(0.01)
+        finally:
+            closed.append(name)
+
+    return StreamingResponse(chunks())
+
+
+async def slow_async_stream(request):
+    """An async generator waiting between chunks: a close cancels it where it waits."""
+    name = request.path
+
+    async def chunks():
+        try:
+            while True:
+                yield b"tock"
+                await asyncio.sleep(30)
+        finally:
+            closed.append(name)
+
+    return StreamingResponse(chunks())
+
+
 async def where(request):
     """Which thread started the handler: "loop" (the main thread) or "lane"."""
     started = "loop" if threading.current_thread() is threading.main_thread() else "lane"
     return 200, [("x-started", started)], request.path.encode()
 
 
-RUNNERS = [echo, echo_later, async_stream, endless_sync_stream, failing_stream, where]
+RUNNERS = [echo, echo_later, async_stream, endless_sync_stream, failing_stream, slow_sync_stream,
+           slow_async_stream, where]
 
 
 def _run(loop, fd, drain, timeout):
@@ -154,7 +186,7 @@ def serve_lane(fd, timeout):
 
 
 def serve_raw(fd, timeout):
-    """Answer each request with describe(item) as JSON; pulls get b"chunk-<sid>".
+    """Answer each request with describe(item) as JSON.
 
     Paths ask for special answers:
       /hold/<rest>    held until two are held, then both answered together as <rest>
@@ -198,12 +230,10 @@ def serve_raw(fd, timeout):
             if batch is None:
                 return
             for item in batch:
-                rid, kind = item[0], item[1]
+                kind = item[1]
                 if kind < 0:
                     log.append(list(item))
-                    if kind == PULL:
-                        results.append((rid, 0, None, b"chunk-%d" % item[2]))
-                    elif kind == STOP:
+                    if kind == STOP:
                         loop.stop()
                     continue
                 path = item[3]

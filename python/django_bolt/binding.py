@@ -732,6 +732,8 @@ class _Compiled(NamedTuple):
     uses_scope: bool
     parses_form: bool
     max_sizes: dict = {}  # File(max_size=) per field key
+    # File() limits the server checks while a large body streams (see _upload_limits).
+    uploads: tuple = ()
 
 
 def _compile_value_field(field: _Field) -> _Compiled:
@@ -746,7 +748,7 @@ def _compile_value_field(field: _Field) -> _Compiled:
     if source == "file":
         extract = _file_extractor(field.key, field.inner, field.required, field.default, marker)
         max_sizes = {field.key: marker.max_size} if marker is not None and marker.max_size is not None else {}
-        return _Compiled(extract, False, _NEEDS["file"], True, True, max_sizes)
+        return _Compiled(extract, False, _NEEDS["file"], True, True, max_sizes, _upload_limits(field.key, marker))
     sequence = sequence_parts(field.inner)
     item_type = field.inner if sequence is None else sequence[1]
     convert = _text_converter(item_type, marker, sequence)
@@ -764,7 +766,21 @@ def _compile_dependency_field(
     fn = dependency_callable(field.marker, f"{where}, parameter {field.name!r}")
     plan = _compile(fn, method, path, path_params, stack)
     extract, is_async = make_dependency_extractor(fn, field.marker.use_cache, plan)
-    return _Compiled(extract, is_async, plan.needs, True, plan.meta["needs_form_parsing"], plan.meta["file_max_sizes"])
+    return _Compiled(extract, is_async, plan.needs, True, plan.meta["needs_form_parsing"], plan.meta["file_max_sizes"],
+                     tuple(plan.meta["file_limits"]))
+
+
+def _upload_limits(key: str, marker: Param | None) -> tuple:
+    """The limits of a File() parameter the Go core checks as a large multipart body
+    streams to disk (server/uploads.go); min_size needs the whole file, so stays here."""
+    if marker is None or (marker.max_size is None and marker.allowed_types is None and marker.max_files is None):
+        return ()
+    return ({
+        "field": key,
+        "max_size": None if marker.max_size is None else int(marker.max_size),
+        "allowed_types": None if marker.allowed_types is None else [str(t) for t in marker.allowed_types],
+        "max_files": None if marker.max_files is None else int(marker.max_files),
+    },)
 
 
 def _compile(fn: Any, method: str, path: str, path_params: frozenset, stack: tuple) -> BindingPlan:
@@ -807,6 +823,7 @@ def _compile(fn: Any, method: str, path: str, path_params: frozenset, stack: tup
         "body_struct_type": body.inner if body else None,
         "needs_form_parsing": any(c.parses_form for c in compiled),
         "file_max_sizes": {k: v for c in compiled for k, v in c.max_sizes.items()},
+        "file_limits": [limits for c in compiled for limits in c.uploads],
     }
     return BindingPlan(steps, needs, request_only, any(c.uses_scope for c in compiled), meta)
 

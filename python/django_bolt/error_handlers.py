@@ -114,6 +114,21 @@ def _file_error_response(exc: OSError, debug: bool | None, where: str) -> Result
     return format_error_response(status, generic)
 
 
+def _django_exception_response(exc: BaseException) -> Result | None:
+    """Django's own client errors, as Django answers them: ``PermissionDenied`` (raised
+    by ``@permission_required(raise_exception=True)``, say) is a 403 and ``Http404``
+    (``get_object_or_404``) a 404. Their messages stay in the server, as in Django
+    without DEBUG."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    if isinstance(exc, PermissionDenied):
+        return format_error_response(403, "Permission denied")
+    if isinstance(exc, Http404):
+        return format_error_response(404, "Not Found")
+    return None
+
+
 def handle_exception(exc: BaseException, debug: bool | None = None, request: Any = None) -> Result:
     """The response for ``exc``; ``debug=None`` reads Django's ``DEBUG``."""
     if isinstance(exc, HTTPException):
@@ -124,6 +139,9 @@ def handle_exception(exc: BaseException, debug: bool | None = None, request: Any
         return request_validation_error_handler(exc)
     if isinstance(exc, msgspec.ValidationError):
         return format_error_response(422, msgspec_validation_error_to_dict(exc))
+    django_answer = _django_exception_response(exc)
+    if django_answer is not None:
+        return django_answer
     where, request_id = "", None
     if request is not None:
         where = f" in {request.get('method')} {request.get('path')}"

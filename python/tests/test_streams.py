@@ -1,5 +1,5 @@
-"""One stream implementation: the server's loop (``_runtime.streams.Streams``) and the test
-client (``testing.runner.InlineRunner``) pull the same generators to the same chunks.
+"""One stream implementation: the server's producers (``_runtime.streams.Streams``) and the
+test client (``testing.runner.InlineRunner``) take the same generators to the same chunks.
 
 Each case runs through both paths with the protocol's items; what arrives must be equal,
 and equal to what the case expects.
@@ -15,7 +15,7 @@ from typing import Any, Callable
 import pytest
 
 from django_bolt._runtime.protocol import CHUNK, END, FAILED, KIND_CLOSE, KIND_PULL
-from django_bolt._runtime.streams import StreamSource, Streams
+from django_bolt._runtime.streams import PUT_GONE, PUT_MORE, StreamSource, Streams
 from django_bolt.responses import StreamingResponse
 from django_bolt.testing.runner import InlineRunner
 
@@ -65,30 +65,53 @@ CASES: dict[str, tuple[Callable[[], Any], list[bytes], int]] = {
 }
 
 
+class _Core:
+    """The core's side of the stream functions, in memory: what each put delivered.
+
+    ``gone_after`` makes the stream's reader go away once it has that many chunks, as a
+    disconnect does: the producer's next put answers "gone".
+    """
+
+    def __init__(self, gone_after: int | None = None) -> None:
+        self.chunks: list[bytes] = []
+        self.ended: asyncio.Future | None = None
+        self.gone_after = gone_after
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def stream_open(self, is_async: bool) -> int:
+        self.ended = self.loop.create_future()
+        return 7
+
+    def stream_put(self, sid: int, chunk: bytes) -> int:
+        assert sid == 7 and isinstance(chunk, bytes)
+        if self.gone_after is not None and len(self.chunks) >= self.gone_after:
+            return PUT_GONE
+        self.chunks.append(chunk)
+        return PUT_MORE
+
+    def stream_end(self, sid: int, error: str | None) -> None:
+        assert sid == 7
+        self.loop.call_soon_threadsafe(self.ended.set_result, error)
+
+
 def _server_pulls(content: Any, close_after: int | None = None) -> list[tuple[int, bytes]]:
-    """Pull through the server's Streams on a real loop and worker pool, as Go does."""
+    """Run the server's producer (``Streams``) on a real loop and worker pool; turn what it
+    put and how it ended into the pulls Go would have made, one chunk at a time."""
     loop = asyncio.new_event_loop()
     executor = ThreadPoolExecutor(max_workers=2)
-    answers: list[asyncio.Future] = []
-    streams = Streams(loop, executor, lambda rid, status, chunk: answers[rid].set_result((status, chunk)))
-    out: list[tuple[int, bytes]] = []
+    core = _Core(close_after)
+    core.loop = loop
+    streams = Streams(loop, executor, core)
     try:
-        sid = streams.open(StreamingResponse(content))
-        while True:
-            if close_after is not None and len(out) == close_after:
-                streams.close(sid)
-                # Let the close run (in the pool for sync sources, on the loop for async ones).
-                loop.run_until_complete(asyncio.sleep(0.05))
-                return out
-            answers.append(loop.create_future())
-            streams.pull(len(answers) - 1, sid)
-            status, chunk = loop.run_until_complete(asyncio.wait_for(answers[-1], 10))
-            out.append((status, chunk))
-            if status != CHUNK:
-                return out
+        streams.open(StreamingResponse(content))
+        error = loop.run_until_complete(asyncio.wait_for(core.ended, 10))
     finally:
         executor.shutdown(wait=True)
         loop.close()
+    out = [(CHUNK, c) for c in core.chunks]
+    if close_after is None:
+        out.append((END, b"") if error is None else (FAILED, error.encode()))
+    return out
 
 
 def _client_pulls(content: Any, close_after: int | None = None) -> list[tuple[int, bytes]]:

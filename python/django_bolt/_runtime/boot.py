@@ -44,8 +44,17 @@ def _route_spec(r: Any) -> dict[str, Any]:
         "handler_id": r.handler_id,
         "needs": sorted(_needs(r)),
         "security": r.security.native,
+        "uploads": r.plan.meta["file_limits"],
         "name": f"{r.fn.__module__}.{r.fn.__qualname__}",
+        "access_log": _access_log_policy(r.api),
     }
+
+
+def _access_log_policy(api: Any) -> dict[str, Any] | None:
+    """The access-log policy of the API's ``logging_config``, if it has one."""
+    if not api.enable_logging or api.logging_config is None:
+        return None
+    return api.logging_config.access_log_policy()
 
 
 def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = None,

@@ -52,7 +52,7 @@ class Dispatcher:
         self.exchange = exchange
         self.results: list[tuple] = []
         self.flush_scheduled = False
-        self.streams = Streams(loop, executor, self._deliver_chunk)
+        self.streams = Streams(loop, executor, _core)
         # Requests started by drain run in copies of the context the loop thread had when
         # it began serving (the reader callback's); the lane starts them from the same.
         self.context = contextvars.copy_context()
@@ -81,7 +81,7 @@ class Dispatcher:
                     else:
                         task.add_done_callback(partial(self._finished, rid))
                 elif kind == KIND_PULL:
-                    self.streams.pull(item[RID], item[ARG])
+                    self.streams.resume(item[ARG])
                 elif kind == KIND_CLOSE:
                     self.streams.close(item[ARG])
                 elif kind == KIND_STOP:
@@ -139,9 +139,6 @@ class Dispatcher:
 
     def _finished(self, rid: int, task: asyncio.Future) -> None:
         self._push((self._result(rid, task)))
-
-    def _deliver_chunk(self, rid: int, status: int, chunk: bytes) -> None:
-        self._push((rid, status, None, chunk))
 
     def _push(self, result: tuple) -> None:
         self.results.append(result)

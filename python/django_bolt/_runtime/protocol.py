@@ -20,11 +20,13 @@ Results (Python → Go), handed back with the next ``exchange``:
 * for a request: ``(rid, status, headers, body)``. ``headers`` is a list of
   ``(name, value)`` str tuples; ``body`` is bytes (the whole body), an int (the id of a
   stream to pull) or a ``SendFile`` (a file Go sends from disk).
-* for ``KIND_PULL``: ``(rid, pull_status, None, chunk)`` with ``pull_status`` one of
-  ``CHUNK`` (``chunk`` is bytes, never empty), ``END`` or ``FAILED`` (``chunk`` is the
-  error message, UTF-8).
-* ``KIND_CLOSE`` and ``KIND_STOP`` answer nothing on the server; the test client's
-  inline runner answers ``END`` so that every call returns a result.
+* for ``KIND_PULL``, from the test client's inline runner: ``(rid, pull_status, None,
+  chunk)`` with ``pull_status`` one of ``CHUNK`` (``chunk`` is bytes, never empty),
+  ``END`` or ``FAILED`` (``chunk`` is the error message, UTF-8). On the server a stream's
+  producer puts its chunks into the core's buffer instead (``_runtime.streams``), and
+  ``KIND_PULL`` only resumes a producer that stopped on a full buffer.
+* ``KIND_PULL``, ``KIND_CLOSE`` and ``KIND_STOP`` answer nothing on the server; the test
+  client's inline runner answers ``END`` to a close so that every call returns a result.
 
 WebSockets (``_runtime.websockets``) use three more kinds; their first position is the
 connection id:
@@ -53,7 +55,7 @@ __all__ = [
 ]
 
 # Item kinds (item[KIND]); a request item carries its handler id (>= 0) there instead.
-KIND_PULL = -1  # the next chunk of stream ``arg``
+KIND_PULL = -1  # more of stream ``arg``: resume its producer (server), the next chunk (test client)
 KIND_CLOSE = -2  # the client went away: close stream ``arg``
 KIND_STOP = -3  # stop the event loop
 KIND_WS_OPEN = -4

@@ -29,6 +29,11 @@ __all__ = ["compile_runner", "run_sync"]
 # TestCase transaction live, instead of in the worker pool.
 run_sync_inline: contextvars.ContextVar[bool] = contextvars.ContextVar("run_sync_inline", default=False)
 
+# Set while a request runs between request_started and request_finished
+# (BOLT_EMIT_SIGNALS): the worker thread that runs its sync code then recycles its own
+# database connections, as the signals' receivers do for the thread they run in.
+recycle_connections: contextvars.ContextVar[bool] = contextvars.ContextVar("recycle_connections", default=False)
+
 
 async def run_sync(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
     """Run a ``def`` handler in the worker pool, with the request's context."""
@@ -38,7 +43,22 @@ async def run_sync(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
         return await sync_to_async(fn, thread_sensitive=True)(*args, **kwargs)
     loop = asyncio.get_running_loop()
     ctx = contextvars.copy_context()
+    if recycle_connections.get():
+        return await loop.run_in_executor(None, partial(ctx.run, _recycling, fn, args, kwargs))
     return await loop.run_in_executor(None, partial(ctx.run, fn, *args, **kwargs))
+
+
+def _recycling(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+    """``fn`` between two ``close_old_connections()``, in the worker thread: what Django
+    runs at a request's start and end, so this thread's connections older than
+    ``CONN_MAX_AGE`` (or broken) are closed instead of living as long as the thread."""
+    from django.db import close_old_connections
+
+    close_old_connections()
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        close_old_connections()
 
 
 def _permission_denied() -> tuple:

@@ -4,8 +4,10 @@ Only routes of an API built with ``BOLT_EMIT_SIGNALS = True`` are wrapped, so wi
 the setting no request pays for it. Django connects ``close_old_connections`` to both
 signals: that is what closes database connections older than ``CONN_MAX_AGE`` (and
 broken ones) between requests, as under Django's own handlers. Receivers run as
-Django's ASGI handler runs them (``asend``: sync receivers in the thread where the
-ORM's connections live).
+Django's ASGI handler runs them (``asend``: sync receivers in the thread where async
+code's ORM calls run). Sync handlers run in the worker pool, whose threads have
+connections of their own: while a request runs with signals, each of them recycles its
+connections around the sync code it runs (``route.run_sync``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from django.core.signals import request_finished, request_started
+
+from .route import recycle_connections
 
 __all__ = ["with_signals"]
 
@@ -30,9 +34,11 @@ def _scope(request: Any) -> dict[str, Any]:
 def with_signals(run: Callable[[Any], Any], sender: type) -> Callable[[Any], Any]:
     async def run_with_signals(request: Any) -> Any:
         await request_started.asend(sender=sender, scope=_scope(request))
+        recycling = recycle_connections.set(True)
         try:
             return await run(request)
         finally:
+            recycle_connections.reset(recycling)
             await request_finished.asend(sender=sender)
 
     return run_with_signals

@@ -6,20 +6,21 @@ bytes: it converts each chunk, skips empty ones (an empty chunk is nothing to se
 the end of the stream) and reports the end as ``None``. ``pull_sync`` and ``pull_async``
 turn one step into a protocol answer (``CHUNK``/``END``/``FAILED``, see ``protocol``).
 
-On the server, ``Streams`` holds the open sources of the event loop. The core asks for the
-next chunk only when it has written the previous one, so at most one chunk per stream is
-buffered. Async iterators are advanced on the loop; sync ones in the worker thread pool,
-so a generator that blocks never stalls other requests. The test client
-(``testing.runner``) calls the same source methods inline.
+On the server, ``Streams`` runs each source ahead of the writer, into a bounded buffer
+of the core (``pyhost/stream.go``): async sources in a task on the loop, sync ones in
+the worker thread pool (so a generator that blocks never stalls other requests), with
+no round trip per chunk. The test client (``testing.runner``) calls the same source
+methods inline.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 from concurrent.futures import Executor
-from typing import Any, Callable
+from functools import partial
+from time import monotonic
+from typing import Any
 
 from ..responses import StreamingResponse
 from .protocol import CHUNK, END, FAILED
@@ -61,8 +62,12 @@ def stream_headers(resp: StreamingResponse) -> list[tuple[str, str]]:
     return headers
 
 
-def _failed(exc: BaseException) -> Pulled:
+def _log_failure(exc: BaseException) -> None:
     logger.error("Stream failed: %s: %s", type(exc).__name__, exc, exc_info=(type(exc), exc, exc.__traceback__))
+
+
+def _failed(exc: BaseException) -> Pulled:
+    _log_failure(exc)
     return FAILED, str(exc).encode()
 
 
@@ -137,63 +142,153 @@ class StreamSource:
             await aclose()
 
 
-class Streams:
-    """The open streams of one event loop."""
+# Answers of _core.stream_put (pyhost/stream.go).
+PUT_MORE = 0
+PUT_FULL = 1  # the core's buffer is full: stop until the core resumes the stream
+PUT_GONE = 2  # nobody reads any more: close the generator
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, executor: Executor | None,
-                 deliver: Callable[[int, int, bytes], None]) -> None:
+# How long a sync producer keeps its worker thread before it lets queued work run
+# first: a generator that waits between chunks (a sync SSE feed) shares the worker
+# pool chunk by chunk, a fast one runs through without a hand-off.
+SYNC_SLICE = 0.002
+
+
+class Streams:
+    """The open streams of one event loop, each with its own producer.
+
+    A producer runs its source ahead of the writer and puts each chunk into the core's
+    buffer for the stream (``_core.stream_put``), from which Go writes and flushes it:
+    no round trip per chunk. A sync source is run by a worker thread (``_drive_sync``),
+    an async one by a task on the loop (``_drive_async``). A producer stops when the
+    core says its buffer is full; the core then sends ``KIND_PULL`` for the stream when
+    it has taken the bytes (``resume``). ``KIND_CLOSE`` (``close``) comes when the
+    client went away while the producer was stopped, or while an async one ran. Every
+    producer ends with exactly one ``_core.stream_end``.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, executor: Executor,
+                 core: Any) -> None:
         self._loop = loop
         self._executor = executor
-        self._deliver = deliver  # (rid, status, chunk)
+        self._stream_open = core.stream_open
+        self._put = core.stream_put
+        self._end = core.stream_end
         self._open: dict[int, StreamSource] = {}
-        self._ids = itertools.count()
+        self._tasks: dict[int, asyncio.Task] = {}
 
     def open(self, resp: StreamingResponse) -> int:
-        sid = next(self._ids)
-        self._open[sid] = StreamSource(resp)
+        source = StreamSource(resp)
+        sid = self._stream_open(source.is_async)
+        self._open[sid] = source
+        self._start(sid, source)
         return sid
 
-    def pull(self, rid: int, sid: int) -> None:
-        stream = self._open.get(sid)
-        if stream is None:
-            self._deliver(rid, END, b"")
-            return
-        if stream.is_async:
-            task = self._loop.create_task(stream.pull_async())
+    def resume(self, sid: int) -> None:
+        source = self._open.get(sid)
+        if source is None:
+            self._end(sid, None)
         else:
-            task = self._loop.run_in_executor(self._executor, stream.pull_sync)
-        task.add_done_callback(lambda fut: self._finish(rid, sid, fut))
+            self._start(sid, source)
 
-    def _finish(self, rid: int, sid: int, fut: asyncio.Future) -> None:
-        if fut.cancelled():
-            status, chunk = FAILED, b"cancelled"
-        elif fut.exception() is not None:  # BaseException from the generator (e.g. SystemExit)
-            status, chunk = _failed(fut.exception())
+    def _start(self, sid: int, source: StreamSource) -> None:
+        if source.is_async:
+            task = self._loop.create_task(self._drive_async(sid, source))
+            self._tasks[sid] = task
+            task.add_done_callback(partial(self._forget_task, sid))
         else:
-            status, chunk = fut.result()
-        self._deliver(rid, status, chunk)
-        if status == FAILED:
-            self.close(sid)
-        elif status == END:
-            self._open.pop(sid, None)
+            self._executor.submit(self._drive_sync, sid, source)
+
+    def _drive_sync(self, sid: int, source: StreamSource) -> None:
+        put = self._put
+        until = monotonic() + SYNC_SLICE
+        try:
+            while True:
+                chunk = source.next_sync()
+                if chunk is None:
+                    break
+                answer = put(sid, chunk)
+                if answer == PUT_FULL:
+                    return
+                if answer == PUT_GONE:
+                    source.close_sync()
+                    break
+                if monotonic() > until:
+                    # Go to the back of the pool's queue; at once when nothing waits.
+                    self._executor.submit(self._drive_sync, sid, source)
+                    return
+        except BaseException as exc:  # the generator's own error, SystemExit included
+            self._fail(sid, exc)
+            return
+        self._finish(sid)
+
+    async def _drive_async(self, sid: int, source: StreamSource) -> None:
+        put = self._put
+        try:
+            while True:
+                chunk = await source.next_async()
+                if chunk is None:
+                    break
+                answer = put(sid, chunk)
+                if answer == PUT_FULL:
+                    return
+                if answer == PUT_GONE:
+                    # The close the core also sends finds nothing left to do.
+                    self._open.pop(sid, None)
+                    self._tasks.pop(sid, None)
+                    await source.close_async()
+                    break
+        except asyncio.CancelledError:
+            # close() cancelled the task: the client went away, the generator's finally
+            # blocks ran where it was waiting.
+            pass
+        except BaseException as exc:
+            self._fail(sid, exc)
+            return
+        self._finish(sid)
+
+    def _forget_task(self, sid: int, task: asyncio.Task) -> None:
+        if self._tasks.get(sid) is task:
+            del self._tasks[sid]
+        source = self._open.get(sid)
+        if task.cancelled() and source is not None:
+            # Cancelled before its first step (a running one catches it): close here.
+            self._loop.create_task(self._close_async(sid, source))
+
+    def _finish(self, sid: int) -> None:
+        self._open.pop(sid, None)
+        self._end(sid, None)
+
+    def _fail(self, sid: int, exc: BaseException) -> None:
+        self._open.pop(sid, None)
+        _log_failure(exc)
+        self._end(sid, str(exc))
 
     def close(self, sid: int) -> None:
         """The client went away: close the generator so its ``finally`` runs."""
-        stream = self._open.pop(sid, None)
-        if stream is None:
+        task = self._tasks.get(sid)
+        if task is not None and not task.done():
+            task.cancel()
             return
-        if stream.is_async:
-            self._loop.create_task(stream.close_async())
+        source = self._open.get(sid)
+        if source is None:
+            return
+        if source.is_async:
+            self._loop.create_task(self._close_async(sid, source))
         else:
-            # The generator may be running in a worker right now; close it there.
-            self._loop.run_in_executor(self._executor, _close_quietly, stream)
+            self._executor.submit(self._close_sync, sid, source)
 
+    def _close_sync(self, sid: int, source: StreamSource) -> None:
+        try:
+            source.close_sync()
+        except BaseException as exc:
+            self._fail(sid, exc)
+            return
+        self._finish(sid)
 
-def _close_quietly(stream: StreamSource) -> None:
-    try:
-        stream.close_sync()
-    except ValueError:
-        # "generator already executing": a pull is in flight; it ends at its next yield.
-        pass
-    except Exception:
-        logger.exception("Closing a stream failed")
+    async def _close_async(self, sid: int, source: StreamSource) -> None:
+        try:
+            await source.close_async()
+        except BaseException as exc:
+            self._fail(sid, exc)
+            return
+        self._finish(sid)

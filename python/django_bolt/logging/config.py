@@ -120,6 +120,23 @@ class LoggingConfig:
     def get_logger(self) -> logging.Logger:
         return logging.getLogger(self.logger_name)
 
+    def access_log_policy(self) -> dict[str, Any]:
+        """What this config says about the Go access log's lines (``BOLT_ACCESS_LOG``) for
+        the routes of its API: skipped paths and statuses, sampling and the slow
+        threshold of successful requests (None keeps the ``BOLT_ACCESS_LOG_*``
+        setting), the query string and User-Agent when ``request_log_fields`` name
+        them, and the lines' levels."""
+        return {
+            "skip_paths": sorted(self.skip_paths),
+            "skip_status_codes": sorted(int(code) for code in self.skip_status_codes),
+            "sample_rate": None if self.sample_rate is None else float(self.sample_rate),
+            "min_duration_ms": None if self.min_duration_ms is None else float(self.min_duration_ms),
+            "query": "query" in self.request_log_fields,
+            "user_agent": "user_agent" in self.request_log_fields,
+            "level": self.log_level,
+            "error_level": self.error_log_level,
+        }
+
     def should_log_request(self, path: str, status_code: int | None = None) -> bool:
         """False for skipped paths, and for skipped status codes once the status is known."""
         if path in self.skip_paths:

@@ -45,6 +45,7 @@ from ..binding import compile_binding
 from ..pagination import PaginatedResponse, item_type
 from ..params import Param
 from ..responses import HTML, JSON, File, FileResponse, PlainText, Redirect, Response, StreamingResponse
+from ..serializers.schema import for_request, for_response
 from ..typing import sequence_parts, split_annotated, strip_optional
 from .config import OpenAPIConfig
 from .errors import ERROR_COMPONENTS, error_response
@@ -423,7 +424,7 @@ def _request_body(fields: list[dict[str, Any]], types: _TypeSchemas) -> RequestB
 
 
 def _json_body(body: dict[str, Any], types: _TypeSchemas) -> RequestBody:
-    value: Any = types.slot(_value_type(body))
+    value: Any = types.slot(for_request(_value_type(body)))
     if body["embed"]:
         key = body["key"]
         value = Schema(type=OpenAPIType.OBJECT, properties={key: value}, required=[key] if body["required"] else None)
@@ -510,7 +511,7 @@ def _responses(route: Route, source: HandlerSource, types: _TypeSchemas) -> Resp
         return {status: _success("text/plain", _string())}
     if bare is bytes:
         return {status: _success("application/octet-stream", _binary())}
-    return {status: _success(JSON_MEDIA_TYPE, types.slot(annotation))}
+    return {status: _success(JSON_MEDIA_TYPE, types.slot(for_response(annotation)))}
 
 
 def _class_response(cls: type, media_type: str | None, status_code: int | None, route_status: str) -> Responses:

@@ -15,7 +15,7 @@ The Go runtime in the process must not be used after ``os.fork()``: run parallel
 test suites with the ``spawn`` or ``forkserver`` start method (see docs/testing.md).
 """
 
-from .client import AsyncTestClient, TestClient
+from .client import AsyncTestClient, TestClient, TestResponse
 from .websocket import ConnectionClosed, WebSocketClient, WebSocketTestClient
 
-__all__ = ["TestClient", "AsyncTestClient", "WebSocketTestClient", "WebSocketClient", "ConnectionClosed"]
+__all__ = ["TestClient", "AsyncTestClient", "TestResponse", "WebSocketTestClient", "WebSocketClient", "ConnectionClosed"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -10,22 +12,65 @@ import msgspec
 
 from .runner import InlineRunner
 
-__all__ = ["TestClient", "AsyncTestClient"]
+__all__ = ["TestClient", "AsyncTestClient", "TestResponse"]
+
+
+def _http_layer(use_http_layer: bool | None, cors_allowed_origins: Any) -> bool:
+    """Whether CORS, rate limits and compression run: as asked, and by default when the
+    client is given CORS origins to test."""
+    if cors_allowed_origins is not None:
+        if isinstance(cors_allowed_origins, (str, bytes)) or not all(
+                isinstance(o, str) for o in cors_allowed_origins):
+            raise TypeError(
+                "TestClient(cors_allowed_origins=...) takes a list of origins such as "
+                f"['https://app.example.com'], not {cors_allowed_origins!r}"
+            )
+        if use_http_layer is False:
+            raise ValueError(
+                "TestClient(cors_allowed_origins=...) is applied by the HTTP layer: "
+                "leave use_http_layer unset or pass use_http_layer=True"
+            )
+        return True
+    return bool(use_http_layer)
+
+
+def _route_table(api: Any, routes: list[Any], static_files_config: dict[str, Any] | None,
+                 cors_allowed_origins: list[str] | None, read_django_settings: bool) -> dict[str, Any]:
+    """The server's route table for ``api``, with the test client's settings."""
+    from .._runtime.boot import route_table
+    from ..conf import SERVER_SETTINGS
+
+    overrides = None if read_django_settings else {s.name: s.default for s in SERVER_SETTINGS}
+    table = route_table(api, routes, overrides, static_files=static_files_config)
+    shared = table["global"]
+    if not read_django_settings:
+        # The project's CORS_* policy, trusted proxies and rate-limit store stay out.
+        shared.update(cors=None, cors_allowed_origins=[], trusted_proxies=[], rate_limit_backend="")
+    if cors_allowed_origins is not None:
+        # As if CORS_ALLOWED_ORIGINS were this list: for @cors() without origins and for
+        # the routes without @cors; the other CORS_* settings are kept when read.
+        origins = list(cors_allowed_origins)
+        shared["cors_allowed_origins"] = origins
+        policy = shared["cors"] or {"type": "cors", "credentials": False, "max_age": 3600}
+        policy = {key: value for key, value in policy.items() if key != "origin_regexes"}
+        shared["cors"] = {**policy, "origins": origins} if origins else None
+    return table
 
 
 class _App:
     """One API registered with the Go core as an in-process app."""
 
-    def __init__(self, api: Any, use_http_layer: bool, static_files_config: dict[str, Any] | None = None) -> None:
+    def __init__(self, api: Any, use_http_layer: bool, static_files_config: dict[str, Any] | None = None,
+                 cors_allowed_origins: list[str] | None = None, read_django_settings: bool = True) -> None:
         from .. import _core
-        from .._runtime.boot import route_table
 
         routes = api.routes()
         runners: list[Any] = [None] * (max((r.handler_id for r in routes), default=-1) + 1)
         for route in routes:
             runners[route.handler_id] = route.runner
         self.runner = InlineRunner(runners)
-        table = msgspec.msgpack.encode(route_table(api, routes, static_files=static_files_config))
+        table = msgspec.msgpack.encode(
+            _route_table(api, routes, static_files_config, cors_allowed_origins, read_django_settings))
         self._core = _core
         self.id = _core.test_app_create(table, self.runner, use_http_layer)
 
@@ -50,6 +95,49 @@ class _App:
             self.id = None
 
 
+class TestResponse(httpx.Response):
+    """An httpx response with the streaming readers of ``requests``.
+
+    The in-process client hands the body over complete (a stream is read to its end
+    first), so ``stream=True`` changes nothing but is accepted, and these iterate over
+    the whole body.
+    """
+
+    __test__ = False
+
+    def iter_content(self, chunk_size: int | None = 1024, decode_unicode: bool = False) -> Iterator[Any]:
+        """The body in pieces of ``chunk_size`` bytes (None: in one piece); with
+        ``decode_unicode``, as text decoded with the response's encoding."""
+        if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
+            raise ValueError(f"iter_content(chunk_size=...) takes a number of bytes >= 1 or None, not {chunk_size!r}")
+        body = self.content
+        size = chunk_size or max(len(body), 1)
+        decoder = codecs.getincrementaldecoder(self.encoding or "utf-8")(errors="replace") if decode_unicode else None
+        for start in range(0, len(body), size):
+            chunk = body[start:start + size]
+            if decoder is None:
+                yield chunk
+            elif text := decoder.decode(chunk):
+                yield text
+        if decoder is not None and (rest := decoder.decode(b"", final=True)):
+            yield rest
+
+    def iter_lines(self, decode_unicode: bool = True) -> Iterator[Any]:  # type: ignore[override]
+        """The body's lines without their line endings (``\n``, ``\r\n`` or ``\r``),
+        empty lines included and a last line without an ending too: text, or bytes
+        with ``decode_unicode=False``."""
+        if decode_unicode:
+            yield from self.text.splitlines()
+        else:
+            yield from self.content.splitlines()
+
+    def __enter__(self) -> TestResponse:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+
 def _request_parts(request: httpx.Request) -> tuple[str, bytes, list[tuple[str, str]]]:
     headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
     return request.method, request.url.raw_path, headers
@@ -64,7 +152,7 @@ class _Transport(httpx.BaseTransport):
         method, raw_path, headers = _request_parts(request)
         status, out_headers, body = self.app.request(method, raw_path, headers, request.read(),
                                                      self.raise_server_exceptions)
-        return httpx.Response(status, headers=out_headers, content=body, request=request)
+        return TestResponse(status, headers=out_headers, content=body, request=request)
 
     def close(self) -> None:
         self.app.close()
@@ -84,10 +172,15 @@ class _AsyncTransport(httpx.AsyncBaseTransport):
         status, out_headers, content = await loop.run_in_executor(
             None, self.app.request, method, raw_path, headers, body, self.raise_server_exceptions
         )
-        return httpx.Response(status, headers=out_headers, content=content, request=request)
+        return TestResponse(status, headers=out_headers, content=content, request=request)
 
     async def aclose(self) -> None:
         self.app.close()
+
+
+def _split_send_options(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The arguments of ``send()`` among a verb method's (the rest build the request)."""
+    return {name: kwargs.pop(name) for name in ("auth", "follow_redirects") if name in kwargs}
 
 
 class TestClient(httpx.Client):
@@ -95,39 +188,121 @@ class TestClient(httpx.Client):
 
     Static files are served as the server serves them, from the Django settings, or
     from ``static_files_config={"url_prefix": "/static", "directories": [...],
-    "csp_header": "..."}`` when given.
+    "csp_header": "..."}`` when given. ``use_http_layer=True`` also runs CORS, rate
+    limits and compression; ``cors_allowed_origins=[...]`` is the project-wide CORS
+    origin list for the test (it turns the HTTP layer on unless told otherwise);
+    ``read_django_settings=False`` leaves the project's ``BOLT_*`` server settings and
+    ``CORS_*`` policy out (their defaults apply). Verb methods take ``stream=True``;
+    responses have ``iter_content()`` and ``iter_lines()`` (``TestResponse``).
     """
 
     __test__ = False  # not a pytest test class
 
     def __init__(self, api: Any, base_url: str = "http://testserver.local", raise_server_exceptions: bool = True,
-                 use_http_layer: bool = False, static_files_config: dict[str, Any] | None = None,
+                 use_http_layer: bool | None = None, static_files_config: dict[str, Any] | None = None,
+                 cors_allowed_origins: list[str] | None = None, read_django_settings: bool = True,
                  **kwargs: Any) -> None:
         self.api = api
-        transport = _Transport(_App(api, use_http_layer, static_files_config), raise_server_exceptions)
-        super().__init__(base_url=base_url, transport=transport, follow_redirects=True, **kwargs)
+        app = _App(api, _http_layer(use_http_layer, cors_allowed_origins), static_files_config,
+                   cors_allowed_origins, read_django_settings)
+        self._websocket_options = {"cors_allowed_origins": cors_allowed_origins,
+                                   "read_django_settings": read_django_settings}
+        super().__init__(base_url=base_url, transport=_Transport(app, raise_server_exceptions),
+                         follow_redirects=True, **kwargs)
+
+    def request(self, method: str, url: Any, *, stream: bool = False, **kwargs: Any) -> Any:  # type: ignore[override]
+        """``httpx.Client.request`` with ``stream``: with True, the response is returned
+        as httpx returns a streamed one (close it, or use it with ``with``); its body is
+        complete already."""
+        if not stream:
+            return super().request(method, url, **kwargs)
+        send = _split_send_options(kwargs)
+        return self.send(self.build_request(method, url, **kwargs), stream=True, **send)
+
+    # The verb methods take stream= too (httpx's have a fixed list of arguments).
+    def get(self, url: Any, *, stream: bool = False, **kwargs: Any) -> Any:  # type: ignore[override]
+        return self.request("GET", url, stream=stream, **kwargs)
+
+    def options(self, url: Any, *, stream: bool = False, **kwargs: Any) -> Any:  # type: ignore[override]
+        return self.request("OPTIONS", url, stream=stream, **kwargs)
+
+    def head(self, url: Any, *, stream: bool = False, **kwargs: Any) -> Any:  # type: ignore[override]
+        return self.request("HEAD", url, stream=stream, **kwargs)
+
+    def post(self, url: Any, *, stream: bool = False, **kwargs: Any) -> Any:  # type: ignore[override]
+        return self.request("POST", url, stream=stream, **kwargs)
+
+    def put(self, url: Any, *, stream: bool = False, **kwargs: Any) -> Any:  # type: ignore[override]
+        return self.request("PUT", url, stream=stream, **kwargs)
+
+    def patch(self, url: Any, *, stream: bool = False, **kwargs: Any) -> Any:  # type: ignore[override]
+        return self.request("PATCH", url, stream=stream, **kwargs)
+
+    def delete(self, url: Any, *, stream: bool = False, **kwargs: Any) -> Any:  # type: ignore[override]
+        return self.request("DELETE", url, stream=stream, **kwargs)
 
     def websocket_connect(self, path: str, **kwargs: Any) -> Any:
-        """A ``WebSocketTestClient`` for ``path`` on this client's API; use with ``async with``."""
+        """A ``WebSocketTestClient`` for ``path`` on this client's API, with this client's
+        ``cors_allowed_origins`` and ``read_django_settings`` unless given; use with
+        ``async with``."""
         from .websocket import WebSocketTestClient
 
-        return WebSocketTestClient(self.api, path, **kwargs)
+        return WebSocketTestClient(self.api, path, **{**self._websocket_options, **kwargs})
 
 
 class AsyncTestClient(httpx.AsyncClient):
-    """An asynchronous httpx client for ``api``: ``async with AsyncTestClient(api) as c: await c.get(...)``."""
+    """An asynchronous httpx client for ``api``: ``async with AsyncTestClient(api) as c: await c.get(...)``.
+
+    Takes the arguments of ``TestClient``.
+    """
 
     __test__ = False
 
     def __init__(self, api: Any, base_url: str = "http://testserver.local", raise_server_exceptions: bool = True,
-                 use_http_layer: bool = False, static_files_config: dict[str, Any] | None = None,
+                 use_http_layer: bool | None = None, static_files_config: dict[str, Any] | None = None,
+                 cors_allowed_origins: list[str] | None = None, read_django_settings: bool = True,
                  **kwargs: Any) -> None:
         self.api = api
-        transport = _AsyncTransport(_App(api, use_http_layer, static_files_config), raise_server_exceptions)
-        super().__init__(base_url=base_url, transport=transport, follow_redirects=True, **kwargs)
+        app = _App(api, _http_layer(use_http_layer, cors_allowed_origins), static_files_config,
+                   cors_allowed_origins, read_django_settings)
+        self._websocket_options = {"cors_allowed_origins": cors_allowed_origins,
+                                   "read_django_settings": read_django_settings}
+        super().__init__(base_url=base_url, transport=_AsyncTransport(app, raise_server_exceptions),
+                         follow_redirects=True, **kwargs)
+
+    async def request(self, method: str, url: Any, *, stream: bool = False, **kwargs: Any) -> Any:  # type: ignore[override]
+        """``httpx.AsyncClient.request`` with ``stream``, as in ``TestClient.request()``."""
+        if not stream:
+            return await super().request(method, url, **kwargs)
+        send = _split_send_options(kwargs)
+        return await self.send(self.build_request(method, url, **kwargs), stream=True, **send)
+
+    # The verb methods take stream= too (httpx's have a fixed list of arguments).
+    async def get(self, url: Any, *, stream: bool = False, **kwargs: Any) -> Any:  # type: ignore[override]
+        return await self.request("GET", url, stream=stream, **kwargs)
+
+    async def options(self, url: Any, *, stream: bool = False, **kwargs: Any) -> Any:  # type: ignore[override]
+        return await self.request("OPTIONS", url, stream=stream, **kwargs)
+
+    async def head(self, url: Any, *, stream: bool = False, **kwargs: Any) -> Any:  # type: ignore[override]
+        return await self.request("HEAD", url, stream=stream, **kwargs)
+
+    async def post(self, url: Any, *, stream: bool = False, **kwargs: Any) -> Any:  # type: ignore[override]
+        return await self.request("POST", url, stream=stream, **kwargs)
+
+    async def put(self, url: Any, *, stream: bool = False, **kwargs: Any) -> Any:  # type: ignore[override]
+        return await self.request("PUT", url, stream=stream, **kwargs)
+
+    async def patch(self, url: Any, *, stream: bool = False, **kwargs: Any) -> Any:  # type: ignore[override]
+        return await self.request("PATCH", url, stream=stream, **kwargs)
+
+    async def delete(self, url: Any, *, stream: bool = False, **kwargs: Any) -> Any:  # type: ignore[override]
+        return await self.request("DELETE", url, stream=stream, **kwargs)
 
     def websocket_connect(self, path: str, **kwargs: Any) -> Any:
-        """A ``WebSocketTestClient`` for ``path`` on this client's API; use with ``async with``."""
+        """A ``WebSocketTestClient`` for ``path`` on this client's API, with this client's
+        ``cors_allowed_origins`` and ``read_django_settings`` unless given; use with
+        ``async with``."""
         from .websocket import WebSocketTestClient
 
-        return WebSocketTestClient(self.api, path, **kwargs)
+        return WebSocketTestClient(self.api, path, **{**self._websocket_options, **kwargs})

@@ -86,7 +86,7 @@ async def trace_start():
 
 
 @api.post("/upload-file")
-async def upload_file(doc: Annotated[UploadFile, File(max_size=64 * 1024 * 1024)]):
+async def upload_file(doc: Annotated[UploadFile, File(max_size=256 * 1024 * 1024)]):
     import hashlib
     import tracemalloc
 
@@ -98,6 +98,92 @@ async def upload_file(doc: Annotated[UploadFile, File(max_size=64 * 1024 * 1024)
     return {"size": doc.size, "on_disk": doc.rolled_to_disk, "sha256": digest.hexdigest(), "python_peak": peak}
 
 
+@api.post("/avatar")
+async def avatar(img: Annotated[UploadFile, File(max_size=2 * 1024 * 1024, allowed_types=["image/*"])]):
+    return {"size": img.size}
+
+
 @api.get("/crash")
 async def crash():
     raise RuntimeError("a handler bug")
+
+
+# Database connections the process opened (Django's connection_created), for the
+# CONN_MAX_AGE tests; the project has no database unless a test configures one.
+_connections_opened = 0
+
+
+def _count_connection(sender, connection, **kwargs):
+    global _connections_opened
+    _connections_opened += 1
+
+
+def _query() -> dict:
+    import threading
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("select 1")
+    return {"opened": _connections_opened, "thread": threading.current_thread().name}
+
+
+def _watch_connections() -> None:
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_count_connection)
+
+
+_watch_connections()
+
+
+@api.get("/db/sync")
+def db_sync():
+    """A query in a sync handler: it runs in the worker pool."""
+    return _query()
+
+
+@api.get("/db/async")
+async def db_async():
+    """A query from an async handler, through sync_to_async."""
+    from asgiref.sync import sync_to_async
+
+    return await sync_to_async(_query)()
+
+
+# An API with its own LoggingConfig, mounted under /logged: the access-log tests give the
+# config's keyword arguments in the RTPROJ_LOGGING_CONFIG setting.
+def _logged_api() -> BoltAPI:
+    from django.conf import settings
+
+    from django_bolt.logging import LoggingConfig
+
+    options = dict(getattr(settings, "RTPROJ_LOGGING_CONFIG", {}))
+    for name in ("skip_paths", "skip_status_codes", "request_log_fields"):
+        if name in options:
+            options[name] = set(options[name])
+    return BoltAPI(logging_config=LoggingConfig(**options))
+
+
+logged = _logged_api()
+
+
+@logged.get("/ok")
+async def logged_ok():
+    return {"ok": True}
+
+
+@logged.get("/slow")
+async def logged_slow(ms: int = 100):
+    await asyncio.sleep(ms / 1000)
+    return {"slept_ms": ms}
+
+
+@logged.get("/status")
+async def logged_status(code: int = 200):
+    if code >= 400:
+        raise HTTPException(status_code=code, detail=f"status {code}")
+    return {"code": code}
+
+
+api.mount("/logged", logged)

@@ -341,3 +341,70 @@ async def stream_empty_chunks(kind: str):
             yield chunk
 
     return StreamingResponse(sync_chunks() if kind == "sync" else async_chunks(), media_type="text/plain")
+
+
+@api.get("/stream/fails/{kind}")
+async def stream_fails(kind: str):
+    """Two chunks, then the generator raises."""
+
+    def sync_chunks():
+        yield "one\n"
+        yield "two\n"
+        raise RuntimeError("the feed broke")
+
+    async def async_chunks():
+        yield "one\n"
+        await asyncio.sleep(0)
+        yield "two\n"
+        raise RuntimeError("the feed broke")
+
+    return StreamingResponse(sync_chunks() if kind == "sync" else async_chunks(), media_type="text/plain")
+
+
+@api.get("/stream/numbered/{kind}")
+async def stream_numbered(kind: str, n: int = 1000):
+    """Lines "000000\\n" to n-1, as fast as the generator can make them."""
+
+    def sync_lines():
+        for i in range(n):
+            yield f"{i:06d}\n"
+
+    async def async_lines():
+        for i in range(n):
+            yield f"{i:06d}\n"
+
+    return StreamingResponse(sync_lines() if kind == "sync" else async_lines(), media_type="text/plain")
+
+
+@api.get("/endless/fast-sync")
+async def endless_fast_sync(token: str):
+    """A plain generator that never waits: it would run for a long time if nothing stopped it."""
+
+    def chunks():
+        _record(token, "started")
+        try:
+            for i in range(50_000_000):
+                if i % 10_000 == 0:
+                    _record(token, f"at {i}")
+                yield f"chunk {i}\n"
+            _record(token, "finished")
+        finally:
+            _record(token, "closed")
+
+    return StreamingResponse(chunks(), media_type="text/plain")
+
+
+@api.get("/trickle/sync")
+async def trickle_sync(token: str):
+    """A plain generator that waits 10 ms between chunks, for about 20 s."""
+
+    def chunks():
+        try:
+            for i in range(2000):
+                yield f"tick {i}\n"
+                time.sleep(0.01)
+            _record(token, "finished")
+        finally:
+            _record(token, "closed")
+
+    return StreamingResponse(chunks(), media_type="text/plain")

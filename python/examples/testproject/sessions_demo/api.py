@@ -7,6 +7,7 @@ unsafe methods need a CSRF token unless the handler is ``@csrf_exempt``.
 """
 import msgspec
 from django.contrib.auth import aauthenticate, alogin, alogout
+from django.contrib.auth.decorators import login_required, permission_required
 from django.middleware.csrf import get_token
 from django.views.decorators.csrf import csrf_exempt
 
@@ -95,3 +96,22 @@ async def note(request):
 async def logout(request):
     await alogout(request)
     return {"logged_out": True}
+
+
+# Django's own view decorators on handlers: they read the session's user through the
+# authentication middleware and answer with Django responses (a redirect to LOGIN_URL,
+# or 403 with raise_exception=True).
+@api.get("/mw/session/account")
+@with_django_sessions
+@login_required
+async def account(request):
+    user = await request.auser()
+    return {"username": user.get_username(), "staff": user.is_staff}
+
+
+@api.get("/mw/session/user-admin")
+@with_django_sessions
+@permission_required("auth.change_user", raise_exception=True)
+async def user_admin(request):
+    user = await request.auser()
+    return {"username": user.get_username(), "can_change_users": True}
