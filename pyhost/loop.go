@@ -47,6 +47,7 @@ type Loop struct {
 	free  []int
 
 	isClosed bool
+	closed   chan struct{} // closed by Close, for waits that are not calls (stream.go)
 
 	streams streams // open StreamingResponses (stream.go)
 
@@ -66,7 +67,7 @@ func NewLoop() (*Loop, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pyhost: eventfd: %w", err)
 	}
-	l := &Loop{efd: efd}
+	l := &Loop{efd: efd, closed: make(chan struct{})}
 	active = l
 	return l, nil
 }
@@ -85,6 +86,7 @@ func (l *Loop) Close() {
 		return
 	}
 	l.isClosed = true
+	close(l.closed)
 	var lost []*call
 	for rid, c := range l.slots {
 		if c != nil {
