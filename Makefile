@@ -97,13 +97,17 @@ orm-smoke:
 		printf '%-16s ' "$$path"; curl -s -o /dev/null -w '%{http_code}\n' "http://$(HOST):$(PORT)$$path"; done
 
 # Benchmarks (bench/README.md): wrk from Debian and the peer frameworks in bench/.venv.
+# The WebSocket benchmark runs after the HTTP one, even when that one reports a failure,
+# and adds its section to the same report.
 bench: build
 	bash bench/setup.sh
-	$(PY) bench/run.py --connections $(C) --duration $(D)
+	status=0; $(PY) bench/run.py --connections $(C) --duration $(D) || status=$$?; \
+		$(PY) bench/ws_bench.py || status=1; exit $$status
 
 bench-quick: build
 	bash bench/setup.sh
 	$(PY) bench/run.py --quick
+	$(PY) bench/ws_bench.py --quick
 
 bench-sse: build
 	bash bench/setup.sh

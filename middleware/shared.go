@@ -7,8 +7,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/valyala/fasthttp"
 )
 
 // Shared is the process-wide state every Pipeline uses: the global
@@ -80,32 +78,10 @@ func NewShared(cfg GlobalConfig) (*Shared, error) {
 	return s, nil
 }
 
-// Preflight answers a CORS preflight for a path or method no route covers
-// with the project-wide policy. It returns false, writing nothing, when the
-// project has none.
-func (s *Shared) Preflight(ctx *fasthttp.RequestCtx) bool {
-	if s.cors == nil {
-		return false
-	}
-	s.cors.preflight(ctx)
-	return true
-}
-
-// ApplyCORS adds the project-wide CORS headers to a response written without
-// a route (404, 405), so browsers can read why the request failed.
-func (s *Shared) ApplyCORS(ctx *fasthttp.RequestCtx) {
-	if s.cors != nil {
-		s.cors.apply(ctx)
-	}
-}
-
-// StaticFile finishes a response of the static file server: the project-wide CORS
-// headers, and compression of a whole text-like file (see compressFile).
-func (s *Shared) StaticFile(ctx *fasthttp.RequestCtx) {
-	s.ApplyCORS(ctx)
-	if s.comp != nil {
-		s.comp.compressFile(ctx)
-	}
+// Default is the pipeline of the answers no route owns (no route, 405, static
+// files, a refused Host): the project-wide CORS policy and compression, no checks.
+func (s *Shared) Default() *Pipeline {
+	return &Pipeline{cors: s.cors, comp: s.comp}
 }
 
 func parseProxy(s string) (netip.Prefix, error) {

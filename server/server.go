@@ -42,6 +42,7 @@ type Server struct {
 	router   *router.Router
 	routes   []*route // by handler id
 	shared   *middleware.Shared
+	unrouted *middleware.Pipeline // finishes the answers no route owns (see handle)
 	python   Python
 	http     *fasthttp.Server
 	errorLog *log.Logger
@@ -64,7 +65,7 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{table: t, router: router.New(), shared: shared, python: py, errorLog: logger,
+	s := &Server{table: t, router: router.New(), shared: shared, unrouted: shared.Default(), python: py, errorLog: logger,
 		answerTimeout: seconds(t.Settings.WriteTimeout), hosts: middleware.NewHosts(t.Settings.AllowedHosts)}
 	if s.static, err = newStaticFiles(t.Static); err != nil {
 		return nil, err
@@ -116,6 +117,10 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 		// between requests, so long streams and idle keep-alive connections hold
 		// almost no memory (10,000 open streams: see bench/results/sse.md).
 		ReduceMemoryUsage: true,
+		// A WebSocket outlives its upgrade's handler, so that fasthttp frees the
+		// request context (its header buffers) instead of holding it as long as the
+		// socket; the WebSocket code closes its connections itself.
+		KeepHijackedConns: true,
 		CloseOnShutdown:   true,
 		ConnState:         connState,
 		Logger:            logger,
@@ -252,39 +257,23 @@ func (s *Server) OpenConnections() int32 { return s.http.GetOpenConnectionsCount
 // handleParseError answers requests fasthttp could not read.
 func (s *Server) handleParseError(ctx *fasthttp.RequestCtx, err error) {
 	if _, ok := err.(*fasthttp.ErrSmallBuffer); ok {
-		writeText(ctx, fasthttp.StatusRequestHeaderFieldsTooLarge, protocol.TextHeadersTooLarge)
+		middleware.WriteText(ctx, fasthttp.StatusRequestHeaderFieldsTooLarge, protocol.TextHeadersTooLarge)
 		return
 	}
 	var timeout interface{ Timeout() bool }
 	if errors.As(err, &timeout) && timeout.Timeout() {
-		writeText(ctx, fasthttp.StatusRequestTimeout, protocol.TextRequestTimeout)
+		middleware.WriteText(ctx, fasthttp.StatusRequestTimeout, protocol.TextRequestTimeout)
 		ctx.SetConnectionClose()
 		return
 	}
 	if err == fasthttp.ErrBodyTooLarge {
-		writeJSON(ctx, fasthttp.StatusRequestEntityTooLarge, protocol.BodyTooLarge(s.table.Settings.MaxUploadSize))
+		middleware.WriteJSON(ctx, fasthttp.StatusRequestEntityTooLarge, protocol.BodyTooLarge(s.table.Settings.MaxUploadSize))
 		return
 	}
 	if errors.Is(err, errBareLF) {
-		writeJSON(ctx, fasthttp.StatusBadRequest, protocol.BodyBareLF)
+		middleware.WriteJSON(ctx, fasthttp.StatusBadRequest, protocol.BodyBareLF)
 		return
 	}
 	// The cause stays in the server: fasthttp's message quotes the request bytes.
-	writeJSON(ctx, fasthttp.StatusBadRequest, protocol.BodyNotHTTP11)
-}
-
-// writeText and writeJSON replace the response with one of the bodies in
-// protocol/errors.go.
-func writeText(ctx *fasthttp.RequestCtx, status int, body string) {
-	ctx.Response.Reset()
-	ctx.SetStatusCode(status)
-	ctx.SetContentType(protocol.ContentTypeText)
-	ctx.SetBodyString(body)
-}
-
-func writeJSON(ctx *fasthttp.RequestCtx, status int, body []byte) {
-	ctx.Response.Reset()
-	ctx.SetStatusCode(status)
-	ctx.SetContentType(protocol.ContentTypeJSON)
-	ctx.Response.SetBodyRaw(body)
+	middleware.WriteJSON(ctx, fasthttp.StatusBadRequest, protocol.BodyNotHTTP11)
 }

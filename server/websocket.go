@@ -88,6 +88,10 @@ var (
 	methodGETBytes = []byte(fasthttp.MethodGet)
 )
 
+// Frames are read through a buffer this small: it holds a frame header and a short
+// message, and longer payloads are read past it, straight into the message.
+const wsReadBufferSize = 256
+
 // newWSHub compiles the WebSocket routes; nil when there are none.
 func newWSHub(t *Table, py Python, shared *middleware.Shared, logf func(string, ...any)) (*wsHub, error) {
 	if len(t.WebSockets) == 0 {
@@ -163,12 +167,12 @@ func (s *Server) serveWebSocket(ctx *fasthttp.RequestCtx, x *exchange) bool {
 	// The slot is taken before the checks, so that concurrent upgrades cannot all pass a
 	// count taken before any of them was added; a refusal gives it back.
 	if h.isDraining() {
-		writeJSON(ctx, fasthttp.StatusServiceUnavailable, protocol.BodyTooManyWebSockets)
+		middleware.WriteJSON(ctx, fasthttp.StatusServiceUnavailable, protocol.BodyTooManyWebSockets)
 		return true
 	}
 	if h.open.Add(1) > h.settings.maxConnections {
 		h.open.Add(-1)
-		writeJSON(ctx, fasthttp.StatusServiceUnavailable, protocol.BodyTooManyWebSockets)
+		middleware.WriteJSON(ctx, fasthttp.StatusServiceUnavailable, protocol.BodyTooManyWebSockets)
 		return true
 	}
 	auth, handled := r.pipeline.BeforeWebSocket(ctx, h.shared)
@@ -182,15 +186,17 @@ func (s *Server) serveWebSocket(ctx *fasthttp.RequestCtx, x *exchange) bool {
 		return true
 	}
 	c := h.register(r)
-	s.fillWebSocketRequest(ctx, c, auth)
-	h.py.WSOpen(c.id, &c.x.req)
+	req := s.webSocketRequest(ctx, r, auth)
+	h.py.WSOpen(c.id, req)
 	var d wsDecision
 	select {
 	case d = <-c.decision:
+		// Python answered, so it has built the handler's request from req: req is
+		// garbage from here, not kept for the life of the connection.
 	case <-time.After(h.settings.clientTimeout):
 		// The handler neither accepted nor closed: refuse, and tell it the client is gone.
 		c.abandon()
-		writeJSON(ctx, fasthttp.StatusServiceUnavailable, protocol.BodyWebSocketNoAccept)
+		middleware.WriteJSON(ctx, fasthttp.StatusServiceUnavailable, protocol.BodyWebSocketNoAccept)
 		return true
 	}
 	c.upgrade(ctx, d)
@@ -201,7 +207,7 @@ func (s *Server) serveWebSocket(ctx *fasthttp.RequestCtx, x *exchange) bool {
 // and closes with 1000 "Not Found"; the test client gets a 404 instead.
 func (h *wsHub) notFound(ctx *fasthttp.RequestCtx, path []byte) {
 	if h.py == nil {
-		writeJSON(ctx, fasthttp.StatusNotFound, protocol.ErrorJSON("No WebSocket handler found for path: "+string(path)))
+		middleware.WriteJSON(ctx, fasthttp.StatusNotFound, protocol.ErrorJSON("No WebSocket handler found for path: "+string(path)))
 		return
 	}
 	up := h.upgrader()
@@ -216,13 +222,13 @@ func (h *wsHub) notFound(ctx *fasthttp.RequestCtx, path []byte) {
 
 func (h *wsHub) upgrader() *websocket.FastHTTPUpgrader {
 	return &websocket.FastHTTPUpgrader{
-		ReadBufferSize:  1024,
+		ReadBufferSize:  wsReadBufferSize,
 		WriteBufferSize: 4096,
 		WriteBufferPool: wsWriteBuffers,
 		// Origin is checked against the CORS configuration before Python runs.
 		CheckOrigin: func(*fasthttp.RequestCtx) bool { return true },
 		Error: func(ctx *fasthttp.RequestCtx, status int, reason error) {
-			writeText(ctx, status, reason.Error())
+			middleware.WriteText(ctx, status, reason.Error())
 		},
 	}
 }
@@ -240,17 +246,16 @@ func testHandshake(ctx *fasthttp.RequestCtx, id int, ps *router.Params, auth *mi
 	}
 	body, err := json.Marshal(map[string]any{"handler_id": id, "params": params, "context": authCtx})
 	if err != nil {
-		writeJSON(ctx, fasthttp.StatusInternalServerError, protocol.BodyInternal)
+		middleware.WriteJSON(ctx, fasthttp.StatusInternalServerError, protocol.BodyInternal)
 		return
 	}
-	writeJSON(ctx, fasthttp.StatusSwitchingProtocols, body)
+	middleware.WriteJSON(ctx, fasthttp.StatusSwitchingProtocols, body)
 }
 
-// fillWebSocketRequest copies what the handler's binding plan reads into c's own
-// exchange, which lives as long as the connection.
-func (s *Server) fillWebSocketRequest(ctx *fasthttp.RequestCtx, c *wsConn, auth *middleware.Auth) {
-	x, r := &c.x, c.route
-	req := &x.req
+// webSocketRequest copies what the handler's binding plan reads into a request of its
+// own, which the loop reads when it starts the handler.
+func (s *Server) webSocketRequest(ctx *fasthttp.RequestCtx, r *wsRoute, auth *middleware.Auth) *protocol.Request {
+	req := new(protocol.Request)
 	req.Handler = r.spec.HandlerID
 	req.Want = r.want
 	path := ctx.URI().PathOriginal()
@@ -276,6 +281,7 @@ func (s *Server) fillWebSocketRequest(ctx *fasthttp.RequestCtx, c *wsConn, auth 
 	} else if r.spec.Security != nil {
 		req.Context = map[string]any{}
 	}
+	return req
 }
 
 func (h *wsHub) register(r *wsRoute) *wsConn {

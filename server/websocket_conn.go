@@ -6,11 +6,13 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
 	"github.com/fasthttp/websocket"
 	"github.com/valyala/fasthttp"
+	"golang.org/x/sys/unix"
 
 	"djangobolt/protocol"
 )
@@ -45,14 +47,13 @@ const (
 	wsMaxPingRate = 100
 )
 
-// wsConn is one WebSocket. Its reader runs on the goroutine fasthttp gives the
-// hijacked connection; a writer goroutine exists only while messages wait to be sent,
-// so an idle socket costs one parked goroutine and its buffers.
+// wsConn is one WebSocket. A goroutine reads it; messages waiting to be sent are
+// written by a goroutine of the writer pool (wsWriters), so an idle socket costs one
+// parked goroutine and its buffers.
 type wsConn struct {
 	id       uint64
 	hub      *wsHub
 	route    *wsRoute
-	x        exchange // the handshake request, read by Python when it starts the handler
 	decision chan wsDecision
 	pending  atomic.Int32 // messages handed to the loop and not yet taken by Python
 	done     chan struct{}
@@ -60,6 +61,7 @@ type wsConn struct {
 	mu          sync.Mutex
 	state       int
 	conn        *websocket.Conn
+	raw         syscall.RawConn // the TCP socket under conn, for its send queue (nil: unknown)
 	out         []wsOut
 	writing     bool
 	pythonKnows bool // the handler closed, or was told the connection is gone
@@ -70,7 +72,8 @@ type wsConn struct {
 	peerClosed  bool // the client's close frame arrived (reader goroutine only)
 }
 
-// command applies one handler command; it runs on the loop thread and never blocks.
+// command applies one handler command; it runs on the loop thread and never waits on
+// the client (see sendLocked).
 func (c *wsConn) command(cmd *protocol.WSCommand) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -101,7 +104,7 @@ func (c *wsConn) command(cmd *protocol.WSCommand) {
 				c.abortLocked(websocket.ClosePolicyViolation, "Client too slow to read")
 				return
 			}
-			c.enqueueLocked(wsOut{op: cmd.Op, data: cmd.Data})
+			c.sendLocked(wsOut{op: cmd.Op, data: cmd.Data})
 		case protocol.WSClose:
 			c.state = wsClosing
 			c.pythonKnows = true
@@ -110,11 +113,80 @@ func (c *wsConn) command(cmd *protocol.WSCommand) {
 	}
 }
 
+// Messages up to this size are written on the loop thread when the socket's send queue
+// is empty: the kernel takes them at once (a TCP send buffer is never smaller than
+// 4 KiB), and the write costs no hand-off to a writer goroutine and back.
+const wsDirectWriteMax = 2048
+
+// sendLocked writes a data message at once when nothing else waits to be written and
+// the socket can take it without blocking; otherwise it queues it for a writer.
+func (c *wsConn) sendLocked(m wsOut) {
+	if c.conn == nil || c.writing || len(c.out) > 0 || len(m.data) > wsDirectWriteMax || !sendQueueEmpty(c.raw) {
+		c.enqueueLocked(m)
+		return
+	}
+	conn := c.conn
+	c.writing = true
+	c.mu.Unlock()
+	// The deadline only guards against the impossible: this write does not wait.
+	_ = conn.SetWriteDeadline(time.Now().Add(wsDirectWriteDeadline))
+	kind := websocket.BinaryMessage
+	if m.op == protocol.WSText {
+		kind = websocket.TextMessage
+	}
+	err := conn.WriteMessage(kind, m.data)
+	c.mu.Lock()
+	c.writing = false
+	if err != nil {
+		// The reader sees the closed socket and tells the handler.
+		_ = conn.NetConn().Close()
+		c.out = nil
+		return
+	}
+	c.hub.messagesOut.Add(1)
+	if len(c.out) > 0 {
+		c.writing = true
+		wsWriters.run(c)
+	}
+}
+
+const wsDirectWriteDeadline = 100 * time.Millisecond
+
+// sendQueueEmpty reports whether nothing waits in the socket's send queue (SIOCOUTQ).
+func sendQueueEmpty(raw syscall.RawConn) bool {
+	if raw == nil {
+		return false
+	}
+	queued := -1
+	_ = raw.Control(func(fd uintptr) {
+		if n, err := unix.IoctlGetInt(int(fd), unix.SIOCOUTQ); err == nil {
+			queued = n
+		}
+	})
+	return queued == 0
+}
+
+// rawConn digs the TCP socket out of a hijacked connection; nil when there is none.
+func rawConn(nc net.Conn) syscall.RawConn {
+	if h, ok := nc.(interface{ UnsafeConn() net.Conn }); ok {
+		nc = h.UnsafeConn()
+	}
+	if w, ok := nc.(*conn); ok {
+		nc = w.Conn
+	}
+	if sc, ok := nc.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			return raw
+		}
+	}
+	return nil
+}
+
 func (c *wsConn) enqueueLocked(m wsOut) {
 	c.out = append(c.out, m)
 	if c.conn != nil && !c.writing {
 		c.writing = true
-		go c.writeLoop()
+		wsWriters.run(c)
 	}
 }
 
@@ -140,22 +212,14 @@ func (c *wsConn) upgrade(ctx *fasthttp.RequestCtx, d wsDecision) {
 		ctx.Response.Header.SetBytesKV(h.Key, h.Value)
 	}
 	up := c.hub.upgrader()
+	// The connection is served on a goroutine of its own, so that fasthttp frees the
+	// handshake's request context at once (KeepHijackedConns): finish closes it.
 	err := up.Upgrade(ctx, func(conn *websocket.Conn) {
 		if d.accept {
-			c.serve(conn)
+			go c.serve(conn)
 			return
 		}
-		// Closed before accepting: the client sees the handler's close code.
-		c.mu.Lock()
-		c.conn = conn
-		c.mu.Unlock()
-		c.closeHandshake(conn, d.code, d.reason)
-		for {
-			if _, _, err := conn.NextReader(); err != nil {
-				break
-			}
-		}
-		c.finish()
+		go c.refuse(conn, d)
 	})
 	if err != nil {
 		// Bad Sec-WebSocket-Key or version: the upgrader answered 400.
@@ -168,6 +232,21 @@ func (c *wsConn) upgrade(ctx *fasthttp.RequestCtx, d wsDecision) {
 		}
 		c.finish()
 	}
+}
+
+// refuse completes the handshake of a handler that closed before accepting: the
+// client sees its close code.
+func (c *wsConn) refuse(conn *websocket.Conn, d wsDecision) {
+	c.mu.Lock()
+	c.conn = conn
+	c.mu.Unlock()
+	c.closeHandshake(conn, d.code, d.reason)
+	for {
+		if _, _, err := conn.NextReader(); err != nil {
+			break
+		}
+	}
+	c.finish()
 }
 
 // serve runs the reader of an accepted connection until it ends.
@@ -194,11 +273,13 @@ func (c *wsConn) serve(conn *websocket.Conn) {
 	// is refused (close 1009) before any of it is read.
 	conn.SetReadLimit(st.maxMessage)
 
+	raw := rawConn(conn.NetConn())
 	c.mu.Lock()
 	c.conn = conn
+	c.raw = raw
 	if len(c.out) > 0 && !c.writing {
 		c.writing = true
-		go c.writeLoop()
+		wsWriters.run(c)
 	}
 	c.heartbeat = time.AfterFunc(st.heartbeat, c.ping)
 	c.mu.Unlock()
@@ -353,7 +434,7 @@ func (c *wsConn) abortLocked(code int, reason string) {
 	}()
 }
 
-// writeLoop sends queued messages until the queue is empty, then exits.
+// writeLoop sends queued messages until the queue is empty, then returns.
 func (c *wsConn) writeLoop() {
 	timeout := c.hub.settings.clientTimeout
 	for {

@@ -16,7 +16,8 @@ import (
 )
 
 // fakeWS stands in for the event loop's WebSocket side: handler 0 accepts and echoes,
-// handler 1 closes before accepting with 4403.
+// handler 1 closes before accepting with 4403, handler 2 answers each message with a
+// batch of wsBurst messages of every size.
 type fakeWS struct {
 	*fakePython
 	sink protocol.WSSink
@@ -41,6 +42,14 @@ func (f *fakeWS) WSMessage(conn uint64, text bool, data []byte, pending *atomic.
 	if text {
 		op = protocol.WSText
 	}
+	if string(data) == "burst" {
+		var cmds []protocol.WSCommand
+		for i, m := range wsBurst {
+			cmds = append(cmds, protocol.WSCommand{Conn: conn, Op: protocol.WSText + i%2, Data: []byte(m)})
+		}
+		go f.sink(cmds)
+		return
+	}
 	go f.sink([]protocol.WSCommand{{Conn: conn, Op: op, Data: data}})
 }
 
@@ -59,6 +68,10 @@ func (f *fakeWS) codes() []int {
 	}
 	return out
 }
+
+// Small messages are written at once on the calling thread, large ones (and those
+// queued behind them) by a writer goroutine: the client must get them all, in order.
+var wsBurst = []string{"one", strings.Repeat("2", 3*wsDirectWriteMax), "three", "four", strings.Repeat("5", 100000), "six"}
 
 func wsTable(origins ...string) *Table {
 	t := newTable()
@@ -112,6 +125,29 @@ func TestWebSocketEcho(t *testing.T) {
 		kind, got, err := c.ReadMessage()
 		if err != nil || kind != websocket.TextMessage || string(got) != m {
 			t.Fatalf("echo of %q: %d %q %v", m, kind, got, err)
+		}
+	}
+}
+
+func TestWebSocketMessagesOfABatchArriveInOrder(t *testing.T) {
+	addr, _, _ := startWS(t, wsTable())
+	c, _, err := dial(t, addr, "/ws/echo", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := 0; round < 20; round++ {
+		if err := c.WriteMessage(websocket.TextMessage, []byte("burst")); err != nil {
+			t.Fatal(err)
+		}
+		for i, want := range wsBurst {
+			kind, got, err := c.ReadMessage()
+			wantKind := websocket.TextMessage
+			if i%2 == 1 {
+				wantKind = websocket.BinaryMessage
+			}
+			if err != nil || kind != wantKind || string(got) != want {
+				t.Fatalf("round %d, message %d: kind %d, %d bytes (%.10q), %v", round, i, kind, len(got), got, err)
+			}
 		}
 	}
 }

@@ -99,6 +99,20 @@ def test_client_close_code_reaches_the_handler(server):
     assert seen(server, tok) == {"code": 4001, "reason": "client done"}
 
 
+@pytest.mark.parametrize("how", ["close frame", "dropped connection"])
+def test_a_handler_that_never_receives_is_cancelled_when_the_client_leaves(server, how):
+    tok = uuid.uuid4().hex
+    ws = connect(server, f"/ws/never-reads?token={tok}")
+    wait_until(lambda: server.get(f"/seen?token={tok}").json().get("open"), 10, "the handler to start")
+    if how == "close frame":
+        ws.send_close(1000)
+        assert ws.expect_close().close_code == 1000
+    ws.close()
+    # Neither receive() nor send() tells this handler: its task is cancelled, not leaked.
+    assert wait_until(lambda: server.get(f"/seen?token={tok}").json().get("cancelled"), 10,
+                      "the handler to be cancelled")
+
+
 def test_handler_error_closes_1011(server):
     ws = connect(server, "/ws/boom")
     ws.send_text("go")

@@ -9,7 +9,7 @@ import asyncio
 import pytest
 from django.test import override_settings
 
-from django_bolt import BoltAPI, StreamingResponse
+from django_bolt import BoltAPI, StreamingResponse, WebSocket
 from django_bolt.middleware import cors, rate_limit
 from django_bolt.testing import AsyncTestClient, TestClient, TestResponse
 
@@ -217,3 +217,32 @@ def test_websocket_clients_of_a_test_client_take_its_origins():
         ws = client.websocket_connect("/ws")
         assert ws.cors_allowed_origins == [APP] and ws.read_django_settings is False
         assert client.websocket_connect("/ws", cors_allowed_origins=[OTHER]).cors_allowed_origins == [OTHER]
+
+
+def test_websocket_origins_follow_the_same_arguments():
+    api = BoltAPI()
+
+    @api.websocket("/ws")
+    async def ws(websocket: WebSocket):
+        await websocket.accept()
+        await websocket.send_text("hi")
+
+    async def opens(client: TestClient, origin: str) -> bool:
+        try:
+            async with client.websocket_connect("/ws", headers={"origin": origin}) as c:
+                return await c.receive_text() == "hi"
+        except PermissionError as exc:
+            assert f"Origin not allowed: {origin}" in str(exc)
+            return False
+
+    async def run():
+        with override_settings(CORS_ALLOWED_ORIGIN_REGEXES=[r"^https://\w+\.example$"]):
+            with TestClient(api) as client:
+                assert await opens(client, OTHER)
+            with TestClient(api, read_django_settings=False) as client:
+                assert not await opens(client, OTHER)  # the project's regexes are left out too
+            with TestClient(api, cors_allowed_origins=[APP]) as client:
+                assert await opens(client, APP)
+                assert not await opens(client, OTHER)
+
+    asyncio.run(run())

@@ -5,6 +5,11 @@ a client message, the end of a connection); handlers' accept/send/close become
 commands collected per loop iteration and handed back in one ``_core.ws_send`` call.
 Each connection has a bounded inbox: a handler that falls ``BOLT_WS_CHANNEL_SIZE``
 messages behind is closed with 1011.
+
+When a connection ends, its handler learns it from ``receive()`` (a disconnect) or from
+its next ``send()`` (``WebSocketDisconnect``). A handler that does neither within
+``DISCONNECT_GRACE`` seconds (one that only sleeps or waits on something else) is
+cancelled, so that no task outlives its connection.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 from ..request import Request
 from ..websocket.connection import WebSocket
@@ -20,7 +25,7 @@ from ..websocket.handlers import WebSocketRoute, run_websocket_handler
 from ..websocket.types import WebSocketDisconnect
 from .protocol import KIND_WS_CLOSED, KIND_WS_MESSAGE, KIND_WS_OPEN, WS_ACCEPT, WS_BYTES, WS_CLOSE, WS_TEXT
 
-__all__ = ["WebSockets", "OPEN", "MESSAGE", "CLOSED"]
+__all__ = ["WebSockets", "OPEN", "MESSAGE", "CLOSED", "DISCONNECT_GRACE"]
 
 logger = logging.getLogger("django_bolt")
 
@@ -28,56 +33,95 @@ logger = logging.getLogger("django_bolt")
 OPEN, MESSAGE, CLOSED = KIND_WS_OPEN, KIND_WS_MESSAGE, KIND_WS_CLOSED
 ACCEPT, TEXT, BYTES, CLOSE = WS_ACCEPT, WS_TEXT, WS_BYTES, WS_CLOSE
 
+# Seconds a handler has to notice that its connection ended before it is cancelled.
+DISCONNECT_GRACE = 2.0
+
+
+class _End:
+    """Queued after a connection's last message: how it ended."""
+
+    __slots__ = ("code", "reason")
+
+    def __init__(self, code: int, reason: str) -> None:
+        self.code = code
+        self.reason = reason
+
 
 class _Connection:
-    """The transport of one WebSocket: an inbox fed by Go, an outbox to Go."""
+    """The transport of one WebSocket (see websocket/connection.py): an inbox fed by Go,
+    commands to Go. Messages stay the ``str``/``bytes`` Go built."""
 
-    __slots__ = ("conn", "hub", "inbox", "waiter", "gone", "closed_by")
+    __slots__ = ("conn", "hub", "inbox", "waiter", "gone", "closed_by", "told", "task")
 
     def __init__(self, conn: int, hub: WebSockets) -> None:
         self.conn = conn
         self.hub = hub
-        self.inbox: deque[dict] = deque()
+        self.inbox: deque | None = None  # made when a message arrives while the handler is busy
         self.waiter: asyncio.Future | None = None
-        self.gone = False
-        self.closed_by: tuple[int, str] | None = None  # the code the connection ended with
+        self.gone = False  # closed, by either side: nothing more is sent
+        self.closed_by: tuple[int, str] | None = None  # how the connection ended, if it did
+        self.told = False  # the handler has seen the end (receive or send raised)
+        self.task: asyncio.Task | None = None
 
-    def deliver(self, message: dict) -> None:
+    def deliver(self, item: str | bytes | _End) -> None:
         waiter = self.waiter
-        if waiter is not None and not waiter.done():
+        if waiter is not None:
             self.waiter = None
-            waiter.set_result(message)
-        else:
-            self.inbox.append(message)
+            if not waiter.done():  # a receive() cancelled by a timeout leaves a done waiter
+                waiter.set_result(item)
+                return
+        if self.inbox is None:
+            self.inbox = deque()
+        self.inbox.append(item)
 
-    async def receive(self) -> dict:
-        if self.inbox:
-            return self.inbox.popleft()
-        self.waiter = self.hub.loop.create_future()
-        return await self.waiter
+    async def receive(self) -> str | bytes:
+        inbox = self.inbox
+        if inbox:
+            item = inbox.popleft()
+        else:
+            waiter = self.waiter = self.hub.loop.create_future()
+            item = await waiter
+        if type(item) is _End:
+            self.inbox = deque((item,))  # every later receive() sees the end again
+            self.told = True
+            raise WebSocketDisconnect(item.code, item.reason)
+        return item
 
     def ended(self, code: int, reason: str) -> None:
         self.gone = True
         self.closed_by = (code, reason)
-        self.deliver({"type": "websocket.disconnect", "code": code, "reason": reason})
+        self.deliver(_End(code, reason))
+        if self.task is not None and not self.task.done():
+            self.hub.loop.call_later(DISCONNECT_GRACE, self._cancel_if_unaware)
 
-    async def send(self, message: dict) -> None:
+    def _cancel_if_unaware(self) -> None:
+        task = self.task
+        if task is not None and not task.done() and not self.told:
+            task.cancel()
+
+    def accept(self, subprotocol: str | None, headers: list[tuple[str, str]]) -> None:
+        if not self.gone:
+            self.hub.command((self.conn, ACCEPT, subprotocol, headers))
+
+    def send(self, data: str | bytes) -> None:
         if self.gone:
-            if self.closed_by is not None and message["type"] != "websocket.close":
+            if self.closed_by is not None:
+                self.told = True
                 raise WebSocketDisconnect(*self.closed_by)
             return
-        kind = message["type"]
-        if kind == "websocket.send":
-            text = message.get("text")
-            if text is not None:
-                self.hub.command((self.conn, TEXT, text, 0))
-            else:
-                self.hub.command((self.conn, BYTES, message.get("bytes") or b"", 0))
-        elif kind == "websocket.accept":
-            self.hub.command((self.conn, ACCEPT, message.get("subprotocol"), list(message.get("headers") or [])))
-        elif kind == "websocket.close":
-            self.hub.command((self.conn, CLOSE, message.get("reason") or "", int(message.get("code", 1000))))
+        self.hub.command((self.conn, TEXT if type(data) is str else BYTES, data, 0))
+
+    def close(self, code: int, reason: str) -> None:
+        if not self.gone:
             self.gone = True
+            self.hub.command((self.conn, CLOSE, reason, code))
+
+    def finished(self, task: asyncio.Task) -> None:
+        self.hub.open.pop(self.conn, None)
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            logger.error("WebSocket handler failed: %s: %s", type(exc).__name__, exc,
+                         exc_info=(type(exc), exc, exc.__traceback__))
 
 
 class WebSockets:
@@ -89,36 +133,37 @@ class WebSockets:
         self.routes = routes
         self.channel_size = channel_size
         self.send_commands = send_commands
-        self.open: dict[int, _Connection] = {}
+        self.open: dict[int, _Connection] = {}  # holds each handler's task until it ends
         self.outbox: list[tuple] = []
-        self.tasks: set[asyncio.Task] = set()
+        self.flush_scheduled = False
 
     def event(self, item: tuple) -> None:
-        kind, conn = item[1], item[0]
+        kind = item[1]
         if kind == MESSAGE:
-            c = self.open.get(conn)
+            c = self.open.get(item[0])
             if c is None or c.gone:
                 return
-            if len(c.inbox) >= self.channel_size:
+            if c.inbox is not None and len(c.inbox) >= self.channel_size:
                 # The handler is not keeping up: close rather than buffer without bound.
-                self.command((conn, CLOSE, "Inbound queue full", 1011))
+                self.command((c.conn, CLOSE, "Inbound queue full", 1011))
                 c.ended(1011, "Inbound queue full")
                 return
-            payload = item[2]
-            if isinstance(payload, str):
-                c.deliver({"type": "websocket.receive", "text": payload})
-            else:
-                c.deliver({"type": "websocket.receive", "bytes": payload})
+            c.deliver(item[2])
+            # Scheduled after the handler's wake-up, the flush sends its answer in the
+            # same loop iteration.
+            if not self.flush_scheduled:
+                self.flush_scheduled = True
+                self.loop.call_soon(self.flush)
         elif kind == CLOSED:
-            c = self.open.get(conn)
+            c = self.open.get(item[0])
             if c is not None and c.closed_by is None:
                 c.ended(item[2], item[3])
         elif kind == OPEN:
-            self._open(conn, item[2])
+            self._open(item[0], item[2])
 
     def _open(self, conn: int, req: tuple) -> None:
         route = self.routes[req[1]]
-        headers = dict(req[6] or {})
+        headers = req[6] or {}
         client = headers.pop("x-bolt-client", None)
         request = Request(req[2], req[3], req[4], req[5], headers, None, req[8])
         scope = {
@@ -132,25 +177,17 @@ class WebSockets:
         }
         c = _Connection(conn, self)
         self.open[conn] = c
-        ws = WebSocket(scope, c.receive, c.send)
-        task = self.loop.create_task(run_websocket_handler(route, ws, request))
-        self.tasks.add(task)
-        task.add_done_callback(lambda t: self._ended(conn, t))
-
-    def _ended(self, conn: int, task: asyncio.Task) -> None:
-        self.tasks.discard(task)
-        self.open.pop(conn, None)
-        if not task.cancelled() and task.exception() is not None:
-            exc = task.exception()
-            logger.error("WebSocket handler failed: %s: %s", type(exc).__name__, exc,
-                         exc_info=(type(exc), exc, exc.__traceback__))
+        c.task = task = self.loop.create_task(run_websocket_handler(route, WebSocket(scope, c), request))
+        task.add_done_callback(c.finished)
 
     def command(self, cmd: tuple) -> None:
-        if not self.outbox:
-            self.loop.call_soon(self.flush)
         self.outbox.append(cmd)
+        if not self.flush_scheduled:
+            self.flush_scheduled = True
+            self.loop.call_soon(self.flush)
 
     def flush(self) -> None:
+        self.flush_scheduled = False
         cmds, self.outbox = self.outbox, []
         if cmds:
             self.send_commands(cmds)

@@ -26,6 +26,7 @@ import msgspec
 from ..request import Request
 from ..websocket.connection import WebSocket
 from ..websocket.handlers import run_websocket_handler
+from ..websocket.types import WebSocketDisconnect
 
 __all__ = ["WebSocketTestClient", "WebSocketClient", "ConnectionClosed"]
 
@@ -71,7 +72,8 @@ class WebSocketTestClient:
         self.close_reason = ""
         self.accepted_subprotocol: str | None = None
         self._to_client: asyncio.Queue[dict] = asyncio.Queue()
-        self._to_server: asyncio.Queue[dict] = asyncio.Queue()
+        self._to_server: asyncio.Queue[str | bytes | _Gone] = asyncio.Queue()
+        self._transport = _Transport(self)
         self._task: asyncio.Task | None = None
         self._max_message = 1024 * 1024
 
@@ -79,20 +81,12 @@ class WebSocketTestClient:
 
     def _handshake(self) -> dict[str, Any]:
         from .. import _core
-        from .._runtime.boot import route_table
+        from .client import _route_table
         from .runner import InlineRunner
 
-        settings_overrides = None
-        if not self.read_django_settings:
-            from ..conf import SERVER_SETTINGS
-
-            settings_overrides = {s.name: s.default for s in SERVER_SETTINGS}
-        table = route_table(self.api, self.api.routes(), settings_overrides)
+        # The same settings as TestClient with these arguments.
+        table = _route_table(self.api, self.api.routes(), None, self.cors_allowed_origins, self.read_django_settings)
         self._max_message = table["settings"]["ws_max_message_size"]
-        if self.cors_allowed_origins is not None:
-            table["global"]["cors_allowed_origins"] = list(self.cors_allowed_origins)
-        elif not self.read_django_settings:
-            table["global"]["cors_allowed_origins"] = []
         doc = msgspec.msgpack.encode(table)
         # One Go app per API and configuration, kept for the process: rate-limit buckets
         # must outlive a single connection.
@@ -134,7 +128,7 @@ class WebSocketTestClient:
             "client": ("testclient", 50000),
             "context": context,
         }
-        websocket = WebSocket(scope, self._to_server.get, self._from_handler)
+        websocket = WebSocket(scope, self._transport)
         self._task = asyncio.get_running_loop().create_task(run_websocket_handler(route, websocket, request))
         # The handshake completes when the handler accepts or closes.
         first = await self._next_from_server(timeout=5.0)
@@ -159,13 +153,6 @@ class WebSocketTestClient:
             if exc_type is None:
                 raise
 
-    async def _from_handler(self, message: dict) -> None:
-        self._to_client.put_nowait(message)
-        if message["type"] == "websocket.close":
-            # The server's close ends the connection for the handler too.
-            self._to_server.put_nowait({"type": "websocket.disconnect", "code": message.get("code", 1000),
-                                        "reason": message.get("reason", "")})
-
     async def _next_from_server(self, timeout: float) -> dict:
         getter = asyncio.ensure_future(self._to_client.get())
         done, _ = await asyncio.wait({getter, self._task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
@@ -181,20 +168,20 @@ class WebSocketTestClient:
 
     # -- sending ----------------------------------------------------------------------
 
-    def _put(self, message: dict, size: int) -> None:
+    def _put(self, data: str | bytes, size: int) -> None:
         if self.closed:
             raise RuntimeError("WebSocket is closed")
         if size > self._max_message:
-            self._to_server.put_nowait({"type": "websocket.disconnect", "code": 1009, "reason": "Message too large"})
+            self._transport.end(1009, "Message too large")
             self._to_client.put_nowait({"type": "websocket.close", "code": 1009, "reason": "Message too large"})
             return
-        self._to_server.put_nowait(message)
+        self._to_server.put_nowait(data)
 
     async def send_text(self, data: str) -> None:
-        self._put({"type": "websocket.receive", "text": data}, len(data.encode()))
+        self._put(data, len(data.encode()))
 
     async def send_bytes(self, data: bytes) -> None:
-        self._put({"type": "websocket.receive", "bytes": bytes(data)}, len(data))
+        self._put(bytes(data), len(data))
 
     async def send_json(self, data: Any, mode: str = "text") -> None:
         encoded = msgspec.json.encode(data)
@@ -208,7 +195,7 @@ class WebSocketTestClient:
             return
         self.closed = True
         self.close_code = code
-        self._to_server.put_nowait({"type": "websocket.disconnect", "code": code, "reason": ""})
+        self._transport.end(code, "")
 
     # -- receiving --------------------------------------------------------------------
 
@@ -263,6 +250,53 @@ class WebSocketTestClient:
 
 
 WebSocketClient = WebSocketTestClient
+
+
+class _Gone:
+    """Queued to the handler after the last message: how the connection ended."""
+
+    __slots__ = ("code", "reason")
+
+    def __init__(self, code: int, reason: str) -> None:
+        self.code = code
+        self.reason = reason
+
+
+class _Transport:
+    """The handler's side of the in-memory connection (the transport protocol of
+    django_bolt.websocket.connection), with the server's rules: once the connection has
+    ended, receive() and send() raise WebSocketDisconnect."""
+
+    def __init__(self, client: WebSocketTestClient) -> None:
+        self.client = client
+        self.ended: _Gone | None = None
+
+    def end(self, code: int, reason: str) -> None:
+        if self.ended is None:
+            self.ended = _Gone(code, reason)
+            self.client._to_server.put_nowait(self.ended)
+
+    async def receive(self) -> str | bytes:
+        item = await self.client._to_server.get()
+        if isinstance(item, _Gone):
+            self.client._to_server.put_nowait(item)  # every later receive() sees the end again
+            raise WebSocketDisconnect(item.code, item.reason)
+        return item
+
+    def accept(self, subprotocol: str | None, headers: list[tuple[str, str]]) -> None:
+        self.client._to_client.put_nowait({"type": "websocket.accept", "subprotocol": subprotocol, "headers": headers})
+
+    def send(self, data: str | bytes) -> None:
+        if self.ended is not None:
+            raise WebSocketDisconnect(self.ended.code, self.ended.reason)
+        key = "text" if isinstance(data, str) else "bytes"
+        self.client._to_client.put_nowait({"type": "websocket.send", key: data})
+
+    def close(self, code: int, reason: str) -> None:
+        if self.ended is None:
+            self.client._to_client.put_nowait({"type": "websocket.close", "code": code, "reason": reason})
+            # The server's close ends the connection for the handler too.
+            self.end(code, reason)
 
 _apps: dict[tuple[int, bytes], int] = {}
 

@@ -1,39 +1,55 @@
 """The ``WebSocket`` object handlers receive as their first argument.
 
-It speaks to its transport with ASGI-shaped messages: ``receive()`` gives
-``{"type": "websocket.receive", "text" | "bytes": ...}`` or
-``{"type": "websocket.disconnect", "code": ...}``; ``send()`` takes
-``websocket.accept`` / ``websocket.send`` / ``websocket.close``. The server's
-transport hands them to the Go core in batches; the test client's keeps them in
-memory.
+It talks to a transport: the server's hands messages to the Go core in batches
+(``django_bolt._runtime.websockets``), the test client's keeps them in memory
+(``django_bolt.testing.websocket``). A transport has
+
+- ``receive()``: awaitable; the next message as ``str`` (text) or ``bytes``, or raises
+  ``WebSocketDisconnect`` once the connection has ended;
+- ``accept(subprotocol, headers)``, ``send(data)`` (``str`` is a text message, ``bytes``
+  a binary one) and ``close(code, reason)``: they only queue, never wait, and ``send``
+  raises ``WebSocketDisconnect`` once the connection has ended.
+
+Messages stay plain ``str``/``bytes`` from the core to ``receive_text()``; the
+ASGI-shaped ``receive()`` / ``send(message)`` build and read dicts on top.
 """
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Protocol
 
 import msgspec
 
 from ..request import parse_cookie_header, parse_query_string
 from .types import WebSocketDisconnect, WebSocketState
 
-__all__ = ["WebSocket"]
+__all__ = ["WebSocket", "Transport"]
 
 Message = dict[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 _encode_json = msgspec.json.Encoder().encode
+_decode_json = msgspec.json.decode
+
+CONNECTING, CONNECTED, DISCONNECTED = WebSocketState.CONNECTING, WebSocketState.CONNECTED, WebSocketState.DISCONNECTED
+
+
+class Transport(Protocol):
+    def receive(self) -> Awaitable[str | bytes]: ...
+
+    def accept(self, subprotocol: str | None, headers: list[tuple[str, str]]) -> None: ...
+
+    def send(self, data: str | bytes) -> None: ...
+
+    def close(self, code: int, reason: str) -> None: ...
 
 
 class WebSocket:
     """One WebSocket connection, as seen by its handler."""
 
-    def __init__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+    def __init__(self, scope: dict[str, Any], transport: Transport) -> None:
         self.scope = scope
-        self._receive = receive
-        self._send = send
-        self.application_state = WebSocketState.CONNECTING
+        self._transport = transport
+        self.application_state = CONNECTING
         self._query: dict[str, Any] | None = None
         self._cookies: dict[str, str] | None = None
         self.state: dict[str, Any] = scope.setdefault("state", {})
@@ -131,71 +147,88 @@ class WebSocket:
 
     async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
         """Complete the handshake (idempotent). ``subprotocol`` must be one the client offered."""
-        if self.application_state != WebSocketState.CONNECTING:
+        if self.application_state != CONNECTING:
             return
         if subprotocol is not None and subprotocol not in self.subprotocols:
             raise ValueError(f"subprotocol {subprotocol!r} was not offered by the client (offered: {self.subprotocols})")
         pairs = [(str(k), str(v)) for k, v in (headers.items() if hasattr(headers, "items") else headers or ())]
-        await self._send({"type": "websocket.accept", "subprotocol": subprotocol, "headers": pairs})
+        self._transport.accept(subprotocol, pairs)
         self.scope["accepted_subprotocol"] = subprotocol
-        self.application_state = WebSocketState.CONNECTED
+        self.application_state = CONNECTED
+
+    async def _next(self) -> str | bytes:
+        if self.application_state == DISCONNECTED:
+            raise WebSocketDisconnect(1000)
+        try:
+            return await self._transport.receive()
+        except WebSocketDisconnect:
+            self.application_state = DISCONNECTED
+            raise
 
     async def receive(self) -> Message:
-        if self.application_state == WebSocketState.DISCONNECTED:
-            raise WebSocketDisconnect(1000)
-        message = await self._receive()
-        if message["type"] == "websocket.disconnect":
-            self.application_state = WebSocketState.DISCONNECTED
-            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason", ""))
-        return message
+        """The next message, ASGI-shaped: ``{"type": "websocket.receive", "text" | "bytes": ...}``;
+        raises ``WebSocketDisconnect`` once the client is gone."""
+        data = await self._next()
+        if isinstance(data, str):
+            return {"type": "websocket.receive", "text": data}
+        return {"type": "websocket.receive", "bytes": data}
 
     async def receive_text(self) -> str:
-        return (await self.receive()).get("text") or ""
+        """The next text message ("" for a binary one)."""
+        data = await self._next()
+        return data if isinstance(data, str) else ""
 
     async def receive_bytes(self) -> bytes:
-        return (await self.receive()).get("bytes") or b""
+        """The next binary message (b"" for a text one)."""
+        data = await self._next()
+        return data if isinstance(data, bytes) else b""
 
     async def receive_json(self, mode: str = "text") -> Any:
-        message = await self.receive()
+        data = await self._next()
         if mode == "text":
-            return msgspec.json.decode(message.get("text") or "")
-        return msgspec.json.decode(message.get("bytes") or b"")
+            return _decode_json(data if isinstance(data, str) else "")
+        return _decode_json(data if isinstance(data, bytes) else b"")
 
     async def send(self, message: Message) -> None:
-        if message.get("type") == "websocket.close":
+        kind = message.get("type")
+        if kind == "websocket.close":
             await self.close(message.get("code", 1000), message.get("reason") or "")
             return
-        if message.get("type") == "websocket.accept":
+        if kind == "websocket.accept":
             await self.accept(message.get("subprotocol"), message.get("headers"))
             return
-        if self.application_state != WebSocketState.CONNECTED:
+        if self.application_state != CONNECTED:
             raise RuntimeError("WebSocket is not connected")
-        await self._send(message)
+        text = message.get("text")
+        self._transport.send(text if text is not None else bytes(message.get("bytes") or b""))
 
     async def send_text(self, data: str) -> None:
         if not isinstance(data, str):
             raise TypeError(f"send_text takes str, not {type(data).__name__}; use send_bytes for bytes")
-        await self.send({"type": "websocket.send", "text": data})
+        if self.application_state != CONNECTED:
+            raise RuntimeError("WebSocket is not connected")
+        self._transport.send(data)
 
     async def send_bytes(self, data: bytes) -> None:
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"send_bytes takes bytes, not {type(data).__name__}; use send_text for str")
-        await self.send({"type": "websocket.send", "bytes": bytes(data)})
+        if self.application_state != CONNECTED:
+            raise RuntimeError("WebSocket is not connected")
+        self._transport.send(bytes(data))
 
     async def send_json(self, data: Any, mode: str = "text") -> None:
+        if self.application_state != CONNECTED:
+            raise RuntimeError("WebSocket is not connected")
         encoded = _encode_json(data)
-        if mode == "text":
-            await self.send({"type": "websocket.send", "text": encoded.decode()})
-        else:
-            await self.send({"type": "websocket.send", "bytes": encoded})
+        self._transport.send(encoded.decode() if mode == "text" else encoded)
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         """Close the connection; a no-op once disconnected. Before accept() it refuses
         the connection: the handshake completes and the client sees ``code``."""
-        if self.application_state == WebSocketState.DISCONNECTED:
+        if self.application_state == DISCONNECTED:
             return
-        self.application_state = WebSocketState.DISCONNECTED
-        await self._send({"type": "websocket.close", "code": int(code), "reason": reason or ""})
+        self.application_state = DISCONNECTED
+        self._transport.close(int(code), reason or "")
 
     # -- iteration ------------------------------------------------------------------
 

@@ -149,6 +149,7 @@ async def run_websocket_handler(route: WebSocketRoute, websocket: WebSocket, req
         logger.exception("WebSocket %s: binding the handler's parameters failed", route.path)
         await websocket.close(1011, "Handler setup failed")
         return
+    del request  # bound: not kept for the life of the connection
     try:
         await route.fn(websocket, *args, **kwargs)
     except WebSocketDisconnect:

@@ -137,3 +137,16 @@ async def hold(ws: WebSocket, token: str):
             await ws.receive()
     except WebSocketDisconnect as exc:
         seen[token] = {"code": exc.code, "reason": exc.reason}
+
+
+@api.websocket("/ws/never-reads")
+async def never_reads(ws: WebSocket, token: str):
+    """Accepts, then only waits on something else: it never learns of a disconnect from
+    receive() or send(), so the server cancels it."""
+    await ws.accept()
+    seen[token] = {"open": True}
+    try:
+        await asyncio.sleep(3600)
+    except asyncio.CancelledError:
+        seen[token] = {"cancelled": True}
+        raise
