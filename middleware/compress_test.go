@@ -190,7 +190,7 @@ func TestCompressionConfigErrors(t *testing.T) {
 	} {
 		c := compressionConfig("gzip", true)
 		tc.mutate(c)
-		if _, err := NewShared(GlobalConfig{Compression: c}); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := NewShared(GlobalConfig{Compression: c}, quiet); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("err = %v, want %q", err, tc.want)
 		}
 	}

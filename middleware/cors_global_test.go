@@ -98,7 +98,7 @@ func TestProjectCORSErrors(t *testing.T) {
 		"wildcard+credentials": {Origins: []string{"*"}, Credentials: true},
 	} {
 		c.Type = "cors"
-		if _, err := NewShared(GlobalConfig{CORS: &c}); err == nil {
+		if _, err := NewShared(GlobalConfig{CORS: &c}, quiet); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}

@@ -190,7 +190,7 @@ func TestCORSConfigErrors(t *testing.T) {
 			t.Errorf("%+v: err = %v, want %q", tc.m, err, tc.want)
 		}
 	}
-	if _, err := NewShared(GlobalConfig{CORSAllowedOrigins: []string{"https://x.example/path"}}); err == nil {
+	if _, err := NewShared(GlobalConfig{CORSAllowedOrigins: []string{"https://x.example/path"}}, quiet); err == nil {
 		t.Error("bad global origin accepted")
 	}
 }

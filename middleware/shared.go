@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"fmt"
+	"log"
 	"net/netip"
 	"strings"
 	"sync"
@@ -11,8 +12,9 @@ import (
 
 // Shared is the process-wide state every Pipeline uses: the global
 // configuration, the rate-limit bucket store (local, and Redis when
-// configured) and the response compressor. Create one with NewShared, build
-// every route's Pipeline from it, and Close it at shutdown.
+// configured), the response compressor and the server's logger. Create one
+// with NewShared, build every route's Pipeline from it, and Close it at
+// shutdown.
 type Shared struct {
 	corsOrigins    []string
 	corsRegexes    []string
@@ -31,9 +33,11 @@ type Shared struct {
 
 // NewShared validates the global configuration. A redis:// backend is not
 // contacted here: while it is unreachable the local limiter stands in.
-func NewShared(cfg GlobalConfig) (*Shared, error) {
+// logger (the server's error log) receives what the middleware has to report
+// at run time: Redis unreachable, the bucket table full.
+func NewShared(cfg GlobalConfig, logger *log.Logger) (*Shared, error) {
 	s := &Shared{
-		local: newLocalStore(defaultMaxBuckets),
+		local: newLocalStore(defaultMaxBuckets, logger),
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
 	}
@@ -62,7 +66,7 @@ func NewShared(cfg GlobalConfig) (*Shared, error) {
 		if !strings.HasPrefix(cfg.RateLimitBackend, "redis://") && !strings.HasPrefix(cfg.RateLimitBackend, "rediss://") && !strings.HasPrefix(cfg.RateLimitBackend, "unix://") {
 			return nil, fmt.Errorf("rate_limit_backend: %q is not supported; leave it empty for in-process limits or give a redis:// URL", cfg.RateLimitBackend)
 		}
-		r, err := newRedisLimiter(cfg.RateLimitBackend)
+		r, err := newRedisLimiter(cfg.RateLimitBackend, logger)
 		if err != nil {
 			return nil, fmt.Errorf("rate_limit_backend: %v; write e.g. \"redis://localhost:6379/0\"", err)
 		}

@@ -61,7 +61,7 @@ type Server struct {
 // New compiles the table: builds the router and each route's middleware pipeline.
 // Every configuration error is reported here, naming the route.
 func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
-	shared, err := middleware.NewShared(t.Global)
+	shared, err := middleware.NewShared(t.Global, logger)
 	if err != nil {
 		return nil, err
 	}
