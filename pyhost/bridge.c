@@ -127,44 +127,7 @@ static PyObject *core_exchange(PyObject *self, PyObject *results) {
     return goExchange(results);
 }
 
-static PyObject *core_test_app_create(PyObject *self, PyObject *args) {
-    (void)self;
-    const char *table;
-    Py_ssize_t table_len;
-    PyObject *runner;
-    int http_layer;
-    if (!PyArg_ParseTuple(args, "y#Op:test_app_create", &table, &table_len, &runner, &http_layer)) return NULL;
-    return goTestAppCreate((char *)table, table_len, runner, http_layer);
-}
-
-static PyObject *core_test_app_request(PyObject *self, PyObject *args) {
-    (void)self;
-    long app;
-    const char *method, *path, *query, *body;
-    Py_ssize_t method_len, path_len, query_len, body_len;
-    PyObject *headers;
-    if (!PyArg_ParseTuple(args, "ls#s#y#O!y#:test_app_request", &app, &method, &method_len, &path, &path_len,
-                          &query, &query_len, &PyList_Type, &headers, &body, &body_len))
-        return NULL;
-    return goTestAppRequest(app, (char *)method, method_len, (char *)path, path_len, (char *)query, query_len,
-                            headers, (char *)body, body_len);
-}
-
-static PyObject *core_test_app_destroy(PyObject *self, PyObject *arg) {
-    (void)self;
-    long app = PyLong_AsLong(arg);
-    if (app == -1 && PyErr_Occurred()) return NULL;
-    return goTestAppDestroy(app);
-}
-
 static PyMethodDef core_methods[] = {
-    {"test_app_create", core_test_app_create, METH_VARARGS,
-     "test_app_create(table: bytes, runner, http_layer: bool) -> int\n\n"
-     "Builds an in-process app from a route table; runner(item) runs handlers inline."},
-    {"test_app_request", core_test_app_request, METH_VARARGS,
-     "test_app_request(app, method, path, query, headers, body) -> (status, headers, body)\n\n"
-     "Runs one request through the Go pipeline on the calling thread."},
-    {"test_app_destroy", core_test_app_destroy, METH_O, "test_app_destroy(app) -> None"},
     {"exchange", core_exchange, METH_O,
      "exchange(results) -> list | None\n\n"
      "Hands finished results to the server and takes the requests waiting for Python.\n"
@@ -193,7 +156,11 @@ static PyMethodDef core_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static PyModuleDef_Slot core_slots[] = {{0, NULL}};
+/* The extension module (cmd/core) adds the test client's functions; the server binary
+ * has none, and bolt_test_client_exec is then NULL. */
+static int core_exec(PyObject *module) { return bolt_test_client_exec ? bolt_test_client_exec(module) : 0; }
+
+static PyModuleDef_Slot core_slots[] = {{Py_mod_exec, core_exec}, {0, NULL}};
 
 static struct PyModuleDef core_def = {
     PyModuleDef_HEAD_INIT,

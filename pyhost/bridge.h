@@ -10,6 +10,10 @@
  * built-in of the server binary and as an extension module). */
 PyObject *PyInit__core(void);
 
+/* Adds the in-process test client's functions to django_bolt._core. Only the extension
+ * module links one (cmd/core/testapp.c): a weak reference, NULL in the server binary. */
+int bolt_test_client_exec(PyObject *module) __attribute__((weak));
+
 /* "3.11" etc.: the Python version this binary was compiled against. */
 const char *bolt_compiled_version(void);
 
@@ -83,7 +87,7 @@ PyObject *bolt_type_name(PyObject *o); /* new str reference, never NULL */
 
 /* Calls fn(arg); new reference or NULL. */
 PyObject *bolt_call_one(PyObject *fn, PyObject *arg);
-/* A (status, headers, body) tuple for the test client; steals headers. */
+/* A (status, headers, body) tuple for the test client (cmd/core); steals headers. */
 PyObject *bolt_response_tuple(long status, PyObject *headers, const char *body, Py_ssize_t body_len);
 /* Header pair i of a list of (str, str) tuples, as UTF-8 views. */
 int bolt_header_pair(PyObject *list, Py_ssize_t i, const char **name, Py_ssize_t *nlen, const char **value,

@@ -39,10 +39,11 @@
 // the lane never waits for it. Neither side waits for the lane lock while holding the
 // GIL, so the two locks cannot deadlock.
 //
-// In the extension module (the in-process test client) there is no loop thread: a
-// Python test calls into Go with the GIL held, the server pipeline runs inline on
-// that thread, and Inline calls the handler back into Python on the same thread
-// without releasing the GIL, so a Django TestCase's transaction is visible to it.
+// In the extension module (the in-process test client, cmd/core) there is no loop
+// thread: a Python test calls into Go with the GIL held, the server pipeline runs
+// inline on that thread (server.TestApp), and Inline calls the handler back into
+// Python on the same thread without releasing the GIL, so a Django TestCase's
+// transaction is visible to it.
 // No goroutine that needs Python is ever waited on while the GIL is held.
 //
 // # The batch protocol
