@@ -134,3 +134,24 @@ func TestHeadGuardFollowsRandomPipelines(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkHeadGuard is the guard's cost per request: a browser-sized head, and a
+// POST whose 4 KiB body is skipped.
+func BenchmarkHeadGuard(b *testing.B) {
+	head := "GET /users/mini10?page=2 HTTP/1.1\r\nHost: api.example.com\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64)\r\n" +
+		"Accept: application/json\r\nAccept-Encoding: gzip, br\r\nAuthorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.x\r\n\r\n"
+	post := "POST /items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n" +
+		strings.Repeat("{\"a\":1}\n", 512)
+	for name, data := range map[string][]byte{"get": []byte(head), "post-4k": []byte(post)} {
+		b.Run(name, func(b *testing.B) {
+			var g headGuard
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				g.start()
+				if g.scan(data) >= 0 {
+					b.Fatal("bare LF found")
+				}
+			}
+		})
+	}
+}
