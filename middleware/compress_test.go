@@ -127,7 +127,7 @@ func TestCompressResponse(t *testing.T) {
 				ctx.Response.Header.SetContentEncoding(tc.encoding)
 			}
 			ctx.SetBodyString(tc.body)
-			p.After(ctx)
+			p.Finish(ctx)
 			if got := string(ctx.Response.Header.ContentEncoding()); got != tc.want {
 				t.Fatalf("Content-Encoding %q, want %q", got, tc.want)
 			}
@@ -150,7 +150,7 @@ func TestCompressKeepsVaryAndCORS(t *testing.T) {
 	ctx.SetContentType("application/json")
 	ctx.Response.Header.Set("Vary", "Cookie")
 	ctx.SetBodyString(strings.Repeat("x", 500))
-	p.After(ctx)
+	p.Finish(ctx)
 	if v := respHeader(ctx, "Vary"); v != "Cookie, Origin, Accept-Encoding" {
 		t.Fatalf("Vary = %q", v)
 	}
@@ -170,7 +170,7 @@ func TestCompressStreamUntouched(t *testing.T) {
 	ctx := get("Accept-Encoding", "gzip")
 	ctx.SetContentType("text/plain")
 	ctx.SetBodyStream(strings.NewReader(strings.Repeat("x", 500)), 500)
-	p.After(ctx)
+	p.Finish(ctx)
 	if len(ctx.Response.Header.ContentEncoding()) != 0 {
 		t.Fatal("a streamed body was marked compressed")
 	}
@@ -190,7 +190,7 @@ func TestCompressionConfigErrors(t *testing.T) {
 	} {
 		c := compressionConfig("gzip", true)
 		tc.mutate(c)
-		if _, err := NewShared(GlobalConfig{Compression: c}); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := NewShared(GlobalConfig{Compression: c}, quiet); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("err = %v, want %q", err, tc.want)
 		}
 	}

@@ -90,7 +90,7 @@ func TestDecodeGlobalConfig(t *testing.T) {
 	if err != nil || gc.Compression == nil || gc.Compression.BrotliLgwin != 22 || !gc.Compression.GzipFallback {
 		t.Fatalf("%+v, %v", gc.Compression, err)
 	}
-	if _, err := NewShared(gc); err != nil {
+	if _, err := NewShared(gc, quiet); err != nil {
 		t.Fatal(err)
 	}
 }

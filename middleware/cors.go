@@ -129,10 +129,10 @@ func (p *corsPolicy) preflight(ctx *fasthttp.RequestCtx) {
 	origin := ctx.Request.Header.Peek("Origin")
 	switch {
 	case len(p.origins) == 0 && len(p.regexes) == 0:
-		writeText(ctx, fasthttp.StatusForbidden, protocol.TextCORSNotConfigured)
+		WriteText(ctx, fasthttp.StatusForbidden, protocol.TextCORSNotConfigured)
 		return
 	case !p.wildcard && !p.allows(origin):
-		writeText(ctx, fasthttp.StatusForbidden, protocol.TextCORSOriginNotAllowed)
+		WriteText(ctx, fasthttp.StatusForbidden, protocol.TextCORSOriginNotAllowed)
 		return
 	}
 	resp.SetStatusCode(fasthttp.StatusNoContent)
@@ -200,10 +200,4 @@ func varyHas(vary []byte, token string) bool {
 		}
 	}
 	return false
-}
-
-func writeText(ctx *fasthttp.RequestCtx, status int, body string) {
-	ctx.Response.SetStatusCode(status)
-	ctx.Response.Header.SetContentType(protocol.ContentTypeText)
-	ctx.Response.SetBodyString(body)
 }

@@ -16,7 +16,7 @@ func TestProjectCORSAppliesToRoutesWithoutTheirOwn(t *testing.T) {
 	s := projectCORS(t, MiddlewareConfig{Origins: []string{"https://app.example"}, ExposeHeaders: []string{"X-Total"}})
 	plain := mustPipeline(t, s, RouteConfig{Route: "GET /plain"})
 	ctx := get("Origin", "https://app.example")
-	plain.After(ctx)
+	plain.Finish(ctx)
 	if got := respHeader(ctx, "Access-Control-Allow-Origin"); got != "https://app.example" {
 		t.Fatalf("allow-origin = %q", got)
 	}
@@ -27,7 +27,7 @@ func TestProjectCORSAppliesToRoutesWithoutTheirOwn(t *testing.T) {
 	// A route's own entry wins over the project-wide policy.
 	own := mustPipeline(t, s, RouteConfig{Route: "GET /own", Middleware: []MiddlewareConfig{{Type: "cors", Origins: []string{"https://other.example"}}}})
 	ctx = get("Origin", "https://app.example")
-	own.After(ctx)
+	own.Finish(ctx)
 	if got := respHeader(ctx, "Access-Control-Allow-Origin"); got != "" {
 		t.Fatalf("route policy should refuse the project origin, got %q", got)
 	}
@@ -35,7 +35,7 @@ func TestProjectCORSAppliesToRoutesWithoutTheirOwn(t *testing.T) {
 	// Skipping cors skips the project-wide policy too.
 	skipped := mustPipeline(t, s, RouteConfig{Route: "GET /skip", Skip: []string{"cors"}})
 	ctx = get("Origin", "https://app.example")
-	skipped.After(ctx)
+	skipped.Finish(ctx)
 	if got := respHeader(ctx, "Access-Control-Allow-Origin"); got != "" {
 		t.Fatalf("skipped route got %q", got)
 	}
@@ -51,7 +51,7 @@ func TestProjectCORSRegexesMatchFromTheStart(t *testing.T) {
 		"https://evil.com/https://a.e": false,
 	} {
 		ctx := get("Origin", origin)
-		p.After(ctx)
+		p.Finish(ctx)
 		if got := respHeader(ctx, "Access-Control-Allow-Origin") == origin; got != want {
 			t.Errorf("%s: allowed = %v, want %v", origin, got, want)
 		}
@@ -64,18 +64,18 @@ func TestProjectCORSRegexesMatchFromTheStart(t *testing.T) {
 	}
 }
 
-func TestSharedPreflightAndApply(t *testing.T) {
-	none := mustShared(t, GlobalConfig{})
+func TestDefaultPipelineIsTheProjectPolicy(t *testing.T) {
+	none := mustShared(t, GlobalConfig{}).Default()
 	ctx := preflight("https://app.example")
 	if none.Preflight(ctx) {
 		t.Fatal("no project policy must leave the preflight to the router")
 	}
-	none.ApplyCORS(ctx)
+	none.Finish(ctx)
 	if respHeader(ctx, "Access-Control-Allow-Origin") != "" {
 		t.Fatal("no project policy must add nothing")
 	}
 
-	s := projectCORS(t, MiddlewareConfig{Origins: []string{"https://app.example"}, MaxAge: intp(120)})
+	s := projectCORS(t, MiddlewareConfig{Origins: []string{"https://app.example"}, MaxAge: intp(120)}).Default()
 	ctx = preflight("https://app.example")
 	if !s.Preflight(ctx) {
 		t.Fatal("project policy must answer")
@@ -85,7 +85,7 @@ func TestSharedPreflightAndApply(t *testing.T) {
 	}
 	ctx = get("Origin", "https://app.example")
 	ctx.Response.SetStatusCode(fasthttp.StatusNotFound)
-	s.ApplyCORS(ctx)
+	s.Finish(ctx)
 	if respHeader(ctx, "Access-Control-Allow-Origin") != "https://app.example" {
 		t.Fatal("404 without CORS headers")
 	}
@@ -98,7 +98,7 @@ func TestProjectCORSErrors(t *testing.T) {
 		"wildcard+credentials": {Origins: []string{"*"}, Credentials: true},
 	} {
 		c.Type = "cors"
-		if _, err := NewShared(GlobalConfig{CORS: &c}); err == nil {
+		if _, err := NewShared(GlobalConfig{CORS: &c}, quiet); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}

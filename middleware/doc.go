@@ -16,21 +16,21 @@
 //
 // # Request flow
 //
-// The server builds one Shared per process and one Pipeline per route, then
-// for each request:
+// The server builds one Shared per process and one Pipeline per route (plus
+// Shared.Default for the answers no route owns), then for each request:
 //
 //	if middleware.IsPreflight(ctx) {
 //		// route looked up for the Access-Control-Request-Method
-//		if p.Preflight(ctx) { return }        // else answer OPTIONS itself
+//		if p.Preflight(ctx) { return }        // a complete answer; else answer OPTIONS itself
 //	}
-//	auth, handled := p.Before(ctx)
-//	if handled { return }                     // 400/401/403/429 already written
-//	... call Python with auth ...
-//	if streamed {
-//		p.StreamHeaders(ctx)                  // streaming/file response: CORS only
-//	} else {
-//		p.After(ctx)                          // buffered response: CORS + compression
+//	auth, handled := p.Before(ctx)            // when handled: 400/401/403/429 written
+//	if !handled {
+//		... call Python with auth, write its answer (or an error: WriteJSON, WriteText) ...
 //	}
+//	p.Finish(ctx)                             // every response: CORS, then compression
+//
+// Finish is the one exit: nothing else adds CORS headers or compresses, so every
+// answer of a route, whoever wrote it, gets the same headers.
 //
 // Before rate-limits first, then authenticates, then runs the guards, so a
 // flood of bad credentials is throttled like any other traffic. The exception
@@ -87,8 +87,9 @@
 //
 // # Compression
 //
-// After compresses buffered responses whose media type is textual, whose
+// Finish compresses buffered responses whose media type is textual, whose
 // body is at least minimum_size and that carry no Content-Encoding yet, using
 // the configured backend when Accept-Encoding allows it, else gzip when
-// gzip_fallback is set. Event streams and streamed bodies are left alone.
+// gzip_fallback is set, and whole text-like files up to 1 MiB. Event streams and
+// bodies streamed from Python are left alone.
 package middleware

@@ -2,6 +2,8 @@ package middleware
 
 import (
 	"bufio"
+	"io"
+	"log"
 	"net"
 	"strings"
 	"testing"
@@ -30,9 +32,12 @@ func get(headers ...string) *fasthttp.RequestCtx {
 	return newCtx("GET", "192.0.2.1:4000", headers...)
 }
 
+// quiet is the logger of tests that do not look at what the middleware logs.
+var quiet = log.New(io.Discard, "", 0)
+
 func mustShared(t testing.TB, cfg GlobalConfig) *Shared {
 	t.Helper()
-	s, err := NewShared(cfg)
+	s, err := NewShared(cfg, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -106,8 +106,8 @@ func IsPreflight(ctx *fasthttp.RequestCtx) bool {
 }
 
 // Before runs rate limiting, authentication and guards. When it rejects the
-// request it has written the complete response, CORS headers included, and
-// returns handled=true; the caller then sends it as is, without After.
+// request it has written the answer (status, headers, body) and returns
+// handled=true; Finish then adds CORS headers as to any other response.
 func (p *Pipeline) Before(ctx *fasthttp.RequestCtx) (auth *Auth, handled bool) {
 	if p == nil || !p.before {
 		return nil, false
@@ -121,7 +121,7 @@ func (p *Pipeline) Before(ctx *fasthttp.RequestCtx) (auth *Auth, handled bool) {
 		return nil, true
 	}
 	if status := decide(p.guards, a); status != 0 {
-		p.Reject(ctx, status)
+		reject(ctx, status)
 		return nil, true
 	}
 	return a, false
@@ -133,10 +133,10 @@ func (p *Pipeline) rateLimited(ctx *fasthttp.RequestCtx, a *Auth) bool {
 	case 0:
 		return false
 	case fasthttp.StatusBadRequest:
-		p.writeJSON(ctx, status, protocol.BodyRateLimitKeyLong)
+		WriteJSON(ctx, status, protocol.BodyRateLimitKeyLong)
 	default:
 		n := strconv.FormatInt(retry, 10)
-		p.writeJSON(ctx, status, protocol.BodyRateLimited(retry))
+		WriteJSON(ctx, status, protocol.BodyRateLimited(retry))
 		h := &ctx.Response.Header
 		h.Set("Retry-After", n)
 		h.Set("X-RateLimit-Limit", p.limit.limitHeader)
@@ -145,23 +145,13 @@ func (p *Pipeline) rateLimited(ctx *fasthttp.RequestCtx, a *Auth) bool {
 	return true
 }
 
-// Reject writes the route's 401 or 403 response, with CORS headers; Before
-// uses it for guard failures.
-func (p *Pipeline) Reject(ctx *fasthttp.RequestCtx, status int) {
+// reject writes a guard's 401 or 403 answer.
+func reject(ctx *fasthttp.RequestCtx, status int) {
 	body := protocol.BodyPermissionDenied
 	if status == fasthttp.StatusUnauthorized {
 		body = protocol.BodyUnauthenticated
 	}
-	p.writeJSON(ctx, status, body)
-}
-
-func (p *Pipeline) writeJSON(ctx *fasthttp.RequestCtx, status int, body []byte) {
-	ctx.Response.SetStatusCode(status)
-	ctx.Response.Header.SetContentType(protocol.ContentTypeJSON)
-	ctx.Response.SetBodyRaw(body)
-	if p != nil && p.cors != nil {
-		p.cors.apply(ctx)
-	}
+	WriteJSON(ctx, status, body)
 }
 
 // Preflight answers a CORS preflight with this route's policy. It returns
@@ -175,8 +165,11 @@ func (p *Pipeline) Preflight(ctx *fasthttp.RequestCtx) bool {
 	return true
 }
 
-// After finishes a buffered response: CORS headers, then compression.
-func (p *Pipeline) After(ctx *fasthttp.RequestCtx) {
+// Finish is the exit of every response that is not a preflight answer, whoever
+// wrote it (Python, a rejection in Before, an error, a file, a stream): it adds the
+// CORS headers, then compresses a buffered body or a whole text-like file (see
+// compress and compressFile). A body streamed from Python is never compressed.
+func (p *Pipeline) Finish(ctx *fasthttp.RequestCtx) {
 	if p == nil {
 		return
 	}
@@ -184,28 +177,10 @@ func (p *Pipeline) After(ctx *fasthttp.RequestCtx) {
 		p.cors.apply(ctx)
 	}
 	if p.comp != nil {
-		p.comp.compress(ctx)
-	}
-}
-
-// StreamHeaders adds CORS headers to a streaming response, which is never
-// compressed here.
-func (p *Pipeline) StreamHeaders(ctx *fasthttp.RequestCtx) {
-	if p != nil && p.cors != nil {
-		p.cors.apply(ctx)
-	}
-}
-
-// FileHeaders adds CORS headers to a file response, and compresses a whole text-like
-// file of moderate size (see compressFile).
-func (p *Pipeline) FileHeaders(ctx *fasthttp.RequestCtx) {
-	if p == nil {
-		return
-	}
-	if p.cors != nil {
-		p.cors.apply(ctx)
-	}
-	if p.comp != nil {
-		p.comp.compressFile(ctx)
+		if ctx.Response.IsBodyStream() {
+			p.comp.compressFile(ctx)
+		} else {
+			p.comp.compress(ctx)
+		}
 	}
 }

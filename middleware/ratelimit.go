@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"hash/maphash"
-	"log/slog"
+	"log"
 	"math"
 	"net"
 	"net/netip"
@@ -213,6 +213,7 @@ type localStore struct {
 	seed     maphash.Seed
 	shardCap int
 	clock    func() int64
+	log      *log.Logger
 	lastWarn atomic.Int64
 	shards   [storeShards]storeShard
 }
@@ -224,12 +225,13 @@ type storeShard struct {
 
 type bucket struct{ tat int64 }
 
-func newLocalStore(maxBuckets int) *localStore {
+func newLocalStore(maxBuckets int, logger *log.Logger) *localStore {
 	start := time.Now()
 	s := &localStore{
 		seed:     maphash.MakeSeed(),
 		shardCap: max(maxBuckets/storeShards, 1),
 		clock:    func() int64 { return int64(time.Since(start)) },
+		log:      logger,
 	}
 	for i := range s.shards {
 		s.shards[i].m = make(map[string]*bucket)
@@ -286,8 +288,8 @@ func (s *localStore) makeRoom(sh *storeShard, now int64) {
 		}
 	}
 	if last := s.lastWarn.Load(); now-last >= int64(warnEvery) && s.lastWarn.CompareAndSwap(last, now) {
-		slog.Warn("rate limiter bucket table full: forgot active buckets, whose clients get a fresh burst",
-			"evicted", evicted, "cap", s.shardCap*storeShards)
+		s.log.Printf("rate limiter bucket table full (%d buckets): forgot %d active buckets, whose clients get a fresh burst",
+			s.shardCap*storeShards, evicted)
 	}
 }
 

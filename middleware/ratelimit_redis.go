@@ -3,7 +3,7 @@ package middleware
 import (
 	"context"
 	"errors"
-	"log/slog"
+	"log"
 	"sync/atomic"
 	"time"
 
@@ -40,10 +40,11 @@ return 0
 type redisLimiter struct {
 	client     *redis.Client
 	url        string
+	log        *log.Logger
 	retryAfter atomic.Int64 // unix nanoseconds; Redis is skipped until then
 }
 
-func newRedisLimiter(url string) (*redisLimiter, error) {
+func newRedisLimiter(url string, logger *log.Logger) (*redisLimiter, error) {
 	opts, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, err
@@ -56,7 +57,7 @@ func newRedisLimiter(url string) (*redisLimiter, error) {
 	opts.MaxRetries = -1
 	opts.DialerRetries = 1
 	opts.DisableIdentity = true
-	return &redisLimiter{client: redis.NewClient(opts), url: redactURL(opts)}, nil
+	return &redisLimiter{client: redis.NewClient(opts), url: redactURL(opts), log: logger}, nil
 }
 
 func redactURL(o *redis.Options) string {
@@ -75,8 +76,8 @@ func (r *redisLimiter) allow(rl *rateLimit, key []byte) (bool, int64, error) {
 	wait, err := gcraScript.Run(context.Background(), r.client, []string{k}, interval, rl.burst).Int64()
 	if err != nil {
 		if r.retryAfter.Swap(now+int64(redisBackoff)) < now {
-			slog.Warn("rate limit backend unreachable; using the in-process limiter",
-				"backend", r.url, "retry_in", redisBackoff, "error", err)
+			r.log.Printf("rate limit backend %s unreachable (%v); using the in-process limiter, retrying Redis in %v",
+				r.url, err, redisBackoff)
 		}
 		return false, 0, err
 	}

@@ -3,7 +3,7 @@ package middleware
 import (
 	"bytes"
 	"context"
-	"log/slog"
+	"log"
 	"net"
 	"os/exec"
 	"strconv"
@@ -111,11 +111,11 @@ func TestRedisLimitSharedAcrossProcesses(t *testing.T) {
 
 func TestRedisUnreachableFallsBackToLocal(t *testing.T) {
 	var logs bytes.Buffer
-	prev := slog.Default()
-	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
-	defer slog.SetDefault(prev)
-
-	s := mustShared(t, GlobalConfig{RateLimitBackend: "redis://127.0.0.1:" + freePort(t)})
+	s, err := NewShared(GlobalConfig{RateLimitBackend: "redis://127.0.0.1:" + freePort(t)}, log.New(&logs, "", 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
 	p := mustPipeline(t, s, RouteConfig{Route: "GET /down", Middleware: []MiddlewareConfig{{Type: "rate_limit", RPS: 1, Burst: intp(3)}}})
 	if got := passes(p, 5, func() *fasthttp.RequestCtx { return get() }); got != 3 {
 		t.Fatalf("%d of 5 passed with Redis down, want the local limit of 3", got)
@@ -130,7 +130,7 @@ func TestRedisUnreachableFallsBackToLocal(t *testing.T) {
 
 func TestRateLimitBackendErrors(t *testing.T) {
 	for _, bad := range []string{"memcached://x", "redis://host:port:bad", "localhost:6379"} {
-		if _, err := NewShared(GlobalConfig{RateLimitBackend: bad}); err == nil {
+		if _, err := NewShared(GlobalConfig{RateLimitBackend: bad}, quiet); err == nil {
 			t.Errorf("backend %q accepted", bad)
 		}
 	}

@@ -1,8 +1,10 @@
 package middleware
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"log"
 	"strings"
 	"testing"
 	"time"
@@ -232,14 +234,14 @@ func TestRateLimitConfigErrors(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"10.0.0.0/33", "proxy.local", ""} {
-		if _, err := NewShared(GlobalConfig{TrustedProxies: []string{bad}}); err == nil {
+		if _, err := NewShared(GlobalConfig{TrustedProxies: []string{bad}}, quiet); err == nil {
 			t.Errorf("trusted proxy %q accepted", bad)
 		}
 	}
 }
 
 func TestLocalStoreBounded(t *testing.T) {
-	s := newLocalStore(storeShards * 16) // 16 buckets per shard
+	s := newLocalStore(storeShards*16, quiet) // 16 buckets per shard
 	now := int64(0)
 	s.clock = func() int64 { return now }
 	second := int64(time.Second)
@@ -276,5 +278,28 @@ func TestLocalStoreBounded(t *testing.T) {
 	}
 	if ok, _ := s.allow([]byte("busy"), second, 5); ok {
 		t.Fatal("the busy client's bucket was evicted in favour of idle ones")
+	}
+}
+
+// Forgetting active buckets relaxes the limit for their clients: the server's log says
+// so, once per warnEvery however many are forgotten.
+func TestLocalStoreLogsForgottenActiveBuckets(t *testing.T) {
+	var logs bytes.Buffer
+	s := newLocalStore(storeShards*16, log.New(&logs, "", 0))
+	now := int64(warnEvery)
+	s.clock = func() int64 { return now }
+	for i := range 10_000 {
+		s.allow(fmt.Appendf(nil, "client-%d", i), int64(time.Hour), 5)
+	}
+	if n := strings.Count(logs.String(), "rate limiter bucket table full"); n != 1 {
+		t.Fatalf("logged %d times, want once:\n%s", n, logs.String())
+	}
+	now += int64(warnEvery)
+	s.allow([]byte("one more"), int64(time.Hour), 5)
+	for i := range 1000 {
+		s.allow(fmt.Appendf(nil, "late-%d", i), int64(time.Hour), 5)
+	}
+	if n := strings.Count(logs.String(), "rate limiter bucket table full"); n != 2 {
+		t.Fatalf("logged %d times after another warnEvery, want twice:\n%s", n, logs.String())
 	}
 }

@@ -2,19 +2,19 @@ package middleware
 
 import (
 	"fmt"
+	"log"
 	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/valyala/fasthttp"
 )
 
 // Shared is the process-wide state every Pipeline uses: the global
 // configuration, the rate-limit bucket store (local, and Redis when
-// configured) and the response compressor. Create one with NewShared, build
-// every route's Pipeline from it, and Close it at shutdown.
+// configured), the response compressor and the server's logger. Create one
+// with NewShared, build every route's Pipeline from it, and Close it at
+// shutdown.
 type Shared struct {
 	corsOrigins    []string
 	corsRegexes    []string
@@ -33,9 +33,11 @@ type Shared struct {
 
 // NewShared validates the global configuration. A redis:// backend is not
 // contacted here: while it is unreachable the local limiter stands in.
-func NewShared(cfg GlobalConfig) (*Shared, error) {
+// logger (the server's error log) receives what the middleware has to report
+// at run time: Redis unreachable, the bucket table full.
+func NewShared(cfg GlobalConfig, logger *log.Logger) (*Shared, error) {
 	s := &Shared{
-		local: newLocalStore(defaultMaxBuckets),
+		local: newLocalStore(defaultMaxBuckets, logger),
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
 	}
@@ -64,7 +66,7 @@ func NewShared(cfg GlobalConfig) (*Shared, error) {
 		if !strings.HasPrefix(cfg.RateLimitBackend, "redis://") && !strings.HasPrefix(cfg.RateLimitBackend, "rediss://") && !strings.HasPrefix(cfg.RateLimitBackend, "unix://") {
 			return nil, fmt.Errorf("rate_limit_backend: %q is not supported; leave it empty for in-process limits or give a redis:// URL", cfg.RateLimitBackend)
 		}
-		r, err := newRedisLimiter(cfg.RateLimitBackend)
+		r, err := newRedisLimiter(cfg.RateLimitBackend, logger)
 		if err != nil {
 			return nil, fmt.Errorf("rate_limit_backend: %v; write e.g. \"redis://localhost:6379/0\"", err)
 		}
@@ -80,32 +82,10 @@ func NewShared(cfg GlobalConfig) (*Shared, error) {
 	return s, nil
 }
 
-// Preflight answers a CORS preflight for a path or method no route covers
-// with the project-wide policy. It returns false, writing nothing, when the
-// project has none.
-func (s *Shared) Preflight(ctx *fasthttp.RequestCtx) bool {
-	if s.cors == nil {
-		return false
-	}
-	s.cors.preflight(ctx)
-	return true
-}
-
-// ApplyCORS adds the project-wide CORS headers to a response written without
-// a route (404, 405), so browsers can read why the request failed.
-func (s *Shared) ApplyCORS(ctx *fasthttp.RequestCtx) {
-	if s.cors != nil {
-		s.cors.apply(ctx)
-	}
-}
-
-// StaticFile finishes a response of the static file server: the project-wide CORS
-// headers, and compression of a whole text-like file (see compressFile).
-func (s *Shared) StaticFile(ctx *fasthttp.RequestCtx) {
-	s.ApplyCORS(ctx)
-	if s.comp != nil {
-		s.comp.compressFile(ctx)
-	}
+// Default is the pipeline of the answers no route owns (no route, 405, static
+// files, a refused Host): the project-wide CORS policy and compression, no checks.
+func (s *Shared) Default() *Pipeline {
+	return &Pipeline{cors: s.cors, comp: s.comp}
 }
 
 func parseProxy(s string) (netip.Prefix, error) {

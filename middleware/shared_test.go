@@ -6,7 +6,7 @@ import (
 )
 
 func TestSharedClose(t *testing.T) {
-	s, err := NewShared(GlobalConfig{})
+	s, err := NewShared(GlobalConfig{}, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -18,7 +18,7 @@ func TestSharedClose(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Fatal("Close did not stop the janitor")
 	}
-	idle, _ := NewShared(GlobalConfig{})
+	idle, _ := NewShared(GlobalConfig{}, quiet)
 	if err := idle.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -18,9 +18,7 @@ func (p *Pipeline) BeforeWebSocket(ctx *fasthttp.RequestCtx, global *Shared) (au
 		return nil, true
 	}
 	if origin := ctx.Request.Header.Peek("Origin"); len(origin) > 0 && !global.WebSocketOriginAllowed(origin) {
-		ctx.Response.SetStatusCode(fasthttp.StatusForbidden)
-		ctx.Response.Header.SetContentType(protocol.ContentTypeJSON)
-		ctx.Response.SetBodyRaw(protocol.BodyOriginNotAllowed)
+		WriteJSON(ctx, fasthttp.StatusForbidden, protocol.BodyOriginNotAllowed)
 		return nil, true
 	}
 	if p == nil {
@@ -31,7 +29,7 @@ func (p *Pipeline) BeforeWebSocket(ctx *fasthttp.RequestCtx, global *Shared) (au
 		return nil, true
 	}
 	if status := decide(p.guards, a); status != 0 {
-		p.Reject(ctx, status)
+		reject(ctx, status)
 		return nil, true
 	}
 	return a, false

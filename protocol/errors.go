@@ -1,13 +1,16 @@
 package protocol
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Every error body the Go side writes lives here, so that one file shows what clients
 // can receive before (or instead of) Python.
 //
 // JSON errors have Python's shape, {"detail": ...} encoded as msgspec encodes it, with
 // the content type ContentTypeJSON. The details that both sides send for the same
-// condition (401, 403, 405, 500) have twins in _runtime/protocol.py (DETAIL_*), which
+// condition (401, 403, 405, 413, 500) have twins in _runtime/protocol.py (DETAIL_*), which
 // protocol_test.go compares; python/tests/test_error_bodies.py compares the bytes
 // each side writes. A few answers are plain text, as the original server sent them.
 const (
@@ -21,6 +24,8 @@ const (
 	DetailPermissionDenied = "Permission denied"
 	DetailMethodNotAllowed = "Method Not Allowed"
 	DetailInternal         = "Internal Server Error"
+	// DetailBodyTooLarge is the 413 detail; {limit} stands for BOLT_MAX_UPLOAD_SIZE.
+	DetailBodyTooLarge = "Request body too large (max {limit} bytes)"
 )
 
 // JSON bodies.
@@ -67,7 +72,7 @@ func TextHeaderValueTooLarge(limit int) string {
 
 // BodyTooLarge is the 413 body for a request body over limit bytes.
 func BodyTooLarge(limit int) []byte {
-	return ErrorJSON("Request body too large (max " + strconv.Itoa(limit) + " bytes)")
+	return ErrorJSON(strings.Replace(DetailBodyTooLarge, "{limit}", strconv.Itoa(limit), 1))
 }
 
 // BodyRateLimited is the 429 body; retryAfter is in seconds.

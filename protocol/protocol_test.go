@@ -51,6 +51,7 @@ func TestPythonProtocolMatches(t *testing.T) {
 	wantDetails := map[string]string{
 		"DETAIL_UNAUTHENTICATED": DetailUnauthenticated, "DETAIL_PERMISSION_DENIED": DetailPermissionDenied,
 		"DETAIL_METHOD_NOT_ALLOWED": DetailMethodNotAllowed, "DETAIL_INTERNAL": DetailInternal,
+		"DETAIL_BODY_TOO_LARGE": DetailBodyTooLarge,
 	}
 	for name, v := range wantDetails {
 		if details[name] != v {

@@ -6,6 +6,9 @@ import (
 	"log"
 	"testing"
 
+	"github.com/valyala/fasthttp"
+
+	"djangobolt/middleware"
 	"djangobolt/protocol"
 )
 
@@ -46,4 +49,44 @@ func BenchmarkHandleStaticRoute(b *testing.B) {
 		}
 		ctx.Response.Reset()
 	}
+}
+
+// exampleLikeTable has what the example project turns on for every answer: a
+// project-wide CORS policy and compression.
+func exampleLikeTable(routes ...RouteSpec) *Table {
+	t := newTable(routes...)
+	t.Global.CORS = &middleware.MiddlewareConfig{Type: "cors", Origins: []string{"https://app.example"}}
+	t.Global.Compression = &middleware.CompressionConfig{Backend: "gzip", MinimumSize: 500, GzipCompressLevel: 6,
+		BrotliQuality: 4, BrotliLgwin: 22, ZstdLevel: 3, GzipFallback: true}
+	return t
+}
+
+func benchHandle(b *testing.B, t *Table, ctx *fasthttp.RequestCtx, status int) {
+	s, err := New(t, instantPython{}, log.New(io.Discard, "", 0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.shared.Close() })
+	h := s.Handler()
+	b.ReportAllocs()
+	for b.Loop() {
+		h(ctx)
+		if ctx.Response.StatusCode() != status {
+			b.Fatalf("status %d", ctx.Response.StatusCode())
+		}
+		ctx.Response.Reset()
+	}
+}
+
+// The response exit (CORS, compression) on a handler's answer and on a rejection.
+func BenchmarkHandleWithCORSAndCompression(b *testing.B) {
+	t := exampleLikeTable(RouteSpec{Method: "GET", Path: "/health", HandlerID: 0, Name: "health"})
+	benchHandle(b, t, newCtx("GET", "/health", "Origin", "https://app.example", "Accept-Encoding", "gzip"), 200)
+}
+
+func BenchmarkHandleRejected401(b *testing.B) {
+	t := exampleLikeTable(RouteSpec{Method: "GET", Path: "/me", HandlerID: 0, Name: "me", Security: &middleware.RouteConfig{
+		AuthBackends: []middleware.AuthBackendConfig{{Type: "jwt", Secret: jwtSecret}},
+		Guards:       []middleware.GuardConfig{{Type: "is_authenticated"}}}})
+	benchHandle(b, t, newCtx("GET", "/me", "Origin", "https://app.example", "Accept-Encoding", "gzip"), 401)
 }

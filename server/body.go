@@ -7,6 +7,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"djangobolt/middleware"
 	"djangobolt/protocol"
 )
 
@@ -46,7 +47,7 @@ func (s *Server) declaredTooLarge(ctx *fasthttp.RequestCtx) bool {
 	if ctx.Request.Header.ContentLength() <= limit {
 		return false
 	}
-	writeJSON(ctx, fasthttp.StatusRequestEntityTooLarge, protocol.BodyTooLarge(limit))
+	middleware.WriteJSON(ctx, fasthttp.StatusRequestEntityTooLarge, protocol.BodyTooLarge(limit))
 	ctx.SetConnectionClose()
 	return true
 }
@@ -69,10 +70,10 @@ func (s *Server) takeBody(ctx *fasthttp.RequestCtx, r *route, x *exchange) bool 
 	}
 	// Streamed: the Content-Length (if any) is within the limit (declaredTooLarge).
 	limit := s.table.Settings.MaxUploadSize
-	stream := io.LimitReader(ctx.RequestBodyStream(), int64(limit)+1)
+	stream := ctx.RequestBodyStream()
 	size := ctx.Request.Header.ContentLength()
 	if s.spoolable(ctx, r, size) {
-		return s.spool(ctx, r, x, nil, stream, size)
+		return s.spool(ctx, r, x, nil, io.LimitReader(stream, int64(limit)+1), size)
 	}
 	// A chunked body declares no size: it is read into memory up to the spool
 	// threshold, and to a file past it if the route spools.
@@ -80,17 +81,36 @@ func (s *Server) takeBody(ctx *fasthttp.RequestCtx, r *route, x *exchange) bool 
 	if size < 0 && s.spoolable(ctx, r, s.table.Settings.MemorySpoolThreshold+1) {
 		inMemory = s.table.Settings.MemorySpoolThreshold
 	}
-	buf := bytes.NewBuffer(x.buf[:0])
-	if size > 0 {
-		buf.Grow(size)
-	}
-	_, err := buf.ReadFrom(io.LimitReader(stream, int64(inMemory)+1))
-	x.buf = buf.Bytes()
+	var err error
+	x.buf, err = readUpTo(stream, x.buf[:0], size, inMemory+1)
 	if err == nil && len(x.buf) > inMemory && inMemory < limit {
-		return s.spool(ctx, r, x, x.buf, stream, size)
+		return s.spool(ctx, r, x, x.buf, io.LimitReader(stream, int64(limit-len(x.buf))+1), size)
 	}
 	x.payload = x.buf
 	return s.bodyRead(ctx, r, len(x.buf), size, err)
+}
+
+// readUpTo appends what r holds to buf, up to max bytes; size (the Content-Length, or
+// -1) sizes buf once. It allocates nothing when buf is large enough: this is the path
+// of every small body on a server that streams bodies.
+func readUpTo(r io.Reader, buf []byte, size, max int) ([]byte, error) {
+	if size > cap(buf) {
+		buf = make([]byte, 0, size)
+	}
+	for len(buf) < max && len(buf) != size {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):min(cap(buf), max)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 // bodyRead answers a body of n bytes that could not be read whole, ended before its
@@ -105,16 +125,15 @@ func (s *Server) bodyRead(ctx *fasthttp.RequestCtx, r *route, n, size int, err e
 	case err == nil && n <= limit:
 		return true
 	case err == nil:
-		writeJSON(ctx, fasthttp.StatusRequestEntityTooLarge, protocol.BodyTooLarge(limit))
+		middleware.WriteJSON(ctx, fasthttp.StatusRequestEntityTooLarge, protocol.BodyTooLarge(limit))
 	case isTimeout(err):
-		writeText(ctx, fasthttp.StatusRequestTimeout, protocol.TextRequestTimeout)
+		middleware.WriteText(ctx, fasthttp.StatusRequestTimeout, protocol.TextRequestTimeout)
 	default:
 		// A truncated or malformed body: the cause stays in the server, as for heads.
-		writeJSON(ctx, fasthttp.StatusBadRequest, protocol.BodyNotHTTP11)
+		middleware.WriteJSON(ctx, fasthttp.StatusBadRequest, protocol.BodyNotHTTP11)
 	}
 	// What is left of the body is not read: this is the connection's last answer.
 	ctx.SetConnectionClose()
-	r.pipeline.StreamHeaders(ctx)
 	return false
 }
 

@@ -300,3 +300,26 @@ func TestMalformedMultipartStillReachesPython(t *testing.T) {
 		t.Fatalf("status %d %q; python got %d bytes, want the %d-byte body (it reports the error)", status, text, len(seen.content), len(body))
 	}
 }
+
+func TestReadingASmallStreamedBodyAllocatesNothing(t *testing.T) {
+	body := []byte(`{"name": "a small JSON body"}`)
+	buf := make([]byte, 0, 1024)
+	reader := bytes.NewReader(body)
+	allocs := testing.AllocsPerRun(100, func() {
+		reader.Reset(body)
+		got, err := readUpTo(reader, buf[:0], len(body), 1<<20)
+		if err != nil || !bytes.Equal(got, body) {
+			t.Fatalf("read %q, %v", got, err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per small body", allocs)
+	}
+	// Reading stops at max bytes, declared size or not: the caller then knows the body is over.
+	for _, size := range []int{len(body), -1} {
+		reader.Reset(body)
+		if got, err := readUpTo(onlyReader{reader}, nil, size, 10); err != nil || string(got) != string(body[:10]) {
+			t.Fatalf("size %d: read %q, %v; want the first 10 bytes", size, got, err)
+		}
+	}
+}

@@ -10,6 +10,12 @@
 //
 //	parse → route → 404 / 405 / auto-OPTIONS / auto-HEAD → CORS preflight → rate limit
 //	→ authentication → guards → Python handler → response (buffered, file or stream)
+//	→ exit: CORS headers and compression
+//
+// Every response but a preflight answer leaves through one exit (handle): whatever
+// wrote it (Python, a rejection, one of the bodies of protocol/errors.go), the route's
+// pipeline, or the project-wide one when no route matched, adds CORS headers and
+// compresses it once, in middleware.Pipeline.Finish.
 //
 // Only the parts of a request that the route's binding plan reads cross into Python.
 package server

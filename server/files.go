@@ -13,6 +13,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"djangobolt/middleware"
 	"djangobolt/protocol"
 )
 
@@ -102,15 +103,15 @@ func (s fileSection) Close() error { return s.f.Close() }
 func fileError(ctx *fasthttp.RequestCtx, err error) {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		writeText(ctx, fasthttp.StatusNotFound, protocol.TextFileNotFound)
+		middleware.WriteText(ctx, fasthttp.StatusNotFound, protocol.TextFileNotFound)
 	case errors.Is(err, fs.ErrPermission):
-		writeText(ctx, fasthttp.StatusForbidden, protocol.TextFilePermission)
+		middleware.WriteText(ctx, fasthttp.StatusForbidden, protocol.TextFilePermission)
 	default:
 		var pathErr *fs.PathError
 		if errors.As(err, &pathErr) {
 			err = pathErr.Err
 		}
-		writeText(ctx, fasthttp.StatusInternalServerError, protocol.TextFileError+err.Error())
+		middleware.WriteText(ctx, fasthttp.StatusInternalServerError, protocol.TextFileError+err.Error())
 	}
 }
 

@@ -26,6 +26,8 @@ type exchange struct {
 	// buf when the body was streamed (body.go).
 	payload []byte
 	buf     []byte
+	// abandoned: Python never answered, so its buffers stay with the loop.
+	abandoned bool
 }
 
 var exchangePool = sync.Pool{New: func() any { return new(exchange) }}
@@ -54,82 +56,90 @@ var (
 )
 
 // handle serves one request and returns the matched route's handler id, or -1.
+//
+// Every response leaves through one exit: answer writes its status, headers and body
+// (Python's answer, or one of protocol/errors.go through middleware.WriteJSON or
+// WriteText), then the pipeline it names, the route's or the project-wide one, adds
+// CORS headers and compression once in Finish.
 func (s *Server) handle(ctx *fasthttp.RequestCtx) int {
 	x := exchangePool.Get().(*exchange)
-	abandoned := false
-	defer func() {
-		if !abandoned { // an unanswered call's buffers stay with the loop
-			x.reset()
-			exchangePool.Put(x)
-		}
-	}()
-	if !s.checkHeaders(ctx) || s.declaredTooLarge(ctx) {
-		return -1
+	id, exit := s.answer(ctx, x)
+	exit.Finish(ctx)
+	if !x.abandoned {
+		x.reset()
+		exchangePool.Put(x)
+	}
+	return id
+}
+
+// answer writes the response to one request and returns the handler id (or -1) and
+// the pipeline that finishes the response: nil when it is complete as written (a CORS
+// preflight answer, a WebSocket handshake, a body refused before routing as fasthttp
+// refuses it while reading).
+func (s *Server) answer(ctx *fasthttp.RequestCtx, x *exchange) (int, *middleware.Pipeline) {
+	if !s.checkHeaders(ctx) {
+		return -1, s.unrouted
+	}
+	if s.declaredTooLarge(ctx) {
+		return -1, nil
 	}
 	if !s.hosts.Allowed(ctx.Host()) {
 		// As Django refuses a Host outside ALLOWED_HOSTS (DisallowedHost), before routing.
-		writeJSON(ctx, fasthttp.StatusBadRequest, protocol.BodyInvalidHost)
-		return -1
+		middleware.WriteJSON(ctx, fasthttp.StatusBadRequest, protocol.BodyInvalidHost)
+		return -1, s.unrouted
 	}
 	if s.ws != nil && s.serveWebSocket(ctx, x) {
-		return -1
+		return -1, nil
 	}
 	method := ctx.Method()
 	path := ctx.URI().PathOriginal()
 
 	id, ok := s.router.Lookup(method, path, &x.params)
 	if ok && bytes.Equal(method, methodOPTIONS) && middleware.IsPreflight(ctx) && s.preflight(ctx, path, x) {
-		return id
+		return id, nil
 	}
 	if !ok && bytes.Equal(method, methodHEAD) {
 		// HEAD is answered for every GET route; fasthttp leaves the body out.
 		id, ok = s.router.Lookup(methodGET, path, &x.params)
 	}
 	if !ok {
-		switch {
-		case s.static.serve(ctx, method, path):
-			s.shared.StaticFile(ctx)
-			return -1
-		case s.slashRedirect(ctx, method, path, x):
-			return -1
+		if s.static.serve(ctx, method, path) || s.slashRedirect(ctx, method, path, x) {
+			return -1, s.unrouted
 		}
 		if id, ok = s.siteRoute(path); !ok {
-			s.noRoute(ctx, method, path, x)
-			return -1
+			return -1, s.noRoute(ctx, method, path, x)
 		}
 	}
 	r := s.routes[id]
 	auth, handled := r.pipeline.Before(ctx)
 	if handled {
-		return id
+		return id, r.pipeline
 	}
 	pending := s.pending.Add(1)
 	if limit := s.table.Settings.MaxPending; limit > 0 && pending > int64(limit) {
 		// Shed load in Go rather than queue without bound in front of the interpreter.
 		s.pending.Add(-1)
-		writeJSON(ctx, fasthttp.StatusServiceUnavailable, protocol.BodyBusy)
+		middleware.WriteJSON(ctx, fasthttp.StatusServiceUnavailable, protocol.BodyBusy)
 		ctx.Response.Header.Set("Retry-After", "1")
-		r.pipeline.StreamHeaders(ctx)
-		return id
+		return id, r.pipeline
 	}
 	if !s.takeBody(ctx, r, x) {
 		s.pending.Add(-1)
 		x.removeBodyFile()
-		return id
+		return id, r.pipeline
 	}
 	s.fillRequest(ctx, r, x, auth)
 	err := s.python.Do(&x.req, &x.resp)
 	s.pending.Add(-1)
 	x.removeBodyFile()
 	if err != nil {
-		abandoned = true
+		x.abandoned = true
 		s.errorLog.Printf("handler %s (%s %s) gave no answer: %v", r.spec.Name, ctx.Method(), ctx.Path(), err)
-		writeJSON(ctx, fasthttp.StatusInternalServerError, protocol.BodyInternal)
-		r.pipeline.StreamHeaders(ctx)
-		return id
+		middleware.WriteJSON(ctx, fasthttp.StatusInternalServerError, protocol.BodyInternal)
+		return id, r.pipeline
 	}
 	s.writeResponse(ctx, r, &x.resp)
-	return id
+	return id, r.pipeline
 }
 
 // preflight answers a CORS preflight with the configuration of the route for the
@@ -144,21 +154,21 @@ func (s *Server) preflight(ctx *fasthttp.RequestCtx, path []byte, x *exchange) b
 }
 
 // noRoute answers a path/method without a handler: a preflight or automatic OPTIONS,
-// 405 with Allow when the path exists under other methods, else 404.
-func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, x *exchange) {
+// 405 with Allow when the path exists under other methods, else 404. It returns the
+// pipeline that finishes the answer (nil for a preflight answer).
+func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, x *exchange) *middleware.Pipeline {
 	allowed := s.router.Allowed(path)
 	if allowed == 0 && s.ws.isWebSocketPath(path) {
-		writeText(ctx, fasthttp.StatusBadRequest, protocol.TextWebSocketExpected)
-		return
+		middleware.WriteText(ctx, fasthttp.StatusBadRequest, protocol.TextWebSocketExpected)
+		return s.unrouted
 	}
 	preflight := middleware.IsPreflight(ctx)
 	if allowed == 0 {
-		if preflight && s.shared.Preflight(ctx) {
-			return
+		if preflight && s.unrouted.Preflight(ctx) {
+			return nil
 		}
-		writeText(ctx, fasthttp.StatusNotFound, protocol.TextNotFound)
-		s.shared.ApplyCORS(ctx)
-		return
+		middleware.WriteText(ctx, fasthttp.StatusNotFound, protocol.TextNotFound)
+		return s.unrouted
 	}
 	// HEAD is answered for every GET route and OPTIONS for every path.
 	if allowed.Has(fasthttp.MethodGet) {
@@ -166,16 +176,15 @@ func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, x *excha
 	}
 	allowed = allowed.With(fasthttp.MethodOptions)
 	if bytes.Equal(method, methodOPTIONS) {
-		if preflight && (s.preflight(ctx, path, x) || s.shared.Preflight(ctx)) {
-			return
+		if preflight && (s.preflight(ctx, path, x) || s.unrouted.Preflight(ctx)) {
+			return nil
 		}
-		writeJSON(ctx, fasthttp.StatusOK, protocol.BodyAutomaticOptions)
-		ctx.Response.Header.SetBytesV("Allow", allowed.AppendAllow(nil))
-		return
+		middleware.WriteJSON(ctx, fasthttp.StatusOK, protocol.BodyAutomaticOptions)
+	} else {
+		middleware.WriteJSON(ctx, fasthttp.StatusMethodNotAllowed, protocol.BodyMethodNotAllowed)
 	}
-	writeJSON(ctx, fasthttp.StatusMethodNotAllowed, protocol.BodyMethodNotAllowed)
 	ctx.Response.Header.SetBytesV("Allow", allowed.AppendAllow(nil))
-	s.shared.ApplyCORS(ctx)
+	return s.unrouted
 }
 
 // checkHeaders enforces the header count and per-value size limits.
@@ -191,10 +200,10 @@ func (s *Server) checkHeaders(ctx *fasthttp.RequestCtx) bool {
 	})
 	switch {
 	case count > maxCount:
-		writeText(ctx, fasthttp.StatusBadRequest, protocol.TextTooManyHeaders)
+		middleware.WriteText(ctx, fasthttp.StatusBadRequest, protocol.TextTooManyHeaders)
 		return false
 	case tooLarge:
-		writeText(ctx, fasthttp.StatusBadRequest, protocol.TextHeaderValueTooLarge(limit))
+		middleware.WriteText(ctx, fasthttp.StatusBadRequest, protocol.TextHeaderValueTooLarge(limit))
 		return false
 	}
 	return true

@@ -12,6 +12,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"djangobolt/middleware"
 	"djangobolt/protocol"
 )
 
@@ -60,7 +61,7 @@ func (s *Server) observed(ctx *fasthttp.RequestCtx) {
 	}
 	if o.metricsPath != nil && bytes.Equal(ctx.Path(), o.metricsPath) {
 		if !ctx.IsGet() && !ctx.IsHead() {
-			writeJSON(ctx, fasthttp.StatusMethodNotAllowed, protocol.BodyMethodNotAllowed)
+			middleware.WriteJSON(ctx, fasthttp.StatusMethodNotAllowed, protocol.BodyMethodNotAllowed)
 			ctx.Response.Header.Set("Allow", "GET, HEAD")
 			return
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"djangobolt/middleware"
 	"djangobolt/protocol"
 )
 
@@ -33,7 +34,7 @@ func checkProtocol(ctx *fasthttp.RequestCtx) bool {
 	if len(proto) == len("HTTP/1.1") && bytes.HasPrefix(proto, []byte("HTTP/1.")) {
 		return true
 	}
-	writeJSON(ctx, fasthttp.StatusHTTPVersionNotSupported, protocol.BodyHTTPVersion)
+	middleware.WriteJSON(ctx, fasthttp.StatusHTTPVersionNotSupported, protocol.BodyHTTPVersion)
 	ctx.SetConnectionClose()
 	return false
 }

@@ -5,24 +5,24 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"djangobolt/middleware"
 	"djangobolt/protocol"
 )
 
 var hdrContentLength = []byte("content-length")
 
 // writeResponse turns Python's answer into the HTTP response: a buffered body, a file
-// sent from disk, or a stream pulled chunk by chunk.
+// sent from disk, or a stream pulled chunk by chunk. The route's pipeline finishes it
+// (CORS, compression) like every other response; see handle.
 func (s *Server) writeResponse(ctx *fasthttp.RequestCtx, r *route, resp *protocol.Response) {
 	if resp.Err != nil {
 		s.errorLog.Printf("handler %s (%s %s) produced no response: %v", r.spec.Name, ctx.Method(), ctx.Path(), resp.Err)
-		writeJSON(ctx, fasthttp.StatusInternalServerError, protocol.BodyInternal)
-		r.pipeline.StreamHeaders(ctx)
+		middleware.WriteJSON(ctx, fasthttp.StatusInternalServerError, protocol.BodyInternal)
 		return
 	}
 	if resp.Status < 100 || resp.Status > 999 {
 		s.errorLog.Printf("handler %s returned the invalid status code %d", r.spec.Name, resp.Status)
-		writeJSON(ctx, fasthttp.StatusInternalServerError, protocol.BodyInternal)
-		r.pipeline.StreamHeaders(ctx)
+		middleware.WriteJSON(ctx, fasthttp.StatusInternalServerError, protocol.BodyInternal)
 		return
 	}
 	ctx.SetStatusCode(resp.Status)
@@ -36,14 +36,10 @@ func (s *Server) writeResponse(ctx *fasthttp.RequestCtx, r *route, resp *protoco
 	}
 	switch {
 	case resp.Stream >= 0:
-		r.pipeline.StreamHeaders(ctx)
 		s.stream(ctx, resp.Stream)
 	case resp.File != "":
-		// After serveFile: its error answers replace the response, CORS headers included.
-		serveFile(ctx, resp.File)
-		r.pipeline.FileHeaders(ctx)
+		serveFile(ctx, resp.File) // its error answers replace the response
 	default:
 		ctx.Response.SetBody(resp.Body)
-		r.pipeline.After(ctx)
 	}
 }

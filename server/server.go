@@ -42,6 +42,7 @@ type Server struct {
 	router   *router.Router
 	routes   []*route // by handler id
 	shared   *middleware.Shared
+	unrouted *middleware.Pipeline // finishes the answers no route owns (see handle)
 	python   Python
 	http     *fasthttp.Server
 	errorLog *log.Logger
@@ -60,11 +61,11 @@ type Server struct {
 // New compiles the table: builds the router and each route's middleware pipeline.
 // Every configuration error is reported here, naming the route.
 func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
-	shared, err := middleware.NewShared(t.Global)
+	shared, err := middleware.NewShared(t.Global, logger)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{table: t, router: router.New(), shared: shared, python: py, errorLog: logger,
+	s := &Server{table: t, router: router.New(), shared: shared, unrouted: shared.Default(), python: py, errorLog: logger,
 		answerTimeout: seconds(t.Settings.WriteTimeout), hosts: middleware.NewHosts(t.Settings.AllowedHosts)}
 	if s.static, err = newStaticFiles(t.Static); err != nil {
 		return nil, err
@@ -256,39 +257,23 @@ func (s *Server) OpenConnections() int32 { return s.http.GetOpenConnectionsCount
 // handleParseError answers requests fasthttp could not read.
 func (s *Server) handleParseError(ctx *fasthttp.RequestCtx, err error) {
 	if _, ok := err.(*fasthttp.ErrSmallBuffer); ok {
-		writeText(ctx, fasthttp.StatusRequestHeaderFieldsTooLarge, protocol.TextHeadersTooLarge)
+		middleware.WriteText(ctx, fasthttp.StatusRequestHeaderFieldsTooLarge, protocol.TextHeadersTooLarge)
 		return
 	}
 	var timeout interface{ Timeout() bool }
 	if errors.As(err, &timeout) && timeout.Timeout() {
-		writeText(ctx, fasthttp.StatusRequestTimeout, protocol.TextRequestTimeout)
+		middleware.WriteText(ctx, fasthttp.StatusRequestTimeout, protocol.TextRequestTimeout)
 		ctx.SetConnectionClose()
 		return
 	}
 	if err == fasthttp.ErrBodyTooLarge {
-		writeJSON(ctx, fasthttp.StatusRequestEntityTooLarge, protocol.BodyTooLarge(s.table.Settings.MaxUploadSize))
+		middleware.WriteJSON(ctx, fasthttp.StatusRequestEntityTooLarge, protocol.BodyTooLarge(s.table.Settings.MaxUploadSize))
 		return
 	}
 	if errors.Is(err, errBareLF) {
-		writeJSON(ctx, fasthttp.StatusBadRequest, protocol.BodyBareLF)
+		middleware.WriteJSON(ctx, fasthttp.StatusBadRequest, protocol.BodyBareLF)
 		return
 	}
 	// The cause stays in the server: fasthttp's message quotes the request bytes.
-	writeJSON(ctx, fasthttp.StatusBadRequest, protocol.BodyNotHTTP11)
-}
-
-// writeText and writeJSON replace the response with one of the bodies in
-// protocol/errors.go.
-func writeText(ctx *fasthttp.RequestCtx, status int, body string) {
-	ctx.Response.Reset()
-	ctx.SetStatusCode(status)
-	ctx.SetContentType(protocol.ContentTypeText)
-	ctx.SetBodyString(body)
-}
-
-func writeJSON(ctx *fasthttp.RequestCtx, status int, body []byte) {
-	ctx.Response.Reset()
-	ctx.SetStatusCode(status)
-	ctx.SetContentType(protocol.ContentTypeJSON)
-	ctx.Response.SetBodyRaw(body)
+	middleware.WriteJSON(ctx, fasthttp.StatusBadRequest, protocol.BodyNotHTTP11)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"djangobolt/middleware"
 	"djangobolt/protocol"
 )
 
@@ -57,10 +58,9 @@ func (s *Server) spool(ctx *fasthttp.RequestCtx, r *route, x *exchange, read []b
 	case out.err != nil:
 		return s.notStored(ctx, r, out.err)
 	case check != nil && check.problem != nil:
-		writeJSON(ctx, fasthttp.StatusUnprocessableEntity, check.problem)
+		middleware.WriteJSON(ctx, fasthttp.StatusUnprocessableEntity, check.problem)
 		// The rest of the body is not read: this is the connection's last answer.
 		ctx.SetConnectionClose()
-		r.pipeline.StreamHeaders(ctx)
 		return false
 	}
 	return s.bodyRead(ctx, r, out.n, size, readErr)
@@ -86,8 +86,7 @@ func (w *spoolFile) Write(p []byte) (int, error) {
 
 func (s *Server) notStored(ctx *fasthttp.RequestCtx, r *route, err error) bool {
 	s.errorLog.Printf("django-bolt: cannot spool an upload to disk: %v", err)
-	writeJSON(ctx, fasthttp.StatusInternalServerError, protocol.BodyUploadNotStored)
+	middleware.WriteJSON(ctx, fasthttp.StatusInternalServerError, protocol.BodyUploadNotStored)
 	ctx.SetConnectionClose()
-	r.pipeline.StreamHeaders(ctx)
 	return false
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"djangobolt/middleware"
 	"djangobolt/protocol"
 )
 
@@ -89,12 +90,12 @@ func (sf *staticFiles) serve(ctx *fasthttp.RequestCtx, method, path []byte) bool
 	}
 	rel, err := staticRelPath(path[len(sf.prefix):])
 	if err != nil {
-		writeJSON(ctx, fasthttp.StatusBadRequest, protocol.BodyBadStaticPath)
+		middleware.WriteJSON(ctx, fasthttp.StatusBadRequest, protocol.BodyBadStaticPath)
 		return true
 	}
 	file, err := sf.find(rel)
 	if err != nil {
-		writeJSON(ctx, fasthttp.StatusNotFound, protocol.ErrorJSON("Static file not found: "+rel))
+		middleware.WriteJSON(ctx, fasthttp.StatusNotFound, protocol.ErrorJSON("Static file not found: "+rel))
 		return true
 	}
 	ctx.Response.SetStatusCode(fasthttp.StatusOK)

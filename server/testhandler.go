@@ -9,7 +9,8 @@ import (
 
 // NewTestHandler builds the handler of an in-process test app (django_bolt.testing).
 // By default it runs routing, authentication, guards and the handler; httpLayer adds
-// what a real connection would also get: CORS, rate limiting and compression.
+// what a real connection would also get: CORS, rate limiting and compression. A body
+// over BOLT_MAX_UPLOAD_SIZE is answered 413 either way, as a connection's would be.
 func NewTestHandler(doc []byte, py Python, httpLayer bool) (fasthttp.RequestHandler, error) {
 	t, err := DecodeTable(doc)
 	if err != nil {
@@ -28,5 +29,13 @@ func NewTestHandler(doc []byte, py Python, httpLayer bool) (fasthttp.RequestHand
 	if err != nil {
 		return nil, err
 	}
-	return s.observed, nil
+	limit := t.Settings.MaxUploadSize
+	return func(ctx *fasthttp.RequestCtx) {
+		if limit > 0 && len(ctx.Request.Body()) > limit {
+			// On a connection fasthttp refuses it while reading, before any handler.
+			s.handleParseError(ctx, fasthttp.ErrBodyTooLarge)
+			return
+		}
+		s.observed(ctx)
+	}, nil
 }

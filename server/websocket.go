@@ -167,12 +167,12 @@ func (s *Server) serveWebSocket(ctx *fasthttp.RequestCtx, x *exchange) bool {
 	// The slot is taken before the checks, so that concurrent upgrades cannot all pass a
 	// count taken before any of them was added; a refusal gives it back.
 	if h.isDraining() {
-		writeJSON(ctx, fasthttp.StatusServiceUnavailable, protocol.BodyTooManyWebSockets)
+		middleware.WriteJSON(ctx, fasthttp.StatusServiceUnavailable, protocol.BodyTooManyWebSockets)
 		return true
 	}
 	if h.open.Add(1) > h.settings.maxConnections {
 		h.open.Add(-1)
-		writeJSON(ctx, fasthttp.StatusServiceUnavailable, protocol.BodyTooManyWebSockets)
+		middleware.WriteJSON(ctx, fasthttp.StatusServiceUnavailable, protocol.BodyTooManyWebSockets)
 		return true
 	}
 	auth, handled := r.pipeline.BeforeWebSocket(ctx, h.shared)
@@ -196,7 +196,7 @@ func (s *Server) serveWebSocket(ctx *fasthttp.RequestCtx, x *exchange) bool {
 	case <-time.After(h.settings.clientTimeout):
 		// The handler neither accepted nor closed: refuse, and tell it the client is gone.
 		c.abandon()
-		writeJSON(ctx, fasthttp.StatusServiceUnavailable, protocol.BodyWebSocketNoAccept)
+		middleware.WriteJSON(ctx, fasthttp.StatusServiceUnavailable, protocol.BodyWebSocketNoAccept)
 		return true
 	}
 	c.upgrade(ctx, d)
@@ -207,7 +207,7 @@ func (s *Server) serveWebSocket(ctx *fasthttp.RequestCtx, x *exchange) bool {
 // and closes with 1000 "Not Found"; the test client gets a 404 instead.
 func (h *wsHub) notFound(ctx *fasthttp.RequestCtx, path []byte) {
 	if h.py == nil {
-		writeJSON(ctx, fasthttp.StatusNotFound, protocol.ErrorJSON("No WebSocket handler found for path: "+string(path)))
+		middleware.WriteJSON(ctx, fasthttp.StatusNotFound, protocol.ErrorJSON("No WebSocket handler found for path: "+string(path)))
 		return
 	}
 	up := h.upgrader()
@@ -228,7 +228,7 @@ func (h *wsHub) upgrader() *websocket.FastHTTPUpgrader {
 		// Origin is checked against the CORS configuration before Python runs.
 		CheckOrigin: func(*fasthttp.RequestCtx) bool { return true },
 		Error: func(ctx *fasthttp.RequestCtx, status int, reason error) {
-			writeText(ctx, status, reason.Error())
+			middleware.WriteText(ctx, status, reason.Error())
 		},
 	}
 }
@@ -246,10 +246,10 @@ func testHandshake(ctx *fasthttp.RequestCtx, id int, ps *router.Params, auth *mi
 	}
 	body, err := json.Marshal(map[string]any{"handler_id": id, "params": params, "context": authCtx})
 	if err != nil {
-		writeJSON(ctx, fasthttp.StatusInternalServerError, protocol.BodyInternal)
+		middleware.WriteJSON(ctx, fasthttp.StatusInternalServerError, protocol.BodyInternal)
 		return
 	}
-	writeJSON(ctx, fasthttp.StatusSwitchingProtocols, body)
+	middleware.WriteJSON(ctx, fasthttp.StatusSwitchingProtocols, body)
 }
 
 // webSocketRequest copies what the handler's binding plan reads into a request of its

@@ -22,6 +22,10 @@ from .servers import (
     group_fixture, parent_pid, server_env, wait_until,
 )
 
+# The fixtures of the helper modules, registered once for the whole suite: a test module
+# imports only the helper functions it calls, never a fixture.
+pytest_plugins = ["tests.runtime_helpers", "tests.security_helpers"]
+
 EXAMPLE_PROJECT = REPO / "python" / "examples" / "testproject"
 SEMANTICS_PROJECT = Path(__file__).resolve().parent / "semantics_project"
 SERVER_BINARY = REPO / "python" / "django_bolt" / "bin" / "bolt-server"

@@ -10,7 +10,9 @@
 * ``fetch``: one request on a fresh connection, returning the body bytes exactly as
   sent (no automatic decompression).
 
-Test modules import the fixtures they use from here.
+The fixtures (``material``, ``security_servers``, the ``*_server`` profiles,
+``redis_url``) are registered once as a plugin by ``tests/conftest.py``; test modules
+import only the helper functions they call.
 """
 
 from __future__ import annotations
@@ -240,28 +242,18 @@ def assert_burst(ok: int, burst: int, rps: float, elapsed: float) -> None:
 
 # --- fixtures ---------------------------------------------------------------------------
 
-_SHARED: dict[str, Any] = {}
-
-
 @pytest.fixture(scope="session")
 def material(tmp_path_factory: pytest.TempPathFactory) -> Material:
-    # Test modules import this fixture, so pytest makes one definition per module;
-    # the module-level cache keeps a single set of keys for the whole session.
-    if "material" not in _SHARED:
-        _SHARED["material"] = Material.generate(tmp_path_factory.mktemp("security-material"))
-    return _SHARED["material"]
+    return Material.generate(tmp_path_factory.mktemp("security-material"))
 
 
 @pytest.fixture(scope="session")
 def security_servers(tmp_path_factory: pytest.TempPathFactory, material: Material) -> Iterator[SecurityServers]:
-    owner = "servers" not in _SHARED
-    if owner:
-        _SHARED["servers"] = SecurityServers(tmp_path_factory.mktemp("security-servers"), material)
+    servers = SecurityServers(tmp_path_factory.mktemp("security-servers"), material)
     try:
-        yield _SHARED["servers"]
+        yield servers
     finally:
-        if owner:
-            _SHARED.pop("servers").close()
+        servers.close()
 
 
 def _server_fixture(profile: str, *args: str) -> Callable[..., Server]:
@@ -284,9 +276,6 @@ nocompress_server = _server_fixture("nocompress")
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A private redis-server on a free loopback port, killed at the end of the session."""
-    if "redis_url" in _SHARED:
-        yield _SHARED["redis_url"]
-        return
     binary = shutil.which("redis-server")
     if binary is None:
         print("redis-server is not installed: skipping the tests that need Redis")
@@ -313,16 +302,13 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             if time.monotonic() > deadline:
                 pytest.fail("redis-server did not answer PING within 15s")
             time.sleep(0.05)
-        _SHARED["redis_url"] = f"redis://127.0.0.1:{port}/0"
-        yield _SHARED["redis_url"]
+        yield f"redis://127.0.0.1:{port}/0"
     finally:
-        _SHARED.pop("redis_url", None)
         stop_process(proc)
 
 
 __all__ = [
     "Material", "SecurityServers", "Server", "Raw", "claims", "mint", "handmade_token", "b64url", "bearer",
     "unique", "fetch", "count_until_limited", "assert_burst", "free_port", "spawn", "stop_process",
-    "material", "security_servers", "main_server", "defaults_server", "zstd_server", "nocompress_server",
-    "redis_url", "SECURITY_PROJECT", "EXAMPLE_PROJECT", "PYTHON",
+    "SECURITY_PROJECT", "EXAMPLE_PROJECT", "PYTHON",
 ]

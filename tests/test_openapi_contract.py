@@ -131,6 +131,7 @@ CASES: dict[tuple[str, str], list[Case]] = {
     # 403 are Django's own answers, which the document does not describe.
     ("get", "/mw/session/account"): [Case("GET", "/mw/session/account", 200, session="demo")],
     ("get", "/mw/session/user-admin"): [Case("GET", "/mw/session/user-admin", 200, session="admin")],
+    ("get", "/mw/session/remote-user"): [Case("GET", "/mw/session/remote-user", 200, session="demo")],
 }
 
 

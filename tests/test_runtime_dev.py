@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from .runtime_helpers import (  # noqa: F401
-    RequestLoop, alive, api_file, break_project, copy_project, new_token, runtime, set_version, wait_until,
+from .runtime_helpers import (
+    RequestLoop, alive, api_file, break_project, copy_project, new_token, set_version, wait_until,
 )
 
 RELOAD_TIMEOUT = 60

@@ -10,11 +10,8 @@ import socket
 import threading
 import time
 
-import pytest
 
-from .runtime_helpers import (  # noqa: F401
-    alive, new_token, read_response, request_head, runtime, wait_until,
-)
+from .runtime_helpers import alive, read_response, request_head, wait_until
 from .test_runtime_shutdown import _start_slow
 
 RELOAD_TIMEOUT = 60

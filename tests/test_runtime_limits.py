@@ -8,7 +8,10 @@ import time
 
 import pytest
 
-from .runtime_helpers import module_runtime, raw_exchange, read_response, request_head, runtime  # noqa: F401
+from django_bolt._runtime import protocol
+from django_bolt.error_handlers import format_error_response
+
+from .runtime_helpers import raw_exchange, read_response, request_head
 
 READ_TIMEOUT = 2
 KEEP_ALIVE = 3
@@ -123,6 +126,15 @@ def test_a_body_larger_than_max_upload_size_is_answered_413_json(limited):
     assert over.status_code == 413
     assert over.headers["content-type"].startswith("application/json")
     assert "1000" in over.json()["detail"]
+
+
+def test_the_413_body_is_the_one_python_writes_for_the_same_condition(limited):
+    # Go refuses the body before Python runs; its answer must be byte for byte what
+    # Python's error path encodes for the same detail (python/tests/test_error_bodies.py
+    # compares the other statuses).
+    over = limited.post("/upload", content=b"x" * 1001)
+    status, headers, body = format_error_response(413, protocol.DETAIL_BODY_TOO_LARGE.format(limit=1000))
+    assert (over.status_code, over.headers["content-type"], over.content) == (status, dict(headers)["content-type"], body)
 
 
 def test_a_chunked_body_larger_than_max_upload_size_is_answered_413_json(limited):

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from .runtime_helpers import Family, module_runtime, parse_prometheus, sample_value  # noqa: F401
+from .runtime_helpers import Family, parse_prometheus, sample_value
 
 REQUESTS = "bolt_requests_total"
 DURATION = "bolt_request_duration_seconds"

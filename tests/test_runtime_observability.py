@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from .runtime_helpers import module_runtime, new_token, wait_until  # noqa: F401
+from .runtime_helpers import new_token, wait_until
 
 GENERATED_ID = re.compile(r"[0-9a-f]{16}")
 

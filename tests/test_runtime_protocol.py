@@ -9,9 +9,7 @@ import time
 
 import pytest
 
-from .runtime_helpers import (  # noqa: F401
-    module_runtime, parse_raw_response, raw_exchange, read_response, request_head,
-)
+from .runtime_helpers import parse_raw_response, raw_exchange, read_response, request_head
 
 # Long enough that a stalled request would be seen as one: every answer below must come
 # well before it.

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from .runtime_helpers import (  # noqa: F401
-    RequestLoop, alive, break_project, copy_project, new_token, parse_prometheus, run_runbolt,
-    runtime, sample_value, wait_until,
+from .runtime_helpers import (
+    RequestLoop, alive, break_project, copy_project, new_token, parse_prometheus, run_runbolt, sample_value,
+    wait_until,
 )
 
 

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from .runtime_helpers import environ_of, run_runbolt, runtime, runtime_env  # noqa: F401
+from .runtime_helpers import environ_of, run_runbolt, runtime_env
 
 
 @pytest.mark.parametrize("name,value", [

@@ -8,7 +8,6 @@ import threading
 import httpx
 import pytest
 
-from .runtime_helpers import runtime  # noqa: F401
 
 CONCURRENT = 16
 

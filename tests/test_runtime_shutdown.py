@@ -10,8 +10,8 @@ import time
 import httpx
 import pytest
 
-from .runtime_helpers import (  # noqa: F401
-    alive, connection_to_worker, environ_of, new_token, read_response, request_head, runtime, wait_until,
+from .runtime_helpers import (
+    alive, connection_to_worker, environ_of, new_token, read_response, request_head, wait_until,
 )
 
 
@@ -98,9 +98,14 @@ def test_a_second_sigterm_ends_a_long_drain_at_once(runtime):
     server = runtime.start("--shutdown-timeout", "120")
     workers = server.workers()
     request = _start_slow(server, 60000)
+    shorter = _start_slow(server, 4000)
     server.signal(signal.SIGTERM)
     server.wait_output("shutting down", timeout=15)
-    time.sleep(0.5)
+    # The shorter request answered after the signal shows the drain under way, and the
+    # long one keeps the server in it.
+    shorter.join()
+    assert shorter.error is None and shorter.response.status_code == 200, (
+        f"the first SIGTERM did not let in-flight requests finish: {shorter.error!r}\n{server.output()}")
     assert server.running(), "the first SIGTERM did not wait for the in-flight request"
     second = time.monotonic()
     server.signal(signal.SIGTERM)

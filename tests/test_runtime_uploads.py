@@ -9,7 +9,6 @@ import tempfile
 
 import pytest
 
-from .runtime_helpers import module_runtime  # noqa: F401
 
 MiB = 1024 * 1024
 THRESHOLD = 1 * MiB

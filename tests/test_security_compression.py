@@ -10,16 +10,7 @@ import json
 
 import pytest
 
-from .security_helpers import (  # noqa: F401 (fixtures)
-    defaults_server,
-    fetch,
-    main_server,
-    material,
-    nocompress_server,
-    security_servers,
-    unique,
-    zstd_server,
-)
+from .security_helpers import fetch, unique
 
 brotli = pytest.importorskip("brotli", reason="the brotli package decodes br responses (pip install brotli)")
 zstandard = pytest.importorskip("zstandard", reason="the zstandard package decodes zstd responses (pip install zstandard)")

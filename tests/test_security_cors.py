@@ -5,17 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .security_helpers import (  # noqa: F401 (fixtures)
-    bearer,
-    claims,
-    defaults_server,
-    fetch,
-    main_server,
-    material,
-    mint,
-    security_servers,
-    unique,
-)
+from .security_helpers import bearer, claims, fetch, mint, unique
 
 ALLOWED = "http://other.example"   # second of the route's origins: must be echoed, not the first
 ROUTE_FIRST = "http://example.com"

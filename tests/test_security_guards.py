@@ -6,17 +6,7 @@ import time
 
 import pytest
 
-from .security_helpers import (  # noqa: F401 (fixtures)
-    bearer,
-    claims,
-    defaults_server,
-    fetch,
-    main_server,
-    material,
-    mint,
-    security_servers,
-    unique,
-)
+from .security_helpers import bearer, claims, fetch, mint, unique
 
 UNAUTHENTICATED = {"detail": "Authentication required"}
 FORBIDDEN = {"detail": "Permission denied"}

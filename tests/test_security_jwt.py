@@ -13,17 +13,7 @@ import time
 
 import pytest
 
-from .security_helpers import (  # noqa: F401 (fixtures)
-    b64url,
-    bearer,
-    claims,
-    fetch,
-    handmade_token,
-    main_server,
-    material,
-    mint,
-    security_servers,
-)
+from .security_helpers import b64url, bearer, claims, fetch, handmade_token, mint
 
 UNAUTHENTICATED = {"detail": "Authentication required"}
 

@@ -3,19 +3,8 @@ the Go core's authentication and guards, and may answer by themselves."""
 
 from __future__ import annotations
 
-import pytest
 
-from .security_helpers import (  # noqa: F401 (fixtures)
-    bearer,
-    claims,
-    fetch,
-    main_server,
-    material,
-    mint,
-    nocompress_server,
-    security_servers,
-    unique,
-)
+from .security_helpers import bearer, claims, fetch, mint, unique
 
 
 def gate_calls(server) -> int:

@@ -9,20 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from .security_helpers import (  # noqa: F401 (fixtures)
-    assert_burst,
-    bearer,
-    claims,
-    count_until_limited,
-    defaults_server,
-    fetch,
-    main_server,
-    material,
-    mint,
-    nocompress_server,
-    security_servers,
-    unique,
-)
+from .security_helpers import assert_burst, bearer, claims, count_until_limited, fetch, mint, unique
 
 
 def test_burst_then_429_with_headers_and_json_body(main_server):

@@ -9,16 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from .security_helpers import (  # noqa: F401 (fixtures)
-    bearer,
-    claims,
-    fetch,
-    material,
-    mint,
-    redis_url,
-    security_servers,
-    unique,
-)
+from .security_helpers import bearer, claims, fetch, mint, unique
 
 pytest.importorskip("redis", reason="Django's RedisCache needs the redis package (pip install redis)")
 

@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from .security_helpers import material, security_servers  # noqa: F401 (fixtures)
 
 # case -> fragments the output must contain (compared case-insensitively)
 CASES = {

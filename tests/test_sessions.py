@@ -103,3 +103,13 @@ def test_permission_required_with_raise_exception_answers_403(client):
     r = client.get("/mw/session/user-admin")
     assert r.status_code == 200, r.text
     assert r.json() == {"username": "admin", "can_change_users": True}
+
+
+def test_a_sync_middleware_hook_that_queries_the_database(client):
+    """RemoteUserMiddleware reads the session's user from the database in its sync
+    process_request: it runs in a thread, as the ORM refuses the event loop."""
+    assert client.get("/mw/session/remote-user").json() == {"authenticated": False, "username": ""}
+    assert client.post("/mw/session/login", json={"username": "demo", "password": "demo"}).status_code == 200
+    r = client.get("/mw/session/remote-user")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"authenticated": True, "username": "demo"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import signal
 import time
 
-from .runtime_helpers import TESTS_DIR, runtime, runtime_env  # noqa: F401
+from .runtime_helpers import TESTS_DIR, runtime_env
 from .websocket_helpers import RawWebSocket
 
 PROJECT = TESTS_DIR / "websocket_project"

@@ -112,6 +112,32 @@ def test_alogin_auser_and_alogout():
         assert client.get("/me").json() == {"authenticated": False, "name": ""}
 
 
+def test_sync_hooks_that_query_the_database_run_off_the_event_loop():
+    """RemoteUserMiddleware.process_request reads request.user, which loads the logged-in
+    user from the database: on the event loop the ORM would refuse (a 500)."""
+    migrate_once()
+    User.objects.filter(username="remy").delete()
+    User.objects.create_user("remy", password="pw")
+    api = BoltAPI(middleware=[DjangoMiddlewareStack([SESSION, AUTH, "django.contrib.auth.middleware.RemoteUserMiddleware"])])
+
+    @api.post("/login")
+    @csrf_exempt
+    async def login(request):
+        await alogin(request, await User.objects.aget(username="remy"))
+        return {"ok": True}
+
+    @api.get("/me")
+    async def me(request):
+        user = await request.auser()
+        return {"name": user.get_username()}
+
+    with TestClient(api) as client:
+        assert client.post("/login").status_code == 200
+        r = client.get("/me")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"name": "remy"}
+
+
 def test_csrf_refuses_unsafe_methods_unless_exempt():
     api = BoltAPI(django_middleware=True)
 

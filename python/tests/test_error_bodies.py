@@ -4,7 +4,8 @@ have one shape, one content type and, for the same condition, the same bytes.
 The Go side's bodies all live in ``protocol/errors.go``; ``protocol/protocol_test.go``
 checks that its details equal the ``DETAIL_*`` of ``_runtime/protocol.py``. Here each
 Go answer is taken from the real Go pipeline (``TestClient(use_http_layer=True)``) and
-compared with what Python's own error path encodes.
+compared with what Python's own error path encodes; ``tests/test_runtime_limits.py``
+does the same for the 413 a real connection gets.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import time
 
 import jwt
 import pytest
+
+from django.test import override_settings
 
 from django_bolt import BoltAPI
 from django_bolt._runtime import protocol
@@ -95,6 +98,21 @@ def test_500_is_the_same_from_go_and_python(client):
     go = _go(client.get("/bad-status"))
     assert go == _python(protocol.INTERNAL_ERROR)
     assert go == _python(handle_exception(RuntimeError("boom"), debug=False))
+
+
+def test_413_is_the_same_from_go_and_python():
+    api = BoltAPI()
+
+    @api.post("/upload")
+    async def upload(request):
+        return {"size": len(request.body)}
+
+    with override_settings(BOLT_MAX_UPLOAD_SIZE=100), TestClient(api) as c:
+        assert c.post("/upload", content=b"x" * 100).json() == {"size": 100}
+        go = _go(c.post("/upload", content=b"x" * 101))
+    detail = protocol.DETAIL_BODY_TOO_LARGE.format(limit=100)
+    assert go == _python(format_error_response(413, detail))
+    assert go == _python(handle_exception(HTTPException(413, detail=detail), debug=False))
 
 
 def test_429_has_python_s_shape(client):

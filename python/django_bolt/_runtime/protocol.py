@@ -51,6 +51,7 @@ __all__ = [
     "REQUEST_ITEM_LEN", "CONTROL_ITEM_LEN", "RESULT_LEN", "SENDFILE_LEN",
     "RID", "KIND", "ARG", "METHOD", "PATH", "PARAMS", "QUERY", "HEADERS", "BODY", "CONTEXT",
     "DETAIL_UNAUTHENTICATED", "DETAIL_PERMISSION_DENIED", "DETAIL_METHOD_NOT_ALLOWED", "DETAIL_INTERNAL",
+    "DETAIL_BODY_TOO_LARGE",
     "SendFile", "INTERNAL_ERROR", "result",
 ]
 
@@ -108,6 +109,8 @@ DETAIL_UNAUTHENTICATED = "Authentication required"
 DETAIL_PERMISSION_DENIED = "Permission denied"
 DETAIL_METHOD_NOT_ALLOWED = "Method Not Allowed"
 DETAIL_INTERNAL = "Internal Server Error"
+# The 413 detail; ``{limit}`` stands for BOLT_MAX_UPLOAD_SIZE (``str.format``).
+DETAIL_BODY_TOO_LARGE = "Request body too large (max {limit} bytes)"
 
 # The answer when Python could not produce one (a bug, not a handler error).
 INTERNAL_ERROR = (500, [("content-type", "application/json")], b'{"detail":"Internal Server Error"}')

@@ -17,9 +17,12 @@ Django request reaches the handler: ``request.session``, ``request.user``,
 ``request.auser``, ``request.META``, and the message storage. A response made by
 Django middleware (a redirect, a CSRF 403, a session cookie) reaches the client as it is.
 
-Hooks of Django's own middleware run on the event loop, as they do no I/O; the few that
-can touch the database (saving a modified session, storing messages) and every hook of
-third-party middleware run in a thread with ``sync_to_async``.
+Sync hooks run in a thread with ``sync_to_async``, as Django runs sync middleware under
+ASGI: they may query the database (``RemoteUserMiddleware`` and
+``LoginRequiredMiddleware`` load the user, ``CurrentSiteMiddleware`` the site, the cache
+middleware reach the cache), which the ORM refuses on the event loop. Only the hooks of
+Django's own middleware known to do no I/O (the session and the user are loaded lazily,
+when a handler asks) run on the loop, saving the thread hop; async hooks are awaited.
 """
 
 from __future__ import annotations
@@ -37,11 +40,39 @@ __all__ = ["DjangoMiddleware", "DjangoMiddlewareStack", "view_target"]
 
 Step = Callable[[Any], Awaitable[Any]]
 
-# Hooks of Django's middleware that may do I/O (the session store, the message storage).
-_BLOCKING_BUILTIN_HOOKS = {
-    ("django.contrib.sessions.middleware.SessionMiddleware", "process_response"),
-    ("django.contrib.messages.middleware.MessageMiddleware", "process_response"),
+# Hooks of Django's own middleware that do no I/O, run on the event loop. CSRF's read the
+# session when CSRF_USE_SESSIONS is set (see _inline_hook). SessionMiddleware's
+# process_response saves a modified session: it is called inline only for an unmodified
+# one (_session_response).
+_INLINE_HOOKS = {
+    ("django.middleware.security.SecurityMiddleware", "process_request"),
+    ("django.middleware.security.SecurityMiddleware", "process_response"),
+    ("django.middleware.common.CommonMiddleware", "process_request"),
+    ("django.middleware.common.CommonMiddleware", "process_response"),
+    ("django.middleware.clickjacking.XFrameOptionsMiddleware", "process_response"),
+    ("django.middleware.gzip.GZipMiddleware", "process_response"),
+    ("django.middleware.http.ConditionalGetMiddleware", "process_response"),
+    ("django.middleware.locale.LocaleMiddleware", "process_request"),
+    ("django.middleware.locale.LocaleMiddleware", "process_response"),
+    ("django.middleware.csrf.CsrfViewMiddleware", "process_request"),
+    ("django.middleware.csrf.CsrfViewMiddleware", "process_view"),
+    ("django.middleware.csrf.CsrfViewMiddleware", "process_response"),
+    ("django.contrib.sessions.middleware.SessionMiddleware", "process_request"),
+    ("django.contrib.auth.middleware.AuthenticationMiddleware", "process_request"),
+    ("django.contrib.messages.middleware.MessageMiddleware", "process_request"),
 }
+_CSRF = "django.middleware.csrf.CsrfViewMiddleware"
+
+
+def _inline_hook(name: str, hook: str) -> bool:
+    """Whether a sync hook of this middleware may run on the event loop."""
+    if (name, hook) not in _INLINE_HOOKS:
+        return False
+    if name == _CSRF:
+        from django.conf import settings
+
+        return not settings.CSRF_USE_SESSIONS
+    return True
 
 
 def view_target(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -134,13 +165,12 @@ class _Layer:
                 self.is_async = False
             return
         self.instance = cls(_never_called, **spec.init_kwargs)
-        builtin = name.startswith("django.")
         self.hooks: dict[str, Callable[..., Awaitable[Any]]] = {}
         for hook in hooks:
             fn = getattr(self.instance, hook)
             if iscoroutinefunction(fn):
                 self.hooks[hook] = fn
-            elif builtin and (name, hook) not in _BLOCKING_BUILTIN_HOOKS:
+            elif _inline_hook(name, hook):
                 self.hooks[hook] = _inline(fn)
             else:
                 self.hooks[hook] = sync_to_async(fn, thread_sensitive=True)

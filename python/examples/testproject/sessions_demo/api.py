@@ -115,3 +115,18 @@ async def account(request):
 async def user_admin(request):
     user = await request.auser()
     return {"username": user.get_username(), "can_change_users": True}
+
+
+# RemoteUserMiddleware looks at the logged-in user on every request, a database query:
+# like every sync hook that may do I/O it runs in a thread, off the event loop.
+@api.get("/mw/session/remote-user")
+@middleware(
+    DjangoMiddlewareStack([
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django.contrib.auth.middleware.RemoteUserMiddleware",
+    ])
+)
+async def remote_user(request):
+    user = await request.auser()
+    return {"authenticated": user.is_authenticated, "username": user.get_username()}
