@@ -62,7 +62,7 @@ type AccessLogPolicy struct {
 type Settings struct {
 	Debug         bool `msgpack:"debug"`
 	MaxUploadSize int  `msgpack:"max_upload_size"`
-	// Multipart bodies larger than this reach Python as a file (see spoolBody).
+	// Multipart bodies larger than this reach Python as a file (see spool.go).
 	MemorySpoolThreshold int     `msgpack:"memory_spool_threshold"`
 	MaxHeaderSize        int     `msgpack:"max_header_size"`
 	MaxHeaderBytes       int     `msgpack:"max_header_bytes"`

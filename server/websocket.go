@@ -20,7 +20,8 @@ import (
 // WebSockets. An upgrade request is checked entirely in Go before any Python runs, in
 // this order, each refusal an HTTP answer:
 //
-//	Connection/Upgrade headers (else 400 text) → open sockets < ws_max_connections (503)
+//	Connection/Upgrade headers, then GET, version 13 and a valid key (else 400/405 text)
+//	→ open sockets < ws_max_connections (503)
 //	→ route rate limit (429) → Origin against the global CORS origins (403)
 //	→ authentication (401) → guards (403)
 //
@@ -156,6 +157,10 @@ func (s *Server) serveWebSocket(ctx *fasthttp.RequestCtx, x *exchange) bool {
 	h := s.ws
 	if h == nil || !websocket.FastHTTPIsWebSocketUpgrade(ctx) {
 		return false
+	}
+	if status, text := handshakeError(ctx); status != 0 {
+		middleware.WriteText(ctx, status, text)
+		return true
 	}
 	path := ctx.URI().PathOriginal()
 	id, ok := h.router.Lookup(methodGETBytes, path, &x.params)
