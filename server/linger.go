@@ -7,13 +7,14 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// A body refused for its size (413) is left unread and the connection closes after the
-// answer. Closing a socket that still has unread input makes the kernel answer the
-// client's next bytes with a reset, which can reach a client still sending the body
-// before it has read the answer: it then reports "connection reset" instead of the 413.
-// So such a connection, once answered, stops sending (a FIN after the answer) and reads
-// and discards what the client still sends, until the client closes, for at most
-// lingerTimeout and lingerLimit bytes, and only then closes.
+// A body refused while it arrives (413 for its size, 422 for a file over its limits) is
+// left unread and the connection closes after the answer. Closing a socket that still
+// has unread input makes the kernel answer the client's next bytes with a reset, which
+// can reach a client still sending the body before it has read the answer: it then
+// reports "connection reset" instead of the answer. So such a connection, once
+// answered, stops sending (a FIN after the answer) and reads and discards what the
+// client still sends, until the client closes, for at most lingerTimeout and
+// lingerLimit bytes, and only then closes.
 
 const (
 	lingerTimeout = 2 * time.Second

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,35 +31,9 @@ func TestAClientSendingABodyOverTheLimitReadsThe413(t *testing.T) {
 				} else {
 					head += fmt.Sprintf("Content-Length: %d\r\n\r\n", len(body))
 				}
-				conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer conn.Close()
-				conn.SetDeadline(time.Now().Add(30 * time.Second))
-				sent := make(chan error, 1)
-				go func() {
-					_, err := conn.Write(append([]byte(head), payload...))
-					if err == nil {
-						err = conn.(*net.TCPConn).CloseWrite()
-					}
-					sent <- err
-				}()
-				reader := bufio.NewReader(conn)
-				resp, err := http.ReadResponse(reader, nil)
-				if err != nil {
-					t.Fatalf("reading the answer: %v", err)
-				}
-				text, _ := io.ReadAll(resp.Body)
-				if resp.StatusCode != 413 || string(text) != string(protocol.BodyTooLarge(1<<20)) || !resp.Close {
-					t.Fatalf("status %d %q (close %v), want 413 and Connection: close", resp.StatusCode, text, resp.Close)
-				}
-				if err := <-sent; err != nil {
-					t.Fatalf("sending the body: %v", err)
-				}
-				// Once the client stopped sending, the server closes its side.
-				if n, err := reader.Read(make([]byte, 1)); n != 0 || err != io.EOF {
-					t.Fatalf("after the answer: %d bytes, %v; want the server to close", n, err)
+				status, text := sendWholeThenRead(t, addr, head, payload)
+				if status != 413 || text != string(protocol.BodyTooLarge(1<<20)) {
+					t.Fatalf("status %d %q, want 413", status, text)
 				}
 			})
 		}
@@ -67,4 +42,57 @@ func TestAClientSendingABodyOverTheLimitReadsThe413(t *testing.T) {
 		t.Fatalf("python ran for a body over the limit")
 	}
 	assertNoSpooledFiles(t)
+}
+
+// The same for a file refused by its limits while the body streams in (422).
+func TestAClientSendingAFileOverItsLimitReadsThe422(t *testing.T) {
+	maxSize := 1000
+	addr, py, _ := limitedServer(t, FileLimit{Field: "img", MaxSize: &maxSize})
+	body := multipartOf(filePart{"img", "a.png", "image/png", strings.Repeat("x", 900<<10)}) // under the 1 MiB body limit
+	head := fmt.Sprintf("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: %d\r\n\r\n", len(body))
+	status, text := sendWholeThenRead(t, addr, head, body)
+	if status != 422 || !strings.Contains(text, "file_too_large") {
+		t.Fatalf("status %d %q, want 422 file_too_large", status, text)
+	}
+	if py.doCount() != 0 {
+		t.Fatalf("python ran for a refused upload")
+	}
+	assertNoSpooledFiles(t)
+}
+
+// sendWholeThenRead writes head and payload on a new connection while reading the
+// answer, and fails the test unless the whole payload was sent, the answer closes the
+// connection and the server closes its side once the client stopped sending.
+func sendWholeThenRead(t *testing.T, addr, head string, payload []byte) (int, string) {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	sent := make(chan error, 1)
+	go func() {
+		_, err := conn.Write(append([]byte(head), payload...))
+		if err == nil {
+			err = conn.(*net.TCPConn).CloseWrite()
+		}
+		sent <- err
+	}()
+	reader := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(reader, nil)
+	if err != nil {
+		t.Fatalf("reading the answer: %v", err)
+	}
+	text, _ := io.ReadAll(resp.Body)
+	if !resp.Close {
+		t.Fatalf("status %d %q without Connection: close", resp.StatusCode, text)
+	}
+	if err := <-sent; err != nil {
+		t.Fatalf("sending the body: %v", err)
+	}
+	if n, err := reader.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		t.Fatalf("after the answer: %d bytes, %v; want the server to close", n, err)
+	}
+	return resp.StatusCode, string(text)
 }

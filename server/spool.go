@@ -60,7 +60,7 @@ func (s *Server) spool(ctx *fasthttp.RequestCtx, r *route, x *exchange, read []b
 	case check != nil && check.problem != nil:
 		middleware.WriteJSON(ctx, fasthttp.StatusUnprocessableEntity, check.problem)
 		// The rest of the body is not read: this is the connection's last answer.
-		ctx.SetConnectionClose()
+		closeAfterDraining(ctx)
 		return false
 	}
 	return s.bodyRead(ctx, out.n, size, readErr)
