@@ -49,7 +49,7 @@ PyObject *bolt_request_item(long rid, long handler, const char *strs, const int 
 PyObject *bolt_control_item(long rid, long kind, long arg);
 
 /* A view of one result tuple (rid, status, headers, body) without copying. */
-typedef struct {
+typedef struct bolt_result {
     long rid;
     long status;
     int nheaders;           /* -1 when headers is None */
@@ -67,6 +67,18 @@ long bolt_result_rid(PyObject *item);
 /* Header i of the result item: name/value UTF-8 views; returns 0 or -1 with an error set. */
 int bolt_result_header(PyObject *item, int i, const char **name, Py_ssize_t *nlen,
                        const char **value, Py_ssize_t *vlen);
+
+/* The lane (bridge.c): a server thread runs a request itself while the loop waits.
+ * bolt_lane_enter returns 1 with the GIL held and the loop's state owned, or 0 when the
+ * loop is busy or not serving; bolt_lane_leave(res) drops res (may be NULL) and gives
+ * both back. bolt_lane_run builds the request item (as bolt_request_item) and runs
+ * run_now(item): the result tuple with *view filled, None when the handler suspended
+ * (its result then comes through exchange), or NULL with an error set. */
+int bolt_lane_enter(void);
+void bolt_lane_leave(PyObject *res);
+PyObject *bolt_lane_run(long rid, long handler, const char *strs, const int *lens, int nparams, int nheaders,
+                        const char *query, Py_ssize_t qlen, const char *body, Py_ssize_t blen, PyObject *context,
+                        bolt_result *view);
 
 /* The plain type of an object, for conversion to Go. */
 enum { BOLT_OTHER, BOLT_NONE, BOLT_BOOL, BOLT_INT, BOLT_FLOAT, BOLT_BYTES, BOLT_STR, BOLT_SEQ, BOLT_DICT };

@@ -20,6 +20,8 @@ type Table struct {
 	Static *StaticConfig `msgpack:"static"`
 	// Site is nil when only the API (and the admin) is served.
 	Site *SiteSpec `msgpack:"site"`
+	// DocsAssets is nil without docs.
+	DocsAssets *DocsAssets `msgpack:"docs_assets"`
 }
 
 // RouteSpec is one route as Python describes it.

@@ -84,6 +84,7 @@ def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = 
         static=static_files_config(settings, static_files),
         site=None if site is None else SiteSpec(
             route=_route_spec(site[0]), exact=list(site[1].exact), prefixes=list(site[1].prefixes)),
+        docs_assets=api.docs_assets,
     )
 
 

@@ -6,7 +6,8 @@ Each Struct here has a Go twin in ``server/`` (``Table``, ``RouteSpec``,
 start-up with the key named. Building a Struct with a key it does not declare is a
 ``TypeError`` here already. The parts that are themselves compiled elsewhere (a route's
 security, the server settings, the project-wide middleware, static files) stay the
-mappings their compilers produce, decoded as strictly on the Go side.
+mappings their compilers produce (the docs UI assets too), decoded as strictly on the
+Go side.
 """
 
 from __future__ import annotations
@@ -58,3 +59,4 @@ class Table(msgspec.Struct, kw_only=True):
     settings: dict[str, Any]  # server.Settings: django_bolt.conf's server settings
     static: dict[str, Any] | None  # server.StaticConfig, None: no static files
     site: SiteSpec | None  # None: only the API (and the admin) is served
+    docs_assets: dict[str, Any] | None  # server.DocsAssets, None: no API docs UI
