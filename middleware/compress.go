@@ -323,3 +323,9 @@ func compressibleType(ct []byte) bool {
 	}
 	return false
 }
+
+// AcceptsGzip reports whether an Accept-Encoding value allows gzip (listed, or "*",
+// with a q above 0), for responses compressed ahead of time.
+func AcceptsGzip(accept []byte) bool {
+	return parseAcceptEncoding(accept).weight(encGzip) > 0
+}

@@ -88,6 +88,12 @@ func (s *Shared) Default() *Pipeline {
 	return &Pipeline{cors: s.cors, comp: s.comp}
 }
 
+// Precompressed finishes answers compressed ahead of time, or meant to stay as they
+// are (the docs UIs' files): the project-wide CORS headers, no compression.
+func (s *Shared) Precompressed() *Pipeline {
+	return &Pipeline{cors: s.cors}
+}
+
 func parseProxy(s string) (netip.Prefix, error) {
 	if strings.Contains(s, "/") {
 		p, err := netip.ParsePrefix(s)

@@ -4,58 +4,143 @@
 #include "stream.h"
 #include "websocket.h"
 #include "_cgo_export.h"
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- module django_bolt._core ---------------------------------------------------- */
+
+
+/* ---- the lane: handlers run on the thread that received the request ------------------- */
+
+/* The loop thread holds lane_mu whenever it runs Python, and lets go of it only while its
+ * selector waits for events (lane_poll). A server thread that takes it then owns the
+ * event loop's state: it takes the GIL and runs one request with lane_fn, so a handler
+ * that finishes at once needs no thread hand-off. Neither side ever waits for lane_mu
+ * while holding the GIL, so the two locks cannot deadlock. */
+static pthread_mutex_t lane_mu = PTHREAD_MUTEX_INITIALIZER;
+static int lane_held;            /* the loop thread holds lane_mu (loop thread only) */
+static PyObject *lane_fn;        /* Dispatcher.run_now while the loop serves; else NULL */
+static PyObject *lane_thread_init; /* prepares a server thread for the lane (its running loop) */
+static unsigned lane_gen;        /* counts lane_begin calls: each serve has its own loop */
+static PyInterpreterState *lane_interp;
+static __thread PyThreadState *lane_ts; /* one per server thread, made once, never freed */
+static __thread unsigned lane_thread_gen;
+
+static void lane_lock(void) {
+    if (pthread_mutex_trylock(&lane_mu) != 0) {
+        Py_BEGIN_ALLOW_THREADS
+        pthread_mutex_lock(&lane_mu);
+        Py_END_ALLOW_THREADS
+    }
+}
+
+static PyObject *core_lane_begin(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "lane_begin(run_now, thread_init) takes two arguments");
+        return NULL;
+    }
+    if (lane_held) {
+        PyErr_SetString(PyExc_RuntimeError, "the lane is already open");
+        return NULL;
+    }
+    lane_lock();
+    lane_held = 1;
+    lane_gen++;
+    lane_interp = PyThreadState_GetInterpreter(PyThreadState_Get());
+    Py_INCREF(args[0]);
+    lane_fn = args[0];
+    Py_INCREF(args[1]);
+    lane_thread_init = args[1];
+    Py_RETURN_NONE;
+}
+
+static PyObject *core_lane_end(PyObject *self, PyObject *unused) {
+    (void)self;
+    (void)unused;
+    if (lane_held) {
+        Py_CLEAR(lane_fn);
+        Py_CLEAR(lane_thread_init);
+        lane_held = 0;
+        pthread_mutex_unlock(&lane_mu);
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *core_lane_poll(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs < 1) {
+        PyErr_SetString(PyExc_TypeError, "lane_poll(poll, *args) needs the poll function");
+        return NULL;
+    }
+    int held = lane_held;
+    if (held) pthread_mutex_unlock(&lane_mu);
+    PyObject *res = PyObject_Vectorcall(args[0], args + 1, (size_t)(nargs - 1), NULL);
+    if (held) lane_lock();
+    return res;
+}
+
+int bolt_lane_enter(void) {
+    if (pthread_mutex_trylock(&lane_mu) != 0) return 0;
+    if (!lane_fn) {
+        pthread_mutex_unlock(&lane_mu);
+        return 0;
+    }
+    if (!lane_ts) {
+        lane_ts = PyThreadState_New(lane_interp);
+        if (!lane_ts) {
+            pthread_mutex_unlock(&lane_mu);
+            return 0;
+        }
+    }
+    PyEval_RestoreThread(lane_ts);
+    return 1;
+}
+
+void bolt_lane_leave(PyObject *res) {
+    Py_XDECREF(res);
+    PyEval_SaveThread();
+    pthread_mutex_unlock(&lane_mu);
+}
+
+PyObject *bolt_lane_run(long rid, long handler, const char *strs, const int *lens, int nparams, int nheaders,
+                        const char *query, Py_ssize_t qlen, const char *body, Py_ssize_t blen, PyObject *context,
+                        bolt_result *view) {
+    if (lane_thread_gen != lane_gen) {
+        PyObject *done = PyObject_CallNoArgs(lane_thread_init);
+        if (!done) return NULL;
+        Py_DECREF(done);
+        lane_thread_gen = lane_gen;
+    }
+    PyObject *item = bolt_request_item(rid, handler, strs, lens, nparams, nheaders, query, qlen, body, blen, context);
+    if (!item) return NULL;
+    PyObject *res = PyObject_CallOneArg(lane_fn, item);
+    Py_DECREF(item);
+    if (res && res != Py_None && bolt_result_view(res, view) < 0) Py_CLEAR(res);
+    return res;
+}
+
 
 static PyObject *core_exchange(PyObject *self, PyObject *results) {
     (void)self;
     return goExchange(results);
 }
 
-static PyObject *core_test_app_create(PyObject *self, PyObject *args) {
-    (void)self;
-    const char *table;
-    Py_ssize_t table_len;
-    PyObject *runner;
-    int http_layer;
-    if (!PyArg_ParseTuple(args, "y#Op:test_app_create", &table, &table_len, &runner, &http_layer)) return NULL;
-    return goTestAppCreate((char *)table, table_len, runner, http_layer);
-}
-
-static PyObject *core_test_app_request(PyObject *self, PyObject *args) {
-    (void)self;
-    long app;
-    const char *method, *path, *query, *body;
-    Py_ssize_t method_len, path_len, query_len, body_len;
-    PyObject *headers;
-    if (!PyArg_ParseTuple(args, "ls#s#y#O!y#:test_app_request", &app, &method, &method_len, &path, &path_len,
-                          &query, &query_len, &PyList_Type, &headers, &body, &body_len))
-        return NULL;
-    return goTestAppRequest(app, (char *)method, method_len, (char *)path, path_len, (char *)query, query_len,
-                            headers, (char *)body, body_len);
-}
-
-static PyObject *core_test_app_destroy(PyObject *self, PyObject *arg) {
-    (void)self;
-    long app = PyLong_AsLong(arg);
-    if (app == -1 && PyErr_Occurred()) return NULL;
-    return goTestAppDestroy(app);
-}
-
 static PyMethodDef core_methods[] = {
-    {"test_app_create", core_test_app_create, METH_VARARGS,
-     "test_app_create(table: bytes, runner, http_layer: bool) -> int\n\n"
-     "Builds an in-process app from a route table; runner(item) runs handlers inline."},
-    {"test_app_request", core_test_app_request, METH_VARARGS,
-     "test_app_request(app, method, path, query, headers, body) -> (status, headers, body)\n\n"
-     "Runs one request through the Go pipeline on the calling thread."},
-    {"test_app_destroy", core_test_app_destroy, METH_O, "test_app_destroy(app) -> None"},
     {"exchange", core_exchange, METH_O,
      "exchange(results) -> list | None\n\n"
      "Hands finished results to the server and takes the requests waiting for Python.\n"
      "Returns None when nothing is waiting (the loop then sleeps until the next wake-up)."},
+    {"lane_begin", (PyCFunction)(void (*)(void))core_lane_begin, METH_FASTCALL,
+     "lane_begin(run_now, thread_init) -> None\n\n"
+     "Called on the loop thread before it serves: from now on, while the loop waits in\n"
+     "lane_poll, server threads may run a request themselves with run_now(item), each\n"
+     "thread after one call of thread_init()."},
+    {"lane_end", core_lane_end, METH_NOARGS, "lane_end() -> None\n\nCloses the lane (the loop stopped)."},
+    {"lane_poll", (PyCFunction)(void (*)(void))core_lane_poll, METH_FASTCALL,
+     "lane_poll(poll, *args) -> poll(*args)\n\n"
+     "The selector's wait: the lane is open to server threads while poll blocks."},
     {"stream_open", bolt_core_stream_open, METH_O,
      "stream_open(is_async) -> int\n\n"
      "Opens the buffer a StreamingResponse's producer fills; returns the stream id."},
@@ -71,7 +156,11 @@ static PyMethodDef core_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static PyModuleDef_Slot core_slots[] = {{0, NULL}};
+/* The extension module (cmd/core) adds the test client's functions; the server binary
+ * has none, and bolt_test_client_exec is then NULL. */
+static int core_exec(PyObject *module) { return bolt_test_client_exec ? bolt_test_client_exec(module) : 0; }
+
+static PyModuleDef_Slot core_slots[] = {{Py_mod_exec, core_exec}, {0, NULL}};
 
 static struct PyModuleDef core_def = {
     PyModuleDef_HEAD_INIT,

@@ -10,6 +10,10 @@
  * built-in of the server binary and as an extension module). */
 PyObject *PyInit__core(void);
 
+/* Adds the in-process test client's functions to django_bolt._core. Only the extension
+ * module links one (cmd/core/testapp.c): a weak reference, NULL in the server binary. */
+int bolt_test_client_exec(PyObject *module) __attribute__((weak));
+
 /* "3.11" etc.: the Python version this binary was compiled against. */
 const char *bolt_compiled_version(void);
 
@@ -45,7 +49,7 @@ PyObject *bolt_request_item(long rid, long handler, const char *strs, const int 
 PyObject *bolt_control_item(long rid, long kind, long arg);
 
 /* A view of one result tuple (rid, status, headers, body) without copying. */
-typedef struct {
+typedef struct bolt_result {
     long rid;
     long status;
     int nheaders;           /* -1 when headers is None */
@@ -64,6 +68,18 @@ long bolt_result_rid(PyObject *item);
 int bolt_result_header(PyObject *item, int i, const char **name, Py_ssize_t *nlen,
                        const char **value, Py_ssize_t *vlen);
 
+/* The lane (bridge.c): a server thread runs a request itself while the loop waits.
+ * bolt_lane_enter returns 1 with the GIL held and the loop's state owned, or 0 when the
+ * loop is busy or not serving; bolt_lane_leave(res) drops res (may be NULL) and gives
+ * both back. bolt_lane_run builds the request item (as bolt_request_item) and runs
+ * run_now(item): the result tuple with *view filled, None when the handler suspended
+ * (its result then comes through exchange), or NULL with an error set. */
+int bolt_lane_enter(void);
+void bolt_lane_leave(PyObject *res);
+PyObject *bolt_lane_run(long rid, long handler, const char *strs, const int *lens, int nparams, int nheaders,
+                        const char *query, Py_ssize_t qlen, const char *body, Py_ssize_t blen, PyObject *context,
+                        bolt_result *view);
+
 /* The plain type of an object, for conversion to Go. */
 enum { BOLT_OTHER, BOLT_NONE, BOLT_BOOL, BOLT_INT, BOLT_FLOAT, BOLT_BYTES, BOLT_STR, BOLT_SEQ, BOLT_DICT };
 int bolt_kind(PyObject *o);
@@ -71,7 +87,7 @@ PyObject *bolt_type_name(PyObject *o); /* new str reference, never NULL */
 
 /* Calls fn(arg); new reference or NULL. */
 PyObject *bolt_call_one(PyObject *fn, PyObject *arg);
-/* A (status, headers, body) tuple for the test client; steals headers. */
+/* A (status, headers, body) tuple for the test client (cmd/core); steals headers. */
 PyObject *bolt_response_tuple(long status, PyObject *headers, const char *body, Py_ssize_t body_len);
 /* Header pair i of a list of (str, str) tuples, as UTF-8 views. */
 int bolt_header_pair(PyObject *list, Py_ssize_t i, const char **name, Py_ssize_t *nlen, const char **value,

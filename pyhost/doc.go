@@ -17,15 +17,33 @@
 //   - Python's worker threads (a ThreadPoolExecutor of --workers threads): sync
 //     handlers and the producers of sync-generator streams (stream.go) run there,
 //     taking the GIL as any Python thread does.
-//   - fasthttp's goroutines, one per connection. They never touch Python: a request
-//     is queued (Loop.Do), the goroutine blocks on its own channel, and the loop
-//     thread does the Python work. So goroutines never pile up on the GIL inside cgo,
-//     and no thread state is created per request.
+//   - fasthttp's goroutines, one per connection. A request is either run by the
+//     goroutine itself, in the lane (lane.go), or queued for the loop thread (Loop.Do):
+//     the goroutine then blocks on its own channel while the loop thread does the
+//     Python work. So goroutines never pile up on the GIL inside cgo, and no thread
+//     state is created per request.
 //
-// In the extension module (the in-process test client) there is no loop thread: a
-// Python test calls into Go with the GIL held, the server pipeline runs inline on
-// that thread, and Inline calls the handler back into Python on the same thread
-// without releasing the GIL, so a Django TestCase's transaction is visible to it.
+// # The lane
+//
+// The loop thread holds the lane lock (a C mutex) whenever it runs Python and lets go
+// of it only while its selector waits for events. A goroutine that takes the lock with
+// a try-lock owns the event loop's state until it lets go: it locks itself to its OS
+// thread, takes the GIL with that thread's own thread state (made once per thread,
+// never freed), and runs Dispatcher.run_now, which starts the handler eagerly with the
+// event loop as the thread's running loop. A handler that finishes at once is
+// answered from there: no eventfd write, no wake-up of the loop thread or of the
+// goroutine. One that suspends stays with the loop as a Task, continues on the loop
+// thread, and is answered through exchange like a queued request; run_now wakes the
+// loop whenever it left work there (a task, a callback, a timer). When the lock is
+// taken (the loop is busy, or another goroutine is in the lane) the request is queued:
+// the lane never waits for it. Neither side waits for the lane lock while holding the
+// GIL, so the two locks cannot deadlock.
+//
+// In the extension module (the in-process test client, cmd/core) there is no loop
+// thread: a Python test calls into Go with the GIL held, the server pipeline runs
+// inline on that thread (server.TestApp), and Inline calls the handler back into
+// Python on the same thread without releasing the GIL, so a Django TestCase's
+// transaction is visible to it.
 // No goroutine that needs Python is ever waited on while the GIL is held.
 //
 // # The batch protocol
@@ -46,8 +64,8 @@
 //     the next exchange of the same drain, those that suspend are collected by done
 //     callbacks and go out together at the end of the loop iteration.
 //
-// So one C→Go call carries a whole batch in each direction, and a request costs two
-// thread hand-offs (goroutine → loop thread → goroutine), never a GIL hand-off.
+// So one C→Go call carries a whole batch in each direction, and a queued request costs
+// two thread hand-offs (goroutine → loop thread → goroutine), never a GIL hand-off.
 //
 // # Invariants
 //

@@ -47,8 +47,11 @@ func (l *Loop) complete(results *C.PyObject) {
 		C.PyErr_Clear()
 		return
 	}
-	views := make([]C.bolt_result, n)
-	errs := make([]error, n)
+	// Reused from batch to batch: complete runs on the loop thread only.
+	views := grow(l.views, n)
+	errs := grow(l.errs, n)
+	l.views, l.errs = views, errs
+	defer clear(errs) // errors hold Python text; drop them with the batch
 	for i := range views {
 		item := C.PyList_GetItem(results, C.Py_ssize_t(i))
 		if C.bolt_result_view(item, &views[i]) < 0 {
@@ -153,6 +156,16 @@ func (l *Loop) take() *C.PyObject {
 	}
 	l.recycle(batch)
 	return list
+}
+
+// grow returns s resized to n elements, zeroed, reusing its array when large enough.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
 }
 
 func (l *Loop) recycle(batch []*call) {

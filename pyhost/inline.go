@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"errors"
+	"unsafe"
 
 	"djangobolt/protocol"
 )
@@ -21,6 +22,17 @@ import (
 type Inline struct {
 	runner *C.PyObject
 }
+
+// NewInline takes a reference to runner (a PyObject *; the caller holds the GIL);
+// Close gives it back.
+func NewInline(runner unsafe.Pointer) *Inline {
+	p := &Inline{runner: (*C.PyObject)(runner)}
+	C.bolt_incref(p.runner)
+	return p
+}
+
+// Close releases the runner; the caller holds the GIL.
+func (p *Inline) Close() { C.bolt_decref(p.runner) }
 
 var errRunnerFailed = errors.New("the test runner raised an exception")
 

@@ -16,35 +16,58 @@ import (
 // the server laid them out (protocol.Request), without another copy. A context that
 // cannot be converted is an error, and Python never sees the request.
 func requestItem(rid int, r *protocol.Request) (*C.PyObject, error) {
-	nparams, nheaders := C.int(-1), C.int(-1)
-	if r.Want&protocol.WantParams != 0 {
-		nparams = C.int(r.NParams)
+	a, err := itemArgsOf(r)
+	if err != nil {
+		return nil, err
 	}
-	if r.Want&protocol.WantHeaders != 0 {
-		nheaders = C.int(r.NumHeaders())
-	}
-	query, qlen := (*C.char)(nil), C.Py_ssize_t(-1)
-	if r.Want&protocol.WantQuery != 0 {
-		query, qlen = cbytes(r.Query), C.Py_ssize_t(len(r.Query))
-	}
-	body, blen := (*C.char)(nil), C.Py_ssize_t(-1)
-	if r.Want&protocol.WantBody != 0 {
-		body, blen = cbytes(r.Body), C.Py_ssize_t(len(r.Body))
-	}
-	var ctx *C.PyObject
-	if r.Context != nil {
-		var err error
-		if ctx, err = toPython(r.Context); err != nil {
-			return nil, fmt.Errorf("the auth context cannot be handed to Python: %w", err)
-		}
-		defer C.bolt_decref(ctx)
-	}
-	item := C.bolt_request_item(C.long(rid), C.long(r.Handler), cbytes(r.Strs), (*C.int)(unsafe.Pointer(&r.Lens[0])),
-		nparams, nheaders, query, qlen, body, blen, ctx)
+	defer a.release()
+	item := C.bolt_request_item(C.long(rid), C.long(r.Handler), a.strs, a.lens, a.nparams, a.nheaders,
+		a.query, a.qlen, a.body, a.blen, a.ctx)
 	if item == nil {
 		return nil, fetchError()
 	}
 	return item, nil
+}
+
+// itemArgs are bolt_request_item's arguments for one request.
+type itemArgs struct {
+	strs              *C.char
+	lens              *C.int
+	nparams, nheaders C.int
+	query, body       *C.char
+	qlen, blen        C.Py_ssize_t
+	ctx               *C.PyObject // nil, or a new reference that release drops
+}
+
+// itemArgsOf lays r out for C (the GIL is held: the context becomes a Python dict).
+func itemArgsOf(r *protocol.Request) (itemArgs, error) {
+	a := itemArgs{strs: cbytes(r.Strs), lens: (*C.int)(unsafe.Pointer(&r.Lens[0])), nparams: -1, nheaders: -1, qlen: -1, blen: -1}
+	if r.Want&protocol.WantParams != 0 {
+		a.nparams = C.int(r.NParams)
+	}
+	if r.Want&protocol.WantHeaders != 0 {
+		a.nheaders = C.int(r.NumHeaders())
+	}
+	if r.Want&protocol.WantQuery != 0 {
+		a.query, a.qlen = cbytes(r.Query), C.Py_ssize_t(len(r.Query))
+	}
+	if r.Want&protocol.WantBody != 0 {
+		a.body, a.blen = cbytes(r.Body), C.Py_ssize_t(len(r.Body))
+	}
+	if r.Context != nil {
+		ctx, err := toPython(r.Context)
+		if err != nil {
+			return a, fmt.Errorf("the auth context cannot be handed to Python: %w", err)
+		}
+		a.ctx = ctx
+	}
+	return a, nil
+}
+
+func (a *itemArgs) release() {
+	if a.ctx != nil {
+		C.bolt_decref(a.ctx)
+	}
 }
 
 // controlItem builds (rid, kind, arg).

@@ -26,6 +26,8 @@ type call struct {
 	resp *protocol.Response
 	ws   *wsEvent // WebSocket items (websocket.go)
 	done chan struct{}
+	// lost is set by Close before it signals done: no answer is coming.
+	lost bool
 }
 
 var callPool = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
@@ -45,13 +47,15 @@ type Loop struct {
 	free  []int
 
 	isClosed bool
-	closed   chan struct{} // closed by Close
+	closed   chan struct{} // closed by Close, for waits that are not calls (stream.go)
 
 	streams streams // open StreamingResponses (stream.go)
 
 	// Used only on the loop thread.
 	spare   []*call
 	waiting []*call
+	views   []C.bolt_result
+	errs    []error
 }
 
 // active is the loop that django_bolt._core.exchange serves in this process.
@@ -77,10 +81,26 @@ var ErrNoAnswer = errors.New("pyhost: no answer from the event loop")
 // never come.
 func (l *Loop) Close() {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !l.isClosed {
-		l.isClosed = true
-		close(l.closed)
+	if l.isClosed {
+		l.mu.Unlock()
+		return
+	}
+	l.isClosed = true
+	close(l.closed)
+	var lost []*call
+	for rid, c := range l.slots {
+		if c != nil {
+			l.slots[rid] = nil
+			lost = append(lost, c)
+		}
+	}
+	l.mu.Unlock()
+	// Each call is completed once, by whoever takes it out of its slot: here, or by
+	// complete before Close. A waiter therefore selects on its own channel only, not on
+	// one shared by every waiting goroutine (whose lock they would all take).
+	for _, c := range lost {
+		c.lost = true
+		c.done <- struct{}{}
 	}
 }
 
@@ -93,7 +113,18 @@ func (l *Loop) FD() int { return l.efd }
 func (l *Loop) Do(req *protocol.Request, resp *protocol.Response) error {
 	c := callPool.Get().(*call)
 	c.kind, c.req, c.resp = req.Handler, req, resp
-	if !l.submit(c, true) || !l.wait(c, req.Deadline) {
+	switch l.runNow(c) {
+	case ranToEnd:
+		c.req, c.resp = nil, nil
+		callPool.Put(c)
+		return nil
+	case laneBusy:
+		if !l.submit(c, true) {
+			return ErrNoAnswer
+		}
+	case suspended: // answered through exchange, like a queued call
+	}
+	if !l.wait(c, req.Deadline) {
 		return ErrNoAnswer // c is abandoned to the loop (and the garbage collector)
 	}
 	c.req, c.resp = nil, nil
@@ -104,25 +135,20 @@ func (l *Loop) Do(req *protocol.Request, resp *protocol.Response) error {
 // wait blocks until c is answered (true), its deadline passes or the loop closes.
 func (l *Loop) wait(c *call, deadline time.Time) bool {
 	if deadline.IsZero() {
-		select {
-		case <-c.done:
-			return true
-		case <-l.closed:
-		}
-	} else {
-		t := time.NewTimer(time.Until(deadline))
-		defer t.Stop()
-		select {
-		case <-c.done:
-			return true
-		case <-t.C:
-		case <-l.closed:
-		}
+		<-c.done
+		return !c.lost
+	}
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-c.done:
+		return !c.lost
+	case <-t.C:
 	}
 	// An answer may have arrived at the same moment: take it.
 	select {
 	case <-c.done:
-		return true
+		return !c.lost
 	default:
 		return false
 	}
@@ -141,14 +167,7 @@ func (l *Loop) submit(c *call, tracked bool) bool {
 		return false
 	}
 	if tracked {
-		if n := len(l.free); n > 0 {
-			c.rid = l.free[n-1]
-			l.free = l.free[:n-1]
-			l.slots[c.rid] = c
-		} else {
-			c.rid = len(l.slots)
-			l.slots = append(l.slots, c)
-		}
+		l.track(c)
 	} else {
 		c.rid = -1
 	}
@@ -163,4 +182,16 @@ func (l *Loop) submit(c *call, tracked bool) bool {
 		_, _ = unix.Write(l.efd, one[:])
 	}
 	return true
+}
+
+// track gives c a request id, the slot its result finds it by. l.mu is held.
+func (l *Loop) track(c *call) {
+	if n := len(l.free); n > 0 {
+		c.rid = l.free[n-1]
+		l.free = l.free[:n-1]
+		l.slots[c.rid] = c
+	} else {
+		c.rid = len(l.slots)
+		l.slots = append(l.slots, c)
+	}
 }

@@ -131,11 +131,18 @@ const (
 	runFailingStream
 	runSlowSyncStream
 	runSlowAsyncStream
+	runWhere
 )
 
 func TestLoopAnswersEachWaitingGoroutine(t *testing.T) {
+	for _, serve := range []string{"serve_dispatcher", "serve_lane"} {
+		t.Run(serve, func(t *testing.T) { answerEachWaitingGoroutine(t, serve) })
+	}
+}
+
+func answerEachWaitingGoroutine(t *testing.T, serve string) {
 	const goroutines, perGoroutine = 48, 25
-	runLoop(t, "serve_dispatcher", func(l *Loop) {
+	runLoop(t, serve, func(l *Loop) {
 		var wg sync.WaitGroup
 		for g := range goroutines {
 			wg.Go(func() {
@@ -163,6 +170,47 @@ func TestLoopAnswersEachWaitingGoroutine(t *testing.T) {
 		}
 		wg.Wait()
 	})
+}
+
+// While the loop waits for events, a request is run by the goroutine that brought it:
+// handlers that finish at once and handlers that suspend (answered through exchange)
+// alike. Without the lane, every request is started on the loop thread.
+func TestLoopLaneRunsRequestsOnTheCallingThread(t *testing.T) {
+	for _, tc := range []struct {
+		serve string
+		lane  bool
+	}{{"serve_lane", true}, {"serve_dispatcher", false}} {
+		t.Run(tc.serve, func(t *testing.T) {
+			runLoop(t, tc.serve, func(l *Loop) {
+				started := map[string]int{}
+				for i := range 40 {
+					path := fmt.Sprintf("/where/%d", i)
+					handler, status := runWhere, 200
+					if i%2 == 1 {
+						handler, status, path = runEchoLater, 201, fmt.Sprintf("/later/%d", i)
+					}
+					resp := newResponse()
+					if !doWithin(l, newRequest(handler, "GET", path, nil, nil), resp, 10*time.Second) {
+						t.Fatalf("%s: no answer", path)
+					}
+					if resp.Err != nil || resp.Status != status || string(resp.Body) != path {
+						t.Fatalf("%s: status %d body %q err %v", path, resp.Status, resp.Body, resp.Err)
+					}
+					if handler == runWhere {
+						started[headers(resp)["x-started"]]++
+					}
+				}
+				// One request at a time: the loop is idle whenever one arrives, except
+				// for moments it spends finishing the previous suspended handler.
+				if tc.lane && started["lane"] == 0 {
+					t.Errorf("no request ran in the lane: %v", started)
+				}
+				if !tc.lane && started["lane"] != 0 {
+					t.Errorf("requests ran outside the loop thread without the lane: %v", started)
+				}
+			})
+		})
+	}
 }
 
 // rawItem is pyhost_loops.describe(item) as JSON.

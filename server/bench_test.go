@@ -1,10 +1,13 @@
 package server
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"testing"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -89,4 +92,53 @@ func BenchmarkHandleRejected401(b *testing.B) {
 		AuthBackends: []middleware.AuthBackendConfig{{Type: "jwt", Secret: jwtSecret}},
 		Guards:       []middleware.GuardConfig{{Type: "is_authenticated"}}}})
 	benchHandle(b, t, newCtx("GET", "/me", "Origin", "https://app.example", "Accept-Encoding", "gzip"), 401)
+}
+
+// BenchmarkSmallPostOverLoopback is a small JSON POST on a kept-alive connection, on a
+// server that reads bodies whole and on one that streams them (it has a form route).
+func BenchmarkSmallPostOverLoopback(b *testing.B) {
+	for _, streamed := range []bool{false, true} {
+		name := map[bool]string{false: "read-whole", true: "streamed"}[streamed]
+		b.Run(name, func(b *testing.B) {
+			t := newTable(
+				RouteSpec{Method: "POST", Path: "/items", HandlerID: 0, Needs: []string{"body"}, Name: "items"},
+				RouteSpec{Method: "POST", Path: "/upload", HandlerID: 1, Needs: []string{"form"}, Name: "upload"},
+			)
+			t.Settings.MemorySpoolThreshold = t.Settings.MaxUploadSize // nothing can spool: bodies read whole
+			if streamed {
+				t.Settings.MemorySpoolThreshold = 1 << 10
+			}
+			s, err := New(t, instantPython{}, log.New(io.Discard, "", 0))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if s.http.StreamRequestBody != streamed {
+				b.Fatalf("StreamRequestBody = %v", s.http.StreamRequestBody)
+			}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			go s.Serve(ln)
+			b.Cleanup(func() { s.Shutdown(time.Second) })
+			conn, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer conn.Close()
+			request := []byte("POST /items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 27\r\n\r\n" +
+				`{"name":"widget","qty":12}` + "\n")
+			reader := bufio.NewReader(conn)
+			var resp fasthttp.Response
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := conn.Write(request); err != nil {
+					b.Fatal(err)
+				}
+				if err := resp.Read(reader); err != nil || resp.StatusCode() != 200 {
+					b.Fatalf("status %d, %v", resp.StatusCode(), err)
+				}
+			}
+		})
+	}
 }

@@ -87,7 +87,7 @@ func (s *Server) takeBody(ctx *fasthttp.RequestCtx, r *route, x *exchange) bool 
 		return s.spool(ctx, r, x, x.buf, io.LimitReader(stream, int64(limit-len(x.buf))+1), size)
 	}
 	x.payload = x.buf
-	return s.bodyRead(ctx, r, len(x.buf), size, err)
+	return s.bodyRead(ctx, len(x.buf), size, err)
 }
 
 // readUpTo appends what r holds to buf, up to max bytes; size (the Content-Length, or
@@ -116,7 +116,7 @@ func readUpTo(r io.Reader, buf []byte, size, max int) ([]byte, error) {
 // bodyRead answers a body of n bytes that could not be read whole, ended before its
 // Content-Length (size, or -1) or was over the limit (a chunked body declares no
 // size); true when the body is fine.
-func (s *Server) bodyRead(ctx *fasthttp.RequestCtx, r *route, n, size int, err error) bool {
+func (s *Server) bodyRead(ctx *fasthttp.RequestCtx, n, size int, err error) bool {
 	limit := s.table.Settings.MaxUploadSize
 	if err == nil && size >= 0 && n != size {
 		err = io.ErrUnexpectedEOF

@@ -106,6 +106,9 @@ func (s *Server) answer(ctx *fasthttp.RequestCtx, x *exchange) (int, *middleware
 		if s.static.serve(ctx, method, path) || s.slashRedirect(ctx, method, path, x) {
 			return -1, s.unrouted
 		}
+		if s.docs.serve(ctx, method, path) {
+			return -1, s.docs.finish
+		}
 		if id, ok = s.siteRoute(path); !ok {
 			return -1, s.noRoute(ctx, method, path, x)
 		}

@@ -82,40 +82,64 @@ func (g *headGuard) scan(b []byte) int {
 		case guardChunkSize:
 			g.chunkSize(b[i])
 		case guardHead, guardTrailer:
-			if g.headByte(b[i]) {
+			n, bare := g.scanHead(b[i:])
+			if bare {
 				g.state = guardOff
-				return i
+				return i + n
 			}
+			i += n - 1
 		}
 	}
 	return -1
 }
 
-// headByte scans one byte of a head or trailer section and reports a bare LF.
-func (g *headGuard) headByte(ch byte) bool {
-	switch {
-	case ch == '\n' && g.prev != '\r':
-		return true
-	case ch == '\n':
+// scanHead scans the bytes of a head or trailer section at the start of b, a line at a
+// time, until the section ends or b does. It returns how many bytes it took, or the
+// index of a bare LF.
+func (g *headGuard) scanHead(b []byte) (int, bool) {
+	for pos := 0; ; {
+		end := bytes.IndexByte(b[pos:], '\n')
+		seg := b[pos:]
+		if end >= 0 {
+			seg = seg[:end]
+		}
+		if len(seg) > 0 {
+			if !onlyCR(seg) {
+				g.crlfs = 0
+			}
+			n := copy(g.line[g.lineLen:], seg)
+			g.lineLen += n
+			g.lineOver = g.lineOver || n < len(seg)
+			g.prev = seg[len(seg)-1]
+		}
+		if end < 0 {
+			return len(b), false
+		}
+		if g.prev != '\r' {
+			return pos + end, true
+		}
+		pos += end + 1
+		g.prev = '\n'
 		g.crlfs++
 		if g.crlfs == 2 {
 			g.endHead()
-			return false
+			return pos, false
 		}
 		if g.state == guardHead {
 			g.headerLine()
 		}
-	case ch != '\r':
-		g.crlfs = 0
-		if g.lineLen < len(g.line) {
-			g.line[g.lineLen] = ch
-			g.lineLen++
-		} else {
-			g.lineOver = true
+		g.lineLen, g.lineOver = 0, false
+	}
+}
+
+// onlyCR reports whether b holds nothing but CRs (the end of a line split by a read).
+func onlyCR(b []byte) bool {
+	for _, c := range b {
+		if c != '\r' {
+			return false
 		}
 	}
-	g.prev = ch
-	return false
+	return true
 }
 
 var (
@@ -126,9 +150,14 @@ var (
 
 // headerLine reads the framing headers from the line just ended.
 func (g *headGuard) headerLine() {
-	line := g.line[:g.lineLen]
+	line := bytes.TrimRight(g.line[:g.lineLen], "\r")
+	if len(line) == 0 {
+		return
+	}
+	if c := line[0] | 0x20; c != 'c' && c != 't' && c != 'u' {
+		return // not one of the framing headers: most lines end here
+	}
 	over := g.lineOver
-	g.lineLen, g.lineOver = 0, false
 	switch {
 	case hasPrefixFold(line, headerContentLength):
 		value := bytes.Trim(line[len(headerContentLength):], " \t")

@@ -1,6 +1,11 @@
 package server
 
-import "testing"
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
 
 // scanAll feeds a connection's guard the reads in order and returns the read holding
 // a bare LF and its index there, or -1, -1.
@@ -64,5 +69,89 @@ func TestHeadGuardResyncsAfterAStop(t *testing.T) {
 	g.resync() // in sync: a no-op while the body is still read
 	if at := g.scan([]byte("\n\n\n\n\n\n\n\n")); at != -1 {
 		t.Fatalf("body bytes taken for a head after resync: bare LF at %d", at)
+	}
+}
+
+// TestHeadGuardFollowsRandomPipelines feeds the guard pipelines of valid requests (bodies
+// full of line feeds, with Content-Length or chunked, with or without trailers) cut into
+// reads of random sizes: no byte of them is a bare LF of a head, and a bare-LF head after
+// them is found where it is.
+func TestHeadGuardFollowsRandomPipelines(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	body := func() []byte {
+		b := make([]byte, rng.IntN(300))
+		for i := range b {
+			b[i] = "a\n\r\n:"[rng.IntN(5)]
+		}
+		return b
+	}
+	request := func() string {
+		switch rng.IntN(3) {
+		case 0:
+			return "GET /x HTTP/1.1\r\nHost: x\r\n\r\n"
+		case 1:
+			b := body()
+			return fmt.Sprintf("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", len(b), b)
+		default:
+			var s strings.Builder
+			s.WriteString("POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+			for n := rng.IntN(4); n > 0; n-- {
+				b := body()
+				if len(b) == 0 {
+					continue
+				}
+				fmt.Fprintf(&s, "%x\r\n%s\r\n", len(b), b)
+			}
+			s.WriteString("0\r\n")
+			if rng.IntN(2) == 0 {
+				s.WriteString("X-Checksum: 1\r\n")
+			}
+			s.WriteString("\r\n")
+			return s.String()
+		}
+	}
+	const bare = "GET / HTTP/1.1\r\nHost: x\n\n"
+	for round := 0; round < 500; round++ {
+		var stream strings.Builder
+		for n := 1 + rng.IntN(5); n > 0; n-- {
+			stream.WriteString(request())
+		}
+		valid := stream.Len()
+		stream.WriteString(bare)
+		data := stream.String()
+		var g headGuard
+		g.start()
+		found := -1
+		for at := 0; at < len(data) && found < 0; {
+			end := min(len(data), at+1+rng.IntN(64))
+			if i := g.scan([]byte(data[at:end])); i >= 0 {
+				found = at + i
+			}
+			at = end
+		}
+		if want := valid + len(bare) - 2; found != want {
+			t.Fatalf("round %d: bare LF found at %d, want %d in %q", round, found, want, data)
+		}
+	}
+}
+
+// BenchmarkHeadGuard is the guard's cost per request: a browser-sized head, and a
+// POST whose 4 KiB body is skipped.
+func BenchmarkHeadGuard(b *testing.B) {
+	head := "GET /users/mini10?page=2 HTTP/1.1\r\nHost: api.example.com\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64)\r\n" +
+		"Accept: application/json\r\nAccept-Encoding: gzip, br\r\nAuthorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.x\r\n\r\n"
+	post := "POST /items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n" +
+		strings.Repeat("{\"a\":1}\n", 512)
+	for name, data := range map[string][]byte{"get": []byte(head), "post-4k": []byte(post)} {
+		b.Run(name, func(b *testing.B) {
+			var g headGuard
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				g.start()
+				if g.scan(data) >= 0 {
+					b.Fatal("bare LF found")
+				}
+			}
+		})
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/hex"
-	"log"
 	"math/rand/v2"
 	"os"
 	"sync"
@@ -22,7 +21,7 @@ import (
 type observer struct {
 	requestIDs  bool
 	metricsPath []byte // nil: no metrics endpoint
-	metrics     *metrics
+	meter       *meter
 
 	logFormat string       // "", "text" or "json"
 	logRule   logPolicy    // requests outside any route's policy
@@ -34,23 +33,27 @@ type observer struct {
 
 const headerRequestID = "X-Request-ID"
 
-func newObserver(st *Settings, routes []*route, logger *log.Logger) *observer {
+func newObserver(s *Server, p Process) (*observer, error) {
+	st := &s.table.Settings
 	o := &observer{requestIDs: st.RequestID}
 	if st.Metrics {
 		o.metricsPath = []byte(st.MetricsPath)
-		o.metrics = newMetrics(routes)
+		var err error
+		if o.meter, err = newMeter(s, p); err != nil {
+			return nil, err
+		}
 	}
 	if st.AccessLog != "off" {
 		o.logFormat = st.AccessLog
-		o.logRule, o.logRules = logPolicies(st, routes)
+		o.logRule, o.logRules = logPolicies(st, s.routes)
 		o.logOut = bufio.NewWriterSize(os.Stderr, 64*1024)
 		o.stopFlush = make(chan struct{})
 		go o.flushLoop()
 	}
-	return o
+	return o, nil
 }
 
-func (o *observer) active() bool { return o.requestIDs || o.metrics != nil || o.logFormat != "" }
+func (o *observer) active() bool { return o.requestIDs || o.meter != nil || o.logFormat != "" }
 
 // observed is the server's request handler: handle plus the observer's work.
 func (s *Server) observed(ctx *fasthttp.RequestCtx) {
@@ -65,7 +68,7 @@ func (s *Server) observed(ctx *fasthttp.RequestCtx) {
 			ctx.Response.Header.Set("Allow", "GET, HEAD")
 			return
 		}
-		o.metrics.serve(ctx, s)
+		o.meter.serve(ctx, s)
 		return
 	}
 	start := time.Now()
@@ -77,8 +80,8 @@ func (s *Server) observed(ctx *fasthttp.RequestCtx) {
 	if o.requestIDs {
 		ctx.Response.Header.SetBytesV(headerRequestID, ctx.Request.Header.Peek(headerRequestID))
 	}
-	if o.metrics != nil {
-		o.metrics.observe(id, ctx.Response.StatusCode(), elapsed)
+	if o.meter != nil {
+		o.meter.observe(id, ctx.Response.StatusCode(), elapsed)
 	}
 	if o.logFormat != "" {
 		o.log(ctx, s, id, elapsed)
@@ -138,7 +141,10 @@ func (o *observer) flushLoop() {
 	}
 }
 
-func (o *observer) close() {
+func (o *observer) close(s *Server) {
+	if o.meter != nil {
+		o.meter.close(s)
+	}
 	if o.logOut == nil {
 		return
 	}

@@ -296,7 +296,7 @@ func TestExplicitOptionsRouteKeepsItsParamsOnPreflight(t *testing.T) {
 	}
 }
 
-func TestNewTestHandlerHTTPLayer(t *testing.T) {
+func TestTestAppHTTPLayer(t *testing.T) {
 	table := newTable(
 		RouteSpec{Method: "GET", Path: "/items", HandlerID: 0, Name: "items", Security: &middleware.RouteConfig{
 			Middleware: []middleware.MiddlewareConfig{
@@ -326,10 +326,11 @@ func TestNewTestHandlerHTTPLayer(t *testing.T) {
 				0: answer(200, big, "content-type", "application/json"),
 				1: answer(200, "secret", "content-type", "text/plain"),
 			})
-			h, err := NewTestHandler(doc, py, httpLayer)
+			app, err := NewTestApp(doc, py, httpLayer)
 			if err != nil {
 				t.Fatal(err)
 			}
+			h := app.handler
 			run := func(method, uri string, headers ...string) sentResponse {
 				ctx := newCtx(method, uri, headers...)
 				h(ctx)

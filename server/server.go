@@ -54,13 +54,20 @@ type Server struct {
 	ln            atomic.Pointer[listener]
 	draining      atomic.Bool       // Shutdown began: every response closes its connection
 	static        *staticFiles      // nil without static files
+	docs          *docsAssets       // nil without docs
 	site          *site             // nil unless the rest of the Django site is served
 	hosts         *middleware.Hosts // nil: every Host is allowed
 }
 
 // New compiles the table: builds the router and each route's middleware pipeline.
-// Every configuration error is reported here, naming the route.
+// Every configuration error is reported here, naming the route. The server is a
+// process of its own: NewWorker makes one worker of several.
 func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
+	return NewWorker(t, py, logger, Process{})
+}
+
+// NewWorker is New for worker process p of a server that has several.
+func NewWorker(t *Table, py Python, logger *log.Logger, p Process) (*Server, error) {
 	shared, err := middleware.NewShared(t.Global, logger)
 	if err != nil {
 		return nil, err
@@ -68,6 +75,9 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 	s := &Server{table: t, router: router.New(), shared: shared, unrouted: shared.Default(), python: py, errorLog: logger,
 		answerTimeout: seconds(t.Settings.WriteTimeout), hosts: middleware.NewHosts(t.Settings.AllowedHosts)}
 	if s.static, err = newStaticFiles(t.Static); err != nil {
+		return nil, err
+	}
+	if s.docs, err = newDocsAssets(t.DocsAssets, shared.Precompressed()); err != nil {
 		return nil, err
 	}
 	added := map[string]RouteSpec{} // by method and path shape, to name both sides of a conflict
@@ -130,7 +140,9 @@ func New(t *Table, py Python, logger *log.Logger) (*Server, error) {
 			return nil, err
 		}
 	}
-	s.obs = newObserver(st, s.routes, logger)
+	if s.obs, err = newObserver(s, p); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -244,7 +256,7 @@ func (s *Server) Shutdown(timeout time.Duration) error {
 	}
 	<-wsDone
 	s.shared.Close()
-	s.obs.close()
+	s.obs.close(s)
 	return err
 }
 

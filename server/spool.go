@@ -39,7 +39,7 @@ func (s *Server) spoolable(ctx *fasthttp.RequestCtx, r *route, size int) bool {
 func (s *Server) spool(ctx *fasthttp.RequestCtx, r *route, x *exchange, read []byte, rest io.Reader, size int) bool {
 	f, err := os.CreateTemp("", "bolt-upload-*")
 	if err != nil {
-		return s.notStored(ctx, r, err)
+		return s.notStored(ctx, err)
 	}
 	x.body = f.Name()
 	out := &spoolFile{f: f}
@@ -56,14 +56,14 @@ func (s *Server) spool(ctx *fasthttp.RequestCtx, r *route, x *exchange, read []b
 	}
 	switch {
 	case out.err != nil:
-		return s.notStored(ctx, r, out.err)
+		return s.notStored(ctx, out.err)
 	case check != nil && check.problem != nil:
 		middleware.WriteJSON(ctx, fasthttp.StatusUnprocessableEntity, check.problem)
 		// The rest of the body is not read: this is the connection's last answer.
 		ctx.SetConnectionClose()
 		return false
 	}
-	return s.bodyRead(ctx, r, out.n, size, readErr)
+	return s.bodyRead(ctx, out.n, size, readErr)
 }
 
 // spoolFile is the file a body is copied to; it counts the bytes and keeps the first
@@ -84,7 +84,8 @@ func (w *spoolFile) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func (s *Server) notStored(ctx *fasthttp.RequestCtx, r *route, err error) bool {
+// notStored answers 500 when the spooled file cannot be written (a full disk).
+func (s *Server) notStored(ctx *fasthttp.RequestCtx, err error) bool {
 	s.errorLog.Printf("django-bolt: cannot spool an upload to disk: %v", err)
 	middleware.WriteJSON(ctx, fasthttp.StatusInternalServerError, protocol.BodyUploadNotStored)
 	ctx.SetConnectionClose()

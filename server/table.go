@@ -20,6 +20,8 @@ type Table struct {
 	Static *StaticConfig `msgpack:"static"`
 	// Site is nil when only the API (and the admin) is served.
 	Site *SiteSpec `msgpack:"site"`
+	// DocsAssets is nil without docs.
+	DocsAssets *DocsAssets `msgpack:"docs_assets"`
 }
 
 // RouteSpec is one route as Python describes it.
@@ -62,7 +64,7 @@ type AccessLogPolicy struct {
 type Settings struct {
 	Debug         bool `msgpack:"debug"`
 	MaxUploadSize int  `msgpack:"max_upload_size"`
-	// Multipart bodies larger than this reach Python as a file (see spoolBody).
+	// Multipart bodies larger than this reach Python as a file (see spool.go).
 	MemorySpoolThreshold int     `msgpack:"memory_spool_threshold"`
 	MaxHeaderSize        int     `msgpack:"max_header_size"`
 	MaxHeaderBytes       int     `msgpack:"max_header_bytes"`

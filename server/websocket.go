@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,7 +19,8 @@ import (
 // WebSockets. An upgrade request is checked entirely in Go before any Python runs, in
 // this order, each refusal an HTTP answer:
 //
-//	Connection/Upgrade headers (else 400 text) → open sockets < ws_max_connections (503)
+//	Connection/Upgrade headers, then GET, version 13 and a valid key (else 400/405 text)
+//	→ open sockets < ws_max_connections (503)
 //	→ route rate limit (429) → Origin against the global CORS origins (403)
 //	→ authentication (401) → guards (403)
 //
@@ -156,6 +156,10 @@ func (s *Server) serveWebSocket(ctx *fasthttp.RequestCtx, x *exchange) bool {
 	h := s.ws
 	if h == nil || !websocket.FastHTTPIsWebSocketUpgrade(ctx) {
 		return false
+	}
+	if status, text := handshakeError(ctx); status != 0 {
+		middleware.WriteText(ctx, status, text)
+		return true
 	}
 	path := ctx.URI().PathOriginal()
 	id, ok := h.router.Lookup(methodGETBytes, path, &x.params)
@@ -365,18 +369,10 @@ func (h *wsHub) closeAll(code int, reason string) {
 	}
 }
 
-// appendMetrics adds the WebSocket gauges and counters to the metrics page.
-func (h *wsHub) appendMetrics(b []byte) []byte {
-	var open int64
-	var in, out uint64
-	if h != nil {
-		open, in, out = h.open.Load(), h.messagesIn.Load(), h.messagesOut.Load()
+// counts are the hub's gauge and message counters, for the metrics.
+func (h *wsHub) counts() (open int64, in, out uint64) {
+	if h == nil {
+		return 0, 0, 0
 	}
-	b = append(b, "# HELP bolt_websockets_open WebSocket connections open.\n# TYPE bolt_websockets_open gauge\nbolt_websockets_open "...)
-	b = strconv.AppendInt(b, open, 10)
-	b = append(b, "\n# HELP bolt_websocket_messages_total WebSocket messages, by direction.\n# TYPE bolt_websocket_messages_total counter\nbolt_websocket_messages_total{direction=\"in\"} "...)
-	b = strconv.AppendUint(b, in, 10)
-	b = append(b, "\nbolt_websocket_messages_total{direction=\"out\"} "...)
-	b = strconv.AppendUint(b, out, 10)
-	return append(b, '\n')
+	return h.open.Load(), h.messagesIn.Load(), h.messagesOut.Load()
 }

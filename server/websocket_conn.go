@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -203,35 +204,40 @@ func (c *wsConn) abandon() {
 	c.finish()
 }
 
-// upgrade completes the handshake as the handler decided.
+// upgrade completes the handshake as the handler decided (websocket_upgrade.go).
 func (c *wsConn) upgrade(ctx *fasthttp.RequestCtx, d wsDecision) {
+	r := handshakeRequest(ctx)
+	extra := make(http.Header, len(d.headers)+1)
 	if len(d.subprotocol) > 0 {
-		ctx.Response.Header.SetBytesV("Sec-WebSocket-Protocol", d.subprotocol)
+		extra.Set("Sec-WebSocket-Protocol", string(d.subprotocol))
 	}
 	for _, h := range d.headers {
-		ctx.Response.Header.SetBytesKV(h.Key, h.Value)
+		extra.Add(string(h.Key), string(h.Value))
 	}
-	up := c.hub.upgrader()
+	ctx.HijackSetNoResponse(true)
 	// The connection is served on a goroutine of its own, so that fasthttp frees the
 	// handshake's request context at once (KeepHijackedConns): finish closes it.
-	err := up.Upgrade(ctx, func(conn *websocket.Conn) {
+	ctx.Hijack(func(hijacked net.Conn) {
+		conn, err := upgradeHijacked(hijacked, r, extra)
+		if err != nil {
+			// The 101 could not be written: the client is gone.
+			_ = hijacked.Close()
+			c.mu.Lock()
+			tell := !c.pythonKnows
+			c.pythonKnows, c.state = true, wsDone
+			c.mu.Unlock()
+			if tell {
+				c.hub.py.WSClosed(c.id, websocket.CloseAbnormalClosure, "")
+			}
+			c.finish()
+			return
+		}
 		if d.accept {
 			go c.serve(conn)
 			return
 		}
 		go c.refuse(conn, d)
 	})
-	if err != nil {
-		// Bad Sec-WebSocket-Key or version: the upgrader answered 400.
-		c.mu.Lock()
-		tell := !c.pythonKnows
-		c.pythonKnows, c.state = true, wsDone
-		c.mu.Unlock()
-		if tell {
-			c.hub.py.WSClosed(c.id, websocket.CloseAbnormalClosure, "")
-		}
-		c.finish()
-	}
 }
 
 // refuse completes the handshake of a handler that closed before accepting: the

@@ -1,7 +1,10 @@
 package server
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -248,4 +251,84 @@ func timeoutCtx(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// A client may not send frames before the 101; one that does anyway (in the same
+// packet as its handshake) still has them read: fasthttp's reader holds them and
+// the upgrade reads through it.
+func TestWebSocketFramesSentWithTheHandshake(t *testing.T) {
+	addr, _, _ := startWS(t, wsTable())
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	payload := []byte("early")
+	mask := []byte{1, 2, 3, 4}
+	frame := []byte{0x81, 0x80 | byte(len(payload))}
+	frame = append(frame, mask...)
+	for i, b := range payload {
+		frame = append(frame, b^mask[i%4])
+	}
+	handshake := "GET /ws/echo HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" +
+		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+	if _, err := c.Write(append([]byte(handshake), frame...)); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(c)
+	status, err := r.ReadString('\n')
+	if err != nil || !strings.HasPrefix(status, "HTTP/1.1 101") {
+		t.Fatalf("status line %q, %v", status, err)
+	}
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if line == "\r\n" {
+			break
+		}
+	}
+	head := make([]byte, 2+len(payload))
+	if _, err := io.ReadFull(r, head); err != nil {
+		t.Fatal(err)
+	}
+	if head[0] != 0x81 || int(head[1]) != len(payload) || string(head[2:]) != "early" {
+		t.Fatalf("echo frame % x", head)
+	}
+}
+
+func TestWebSocketMalformedHandshakes(t *testing.T) {
+	addr, _, _ := startWS(t, wsTable())
+	base := "Host: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+	for _, tc := range []struct{ request, status string }{
+		{"GET /ws/echo HTTP/1.1\r\n" + base + "Sec-WebSocket-Version: 13\r\n\r\n", "400"},
+		{"GET /ws/echo HTTP/1.1\r\n" + base + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: c2hvcnQ=\r\n\r\n", "400"},
+		{"GET /ws/echo HTTP/1.1\r\n" + base + "Sec-WebSocket-Version: 8\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", "400"},
+		{"POST /ws/echo HTTP/1.1\r\n" + base + "Content-Length: 0\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", "405"},
+	} {
+		if got := statusLine(t, addr, tc.request); !strings.HasPrefix(got, "HTTP/1.1 "+tc.status) {
+			t.Errorf("%q: got %q", tc.request, got)
+		}
+	}
+}
+
+// statusLine sends request on a new connection and returns the answer's first line.
+func statusLine(t *testing.T, addr, request string) string {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Write([]byte(request)); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	return line
 }

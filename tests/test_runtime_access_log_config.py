@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from .runtime_helpers import module_runtime, new_token, wait_until  # noqa: F401
+from .runtime_helpers import new_token, wait_until
 
 LOGGING_CONFIG = {
     "skip_paths": ["/logged/ok"],

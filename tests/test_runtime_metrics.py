@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
+from collections import Counter
 
 import pytest
 
-from .runtime_helpers import Family, parse_prometheus, sample_value
+from .runtime_helpers import (
+    Family, alive, connection_to_worker, parse_prometheus, read_response, request_head, sample_value, wait_until,
+)
 
 REQUESTS = "bolt_requests_total"
 DURATION = "bolt_request_duration_seconds"
@@ -117,3 +122,51 @@ def test_metrics_path_setting_moves_the_endpoint(custom_path):
 def test_metrics_are_off_by_default(module_runtime):
     plain = module_runtime.start()
     assert plain.get("/metrics").status_code == 404
+
+
+def _scrape_on(sock) -> dict[str, Family]:
+    """A scrape on a kept-alive connection, so a chosen worker answers it."""
+    sock.sendall(request_head("/metrics", close=False))
+    r = read_response(sock)
+    assert r.status == 200, r
+    return parse_prometheus(r.body.decode())
+
+
+def test_one_scrape_shows_every_worker_of_the_server(runtime):
+    server = runtime.start("--processes", "2", settings={"BOLT_METRICS": True}, workers=2)
+    first, second = sorted(server.workers())
+    on_first = connection_to_worker(server.port, first)
+    on_second = connection_to_worker(server.port, second)
+    before = _count(_scrape_on(on_first), "/pid", 200)
+
+    # Requests on fresh connections until each worker has answered several.
+    answered: Counter[int] = Counter()
+
+    def both_served() -> bool:
+        answered[server.worker_pid()] += 1
+        return len(answered) == 2 and min(answered.values()) >= 5
+    wait_until(both_served, 60, "requests answered by both workers", interval=0)
+    made = sum(answered.values())
+
+    # Whichever worker answers the scrape, it counts every worker's requests.
+    for sock in (on_first, on_second):
+        assert _count(_scrape_on(sock), "/pid", 200) - before == made
+    families = _scrape_on(on_second)
+    assert sample_value(families, "bolt_worker_processes") == 2
+    assert {s.labels["worker"] for s in families["bolt_worker_restarts_total"].samples} == {"0", "1"}
+    assert sample_value(families, "bolt_python_pending") == 0
+    # Each worker holds one of our two connections; another worker's gauges are at most a second old.
+    wait_until(lambda: sample_value(_scrape_on(on_first), "bolt_open_connections") >= 2, 10,
+               "both workers' open connections in one scrape")
+
+    # A worker that dies takes its gauges but not its counts: the totals never go back.
+    on_second.close()
+    os.kill(second, signal.SIGKILL)
+    wait_until(lambda: not alive(second) and len(server.workers()) == 2, 30, "the killed worker's replacement")
+    assert _count(_scrape_on(on_first), "/pid", 200) - before == made
+    families = wait_until(lambda: (f := _scrape_on(on_first)) and sample_value(f, "bolt_worker_processes") == 2 and f,
+                          60, "the replacement in the scrape")
+    assert _count(families, "/pid", 200) - before == made
+    assert sample_value(families, "bolt_worker_restarts_total", worker="0") + \
+        sample_value(families, "bolt_worker_restarts_total", worker="1") == 1
+    on_first.close()

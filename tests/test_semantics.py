@@ -59,6 +59,25 @@ def test_asyncio_timeout_cancels_inside_the_handler(semantics_server):
     assert elapsed < 0.9
 
 
+def test_work_a_handler_leaves_to_the_loop_runs_while_the_server_is_idle(semantics_server):
+    # The handler returns at once, leaving a task, a callback and a 50 ms timer to the
+    # loop; nothing else arrives to wake the loop up, yet all three run.
+    tag = token()
+    assert semantics_server.get(f"/leave/{tag}").json() == {"started": True}
+    wait_until(lambda: semantics_server.get(f"/leave/{tag}/done").json()["done"] == ["callback", "task", "timer"],
+               timeout=5)
+
+
+def test_a_handler_that_suspends_is_resumed_by_the_loop_thread(semantics_server):
+    # Started on the thread that received the request or on the loop thread, a handler
+    # continues on the loop thread after it suspends, with its loop running.
+    with httpx.Client(base_url=semantics_server.base_url, timeout=10.0) as c:
+        for _ in range(5):
+            body = c.get("/thread").json()
+            assert body["loop_is_running"] is True
+            assert body["resumed_on_main"] is True
+
+
 def test_awaiting_handlers_run_concurrently(semantics_server):
     async def fire():
         async with _client(semantics_server, 50) as c:

@@ -16,6 +16,7 @@ const (
 	envListenFD = "BOLT_LISTEN_FD"       // the listening socket to serve
 	envReadyFD  = "BOLT_READY_FD"        // a pipe to write "ready" to once serving
 	envRestarts = "BOLT_WORKER_RESTARTS" // how often this slot was restarted (for metrics)
+	envMetrics  = "BOLT_METRICS_DIR"     // where the workers keep their metrics (package metrics)
 )
 
 // inheritedListener is the socket the supervisor handed to this worker.

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"djangobolt/metrics"
 )
 
 // Restart policy: a worker that dies is restarted after a backoff that doubles up to
@@ -45,6 +47,7 @@ type supervisor struct {
 	opts     options
 	log      *log.Logger
 	sockets  []*os.File // one per slot, open until the supervisor shuts down
+	metrics  string     // the workers' metrics directory (package metrics)
 	children []*child   // the current worker of each slot
 	exits    chan exitEvent
 	restart  chan int // slots whose backoff elapsed
@@ -73,6 +76,11 @@ func runSupervisor(o options) int {
 		return 1
 	}
 	s.sockets = sockets
+	if s.metrics, err = os.MkdirTemp("", "bolt-metrics-"); err != nil {
+		s.log.Printf("cannot create the metrics directory: %v", err)
+		return 1
+	}
+	defer os.RemoveAll(s.metrics)
 	sig := make(chan os.Signal, 4)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	var changes <-chan string
@@ -142,7 +150,7 @@ func (s *supervisor) start(slot int) (*child, error) {
 	cmd.ExtraFiles = []*os.File{readW, s.sockets[slot]} // fds 3 and 4
 	cmd.Env = append(os.Environ(),
 		envWorker+"="+strconv.Itoa(slot), envReadyFD+"=3", envListenFD+"=4",
-		envRestarts+"="+strconv.Itoa(s.restarts[slot]))
+		envRestarts+"="+strconv.Itoa(s.restarts[slot]), envMetrics+"="+s.metrics)
 	if os.Getenv("GODEBUG") == "" {
 		// The cgo pointer checks cost ~2% of a request's CPU; the bridge only hands C
 		// byte buffers without Go pointers inside, which pyhost's tests cover.
@@ -188,6 +196,10 @@ func (s *supervisor) startSlot(slot int) (code int, fatal bool) {
 // exited handles a worker's exit: a replaced worker is simply gone; a current one is
 // restarted after a backoff, unless it keeps failing before it ever serves.
 func (s *supervisor) exited(c *child) (code int, fatal bool) {
+	// What it counted stays in the server's metrics.
+	if err := metrics.Retire(s.metrics, c.cmd.Process.Pid); err != nil {
+		s.log.Printf("worker %d (pid %d): %v", c.slot, c.cmd.Process.Pid, err)
+	}
 	if s.children[c.slot] != c {
 		return 0, false
 	}

@@ -52,7 +52,7 @@ func runWorker(o options) int {
 		logger.Print(err)
 		return 1
 	}
-	srv, err := server.New(table, loop, logger)
+	srv, err := server.NewWorker(table, loop, logger, workerProcess())
 	if err != nil {
 		logger.Printf("configuration error: %v", err)
 		return exitProjectBroken
@@ -103,6 +103,13 @@ func handleSignals(srv *server.Server, loop *pyhost.Loop, timeout time.Duration,
 		logger.Printf("shutdown: %v", err)
 	}
 	loop.Stop()
+}
+
+// workerProcess is what the supervisor told this worker about its place.
+func workerProcess() server.Process {
+	slot, _ := strconv.Atoi(os.Getenv(envWorker))
+	restarts, _ := strconv.Atoi(os.Getenv(envRestarts))
+	return server.Process{Slot: slot, Restarts: restarts, MetricsDir: os.Getenv(envMetrics)}
 }
 
 // signalReady tells the supervisor (if any) that this worker serves.

@@ -7,11 +7,12 @@ serve_raw drains the items by hand so the tests can see exactly what crossed.
 import asyncio
 import json
 import logging
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 from django_bolt import _core
-from django_bolt._runtime.loop import Dispatcher
+from django_bolt._runtime.loop import Dispatcher, open_lane
 from django_bolt._runtime.protocol import KIND_STOP as STOP
 from django_bolt.responses import StreamingResponse
 
@@ -91,8 +92,14 @@ async def slow_async_stream(request):
     return StreamingResponse(chunks())
 
 
+async def where(request):
+    """Which thread started the handler: "loop" (the main thread) or "lane"."""
+    started = "loop" if threading.current_thread() is threading.main_thread() else "lane"
+    return 200, [("x-started", started)], request.path.encode()
+
+
 RUNNERS = [echo, echo_later, async_stream, endless_sync_stream, failing_stream, slow_sync_stream,
-           slow_async_stream]
+           slow_async_stream, where]
 
 
 def _run(loop, fd, drain, timeout):
@@ -125,9 +132,9 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def serve_dispatcher(fd, timeout):
-    """Serve with the runtime's Dispatcher; returns the finalised streams and what the
-    runtime logged (kept out of the test output)."""
+def serve_dispatcher(fd, timeout, lane=False):
+    """Serve with the runtime's Dispatcher (with the lane open when lane is true); returns
+    the finalised streams and what the runtime logged (kept out of the test output)."""
     closed.clear()
     logger = logging.getLogger("django_bolt")
     collect = _Collect()
@@ -136,9 +143,12 @@ def serve_dispatcher(fd, timeout):
     loop = asyncio.new_event_loop()
     executor = ThreadPoolExecutor(max_workers=2)
     dispatcher = Dispatcher(loop, RUNNERS, executor, _core.exchange)
+    if lane and not open_lane(loop, dispatcher):
+        raise RuntimeError("the lane did not open")
     try:
         timed_out = _run(loop, fd, dispatcher.drain, timeout)
     finally:
+        _core.lane_end()
         executor.shutdown(wait=True)
         loop.close()
         logger.removeHandler(collect)
@@ -169,6 +179,10 @@ def describe(item):
         "context": context,
         "context_types": {k: type(v).__name__ for k, v in (context or {}).items()},
     }
+
+
+def serve_lane(fd, timeout):
+    return serve_dispatcher(fd, timeout, lane=True)
 
 
 def serve_raw(fd, timeout):

@@ -139,6 +139,8 @@ class BoltAPI:
         # The API this one was mounted into, if any (discovery then skips it).
         self.mounted_into: BoltAPI | None = None
         self._websocket_routes: list[Any] = []
+        # Where the Go server serves the docs UIs' files; set when docs are registered.
+        self.docs_assets: dict[str, Any] | None = None
         _BOLT_API_REGISTRY.append(self)
 
     # -- decorators ---------------------------------------------------------------

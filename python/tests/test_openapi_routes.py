@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import msgspec
@@ -163,7 +164,7 @@ def test_own_json_plugin_path_is_served_beside_the_standard_one():
 def test_two_plugins_on_one_path_is_an_error():
     plugins = [SwaggerRenderPlugin(path="/"), RedocRenderPlugin(path="/")]
     config = OpenAPIConfig(title="Shop", version="2.0", render_plugins=plugins)
-    with pytest.raises(ValueError, match="both serve /schema/"):
+    with pytest.raises(ValueError, match="both serve /docs/"):
         OpenAPIRouteRegistrar(BoltAPI(), config).register()
 
 
@@ -184,6 +185,39 @@ def test_docs_are_public_whatever_the_api_defaults():
             assert client.get("/docs/openapi.json").status_code == 200
             assert client.get("/docs/").status_code == 200
             assert client.get("/docs", follow_redirects=False).status_code == 307
+
+
+def test_guards_and_auth_protect_every_docs_route():
+    secret = "s" * 32
+    config = OpenAPIConfig(title="Shop", version="1", guards=[IsAuthenticated()],
+                           auth=[JWTAuthentication(secret=secret)])
+    api = shop_api()
+    with docs_client(api, config) as client:
+        for path in ("/docs", "/docs/", "/docs/openapi.json", "/docs/openapi.yaml"):
+            assert client.get(path, follow_redirects=False).status_code == 401, path
+        from django_bolt.auth import Token
+
+        token = Token.create(sub="1").encode(secret=secret)
+        ok = client.get("/docs/openapi.json", headers={"authorization": f"Bearer {token}"})
+        assert ok.status_code == 200
+        # The document does not describe its own docs routes, protected or not.
+        assert not any(path.startswith("/docs") for path in ok.json()["paths"])
+
+
+def test_guards_alone_use_the_default_authentication():
+    config = OpenAPIConfig(title="Shop", version="1", guards=[IsAuthenticated()])
+    assert OpenAPIRouteRegistrar(BoltAPI(), config).access()["auth"] is None
+    config = OpenAPIConfig(title="Shop", version="1", auth=[JWTAuthentication(secret="s")])
+    assert OpenAPIRouteRegistrar(BoltAPI(), config).access()["guards"] == []
+
+
+def test_django_auth_needs_the_login_middleware():
+    from django.core.exceptions import ImproperlyConfigured
+
+    config = OpenAPIConfig(title="Shop", version="1", django_auth=True)
+    with override_settings(MIDDLEWARE=["django.contrib.sessions.middleware.SessionMiddleware"]):
+        with pytest.raises(ImproperlyConfigured, match="AuthenticationMiddleware to settings.MIDDLEWARE"):
+            OpenAPIRouteRegistrar(BoltAPI(), config).register()
 
 
 def test_schema_is_generated_once(monkeypatch):
@@ -213,7 +247,9 @@ def test_docs_routes_are_not_in_the_schema():
 
 def test_config_defaults():
     config = OpenAPIConfig(title="Shop", version="1")
-    assert config.path == "/schema"
+    assert config.path == "/docs"
+    assert (config.enabled, config.guards, config.auth, config.django_auth) == (True, None, None, None)
+    assert not config.protected
     assert [type(p) for p in config.render_plugins] == [ScalarRenderPlugin]
     assert config.default_plugin is config.render_plugins[0]
     assert [s.url for s in config.servers] == ["/"]
@@ -234,6 +270,10 @@ def test_config_path_is_normalised(given, expected):
         ({"title": ""}, ValueError),
         ({"render_plugins": ["swagger"]}, TypeError),
         ({"exclude_paths": ["admin"]}, ValueError),
+        ({"enabled": "no"}, TypeError),
+        ({"guards": IsAuthenticated()}, TypeError),
+        ({"auth": JWTAuthentication(secret="s")}, TypeError),
+        ({"django_auth": "login_required"}, TypeError),
     ],
 )
 def test_config_rejects_mistakes(kwargs, error):
@@ -267,11 +307,14 @@ def test_default_title_comes_from_settings():
             assert default_openapi_config().title == "Project"
 
 
-def test_resolve_config_takes_the_first_api_with_docs():
+def test_resolve_config_takes_the_first_api_that_sets_one():
     own = OpenAPIConfig(title="Own", version="1")
-    assert resolve_openapi_config([False, own, None]) is own
-    assert resolve_openapi_config([False, None, own]).path == "/docs"
-    assert resolve_openapi_config([False, False]) is None
+    off = OpenAPIConfig(title="Off", version="1", enabled=False)
+    assert resolve_openapi_config([None, own, False]) is own
+    assert resolve_openapi_config([None, None]).path == "/docs"
+    assert resolve_openapi_config([None, False, own]) is None
+    assert resolve_openapi_config([off, own]) is None
+    assert resolve_openapi_config([None, off]) is None
     assert resolve_openapi_config([]) is None
     with pytest.raises(TypeError, match="openapi_config"):
         resolve_openapi_config([True])
@@ -410,12 +453,14 @@ def test_assets_are_sent_gzipped_and_answer_304_to_their_etag():
     "/docs/assets/swagger-ui-0.0.1/swagger-ui-bundle.js",
     "/docs/assets/swagger-ui-5.18.2/..%2F..%2Fassets.py",
     "/docs/assets/nothing/here.js",
+    "/docs/assets/swagger-ui-5.18.2%2Fswagger-ui-bundle.js",
 ])
 def test_only_listed_assets_are_served(url):
     with docs_client(shop_api()) as client:
         response = client.get(url)
-    assert response.status_code == 404
-    assert response.json() == {"detail": "Not Found"}
+        assert response.status_code == 404
+        assert response.text == "Not Found"  # the server's own 404, as for any unknown path
+        assert client.post("/docs/assets/swagger-ui-5.18.2/swagger-ui-bundle.js").status_code == 404
 
 
 # -- runbolt start-up ------------------------------------------------------------------------
@@ -448,6 +493,12 @@ def test_runbolt_registers_public_docs_routes(boot_load):
     for path in ("/docs", "/docs/", "/docs/redoc", "/docs/openapi.json", "/docs/openapi.yaml", "/docs/openapi.yml"):
         assert routes[("GET", path)]["security"] is None
     assert routes[("POST", "/items")]["security"]["auth_backends"][0]["type"] == "jwt"
+    # The UIs' files are no Python route: the Go server serves them from the shipped directory.
+    assert not any(path.startswith("/docs/assets") for _, path in routes)
+    assets = table["docs_assets"]
+    assert assets["url_prefix"] == "/docs/assets"
+    assert "swagger-ui-5.18.2/swagger-ui-bundle.js" in assets["files"]
+    assert all((Path(assets["root"]) / name).is_file() for name in assets["files"])
 
 
 def test_runbolt_uses_the_api_config(boot_load):
@@ -460,6 +511,7 @@ def test_runbolt_uses_the_api_config(boot_load):
 def test_runbolt_serves_no_docs_when_disabled(boot_load):
     table = boot_load(shop_api(openapi_config=False))
     assert {r["path"] for r in table["routes"]} == {"/items/{item_id}", "/items"}
+    assert table["docs_assets"] is None
 
 
 def test_top_level_exports():

@@ -69,6 +69,13 @@ def operation(doc: dict, method: str, path: str) -> dict:
     return doc["paths"][path][method]
 
 
+# Every operation documents the 500 a failing handler answers.
+SERVER_ERROR = {
+    "description": "Internal server error: the handler failed",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ServerError"}}},
+}
+
+
 def params_by_name(op: dict) -> dict:
     return {p["name"]: p for p in op.get("parameters", [])}
 
@@ -448,10 +455,11 @@ def test_response_type_from_annotation_model_and_status_code():
             "content": {"application/json": {
                 "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}},
             }},
-        }
+        },
+        "500": SERVER_ERROR,
     }
     created = operation(doc, "post", "/items")["responses"]
-    assert list(created) == ["201", "413", "422"]
+    assert list(created) == ["201", "413", "422", "500"]
     assert created["201"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Item"}
     assert operation(doc, "get", "/counts")["responses"]["200"]["content"]["application/json"]["schema"] == {
         "type": "object", "additionalProperties": {"type": "integer"},
@@ -472,7 +480,8 @@ def test_response_without_annotation_or_response_class_is_any_json():
     doc = schema_of(api)
     for path in ("/anything", "/nothing"):
         assert operation(doc, "get", path)["responses"] == {
-            "200": {"description": "Successful response", "content": {"application/json": {"schema": {}}}}
+            "200": {"description": "Successful response", "content": {"application/json": {"schema": {}}}},
+            "500": SERVER_ERROR,
         }
 
 
@@ -513,7 +522,7 @@ def test_response_media_types_follow_what_is_sent():
     assert content("/page") == {"text/html": {"schema": {"type": "string"}}}
     assert content("/plain") == {"text/plain": {"schema": {"type": "string"}}}
     assert content("/stream") == {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
-    assert operation(doc, "get", "/away")["responses"] == {"307": {"description": "Redirect"}}
+    assert operation(doc, "get", "/away")["responses"] == {"307": {"description": "Redirect"}, "500": SERVER_ERROR}
 
 
 def test_types_msgspec_cannot_describe_are_objects():
@@ -735,7 +744,7 @@ def test_response_classes_returned_without_annotation_give_the_media_type():
     assert ok("/bytes") == {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
     assert ok("/report") == {"text/csv": {"schema": {"type": "string"}}}
     assert ok("/pdf") == {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
-    assert operation(doc, "get", "/moved")["responses"] == {"302": {"description": "Redirect"}}
+    assert operation(doc, "get", "/moved")["responses"] == {"302": {"description": "Redirect"}, "500": SERVER_ERROR}
     assert ok("/either") == {"application/json": {"schema": {}}}
 
 
@@ -778,11 +787,11 @@ def test_error_responses_follow_what_the_route_runs():
         return {}
 
     doc = schema_of(api)
-    assert _statuses(doc, "get", "/plain") == ["200"]
-    assert _statuses(doc, "get", "/items/{item_id}") == ["200", "404", "410", "422"]
-    assert _statuses(doc, "post", "/items") == ["200", "401", "403", "413", "422"]
-    assert _statuses(doc, "get", "/limited") == ["200", "429"]
-    assert _statuses(doc, "post", "/form") == ["200", "413", "422"]
+    assert _statuses(doc, "get", "/plain") == ["200", "500"]
+    assert _statuses(doc, "get", "/items/{item_id}") == ["200", "404", "410", "422", "500"]
+    assert _statuses(doc, "post", "/items") == ["200", "401", "403", "413", "422", "500"]
+    assert _statuses(doc, "get", "/limited") == ["200", "429", "500"]
+    assert _statuses(doc, "post", "/form") == ["200", "413", "422", "500"]
 
     read_responses = operation(doc, "get", "/items/{item_id}")["responses"]
     assert read_responses["404"] == {
@@ -796,7 +805,8 @@ def test_error_responses_follow_what_the_route_runs():
     assert limited_429["headers"]["Retry-After"]["schema"] == {"type": "integer"}
 
     schemas = doc["components"]["schemas"]
-    assert {"HTTPError", "HTTPValidationError", "ValidationError", "RateLimitError"} <= set(schemas)
+    assert {"HTTPError", "HTTPValidationError", "ValidationError", "RateLimitError", "ServerError"} <= set(schemas)
+    assert operation(doc, "get", "/plain")["responses"]["500"] == SERVER_ERROR
     assert schemas["HTTPValidationError"]["properties"]["detail"]["items"] == {
         "$ref": "#/components/schemas/ValidationError"}
     assert schemas["ValidationError"]["required"] == ["type", "loc", "msg"]
@@ -835,6 +845,43 @@ def test_error_bodies_are_the_ones_sent():
             assert response.status_code == status
             schema = responses[str(status)]["content"]["application/json"]["schema"]
             jsonschema.Draft202012Validator({**schema, "components": doc["components"]}).validate(response.json())
+
+
+def test_documented_500_body_is_the_one_sent():
+    """Without DEBUG, with DEBUG and for a failed response model, the 500 body validates."""
+    import jsonschema
+    from django.test import override_settings
+
+    from django_bolt.testing import TestClient
+
+    api = BoltAPI()
+
+    @api.get("/boom")
+    async def boom():
+        raise RuntimeError("kaboom")
+
+    @api.get("/wrong", response_model=Item)
+    async def wrong():
+        return {"name": 1}
+
+    doc = schema_of(api)
+    validator = jsonschema.Draft202012Validator(
+        {**operation(doc, "get", "/boom")["responses"]["500"]["content"]["application/json"]["schema"],
+         "components": doc["components"]})
+    assert operation(doc, "get", "/wrong")["responses"]["500"] == SERVER_ERROR
+    bodies = []
+    with TestClient(api) as client:
+        for debug in (False, True):
+            with override_settings(DEBUG=debug):
+                bodies += [client.get("/boom"), client.get("/wrong")]
+    for response in bodies:
+        assert response.status_code == 500
+        validator.validate(response.json())
+    assert bodies[0].json() == bodies[1].json() == {"detail": "Internal Server Error"}
+    assert bodies[2].json()["extra"]["traceback"] and bodies[3].json()["extra"]["traceback"]
+    # A body the document does not describe fails: the check is not vacuous.
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate({"detail": "x", "extra": {"traceback": "not a list"}})
 
 
 def test_operation_ids_are_the_same_on_every_generation():

@@ -11,7 +11,7 @@ from django_bolt import BoltAPI
 from django_bolt.openapi import OpenAPIConfig
 from django_bolt.openapi.schema_generator import SchemaGenerator
 from django_bolt.pagination import PageNumberPagination, paginate
-from django_bolt.serializers import Serializer, computed_field, field
+from django_bolt.serializers import Nested, Serializer, computed_field, field
 from django_bolt.testing import TestClient
 
 
@@ -129,3 +129,39 @@ def test_what_the_server_sends_and_accepts_matches_the_schemas():
     resolver = {"components": doc["components"]}
     jsonschema.Draft202012Validator({**schemas["Account"], **resolver}).validate(out)
     jsonschema.Draft202012Validator({**schemas["AccountRequest"], **resolver}).validate(sent)
+
+
+class Author(Serializer):
+    id: int
+    secret: str = field(write_only=True, default="")
+
+
+class Book(Serializer, rename="camel"):
+    """A book whose author travels as an id in requests and as an object in responses."""
+
+    book_title: str = field(description="Shown on the cover")
+    author: Annotated[int, Nested(Author)] = 0
+
+    @computed_field(alias="titleUpper")
+    def title_upper(self) -> str:
+        return self.book_title.upper()
+
+
+books = BoltAPI()
+
+
+@books.post("/books")
+async def add_book(book: Book) -> Book:
+    return book
+
+
+def test_names_renames_and_nested_serializers_in_both_directions():
+    schemas = SchemaGenerator(books, OpenAPIConfig(title="t", version="1")).generate().to_schema()["components"]["schemas"]
+    # One component per name: a serializer whose request shape differs is documented
+    # twice, under two names, never as two components of one name.
+    assert sorted(n for n in schemas if n.startswith(("Author", "Book"))) == ["Author", "Book", "BookRequest"]
+    assert schemas["Book"]["properties"]["author"]["$ref"].endswith("/Author")
+    assert list(schemas["Book"]["properties"]) == ["bookTitle", "author", "titleUpper"]
+    assert schemas["Book"]["properties"]["bookTitle"]["description"] == "Shown on the cover"
+    assert schemas["BookRequest"]["properties"]["author"] == {"type": "integer", "default": 0}
+    assert list(schemas["Author"]["properties"]) == ["id"]

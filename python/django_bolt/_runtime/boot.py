@@ -83,6 +83,7 @@ def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = 
         "site": None if site is None else {
             "route": _route_spec(site[0]), "exact": site[1].exact, "prefixes": site[1].prefixes,
         },
+        "docs_assets": api.docs_assets,
     }
 
 

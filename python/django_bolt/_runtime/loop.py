@@ -5,12 +5,22 @@ loop watches; each wake-up drains every waiting item, starts each handler eagerl
 (``eager.start``) and hands all finished results back in the same ``exchange`` call that
 takes the next batch. Handlers that suspend finish later; their results are collected
 and handed over together at the end of the loop iteration.
+
+While the loop waits for events with nothing to do, a server thread may run a request
+itself instead of queueing it (the lane, ``pyhost/lane.go``): it takes the loop's state
+over for that time, calls ``Dispatcher.run_now`` with the loop set as its running loop,
+and answers at once when the handler does not suspend. The loop thread gives its state up
+only inside the selector's wait (``_LanePoll``) and takes it back before it handles the
+events, so the loop's state is never touched by two threads at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
+import selectors
+from asyncio.events import _set_running_loop
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, Callable, Sequence
@@ -43,6 +53,9 @@ class Dispatcher:
         self.results: list[tuple] = []
         self.flush_scheduled = False
         self.streams = Streams(loop, executor, _core)
+        # Requests started by drain run in copies of the context the loop thread had when
+        # it began serving (the reader callback's); the lane starts them from the same.
+        self.context = contextvars.copy_context()
 
     def drain(self) -> None:
         """Exchange results for work until nothing waits."""
@@ -79,6 +92,36 @@ class Dispatcher:
             results.extend(self.results)
             self.results = []
 
+    def run_now(self, item: tuple) -> tuple | None:
+        """Start one request on the calling server thread, which holds the lane (the loop
+        thread waits in its selector): its result, or None when the handler suspended (its
+        result then goes out through ``exchange`` like any other). The thread's running
+        loop is this loop (``lane_thread``)."""
+        return self.context.run(self._run_now, item)
+
+    def lane_thread(self) -> None:
+        """Prepare a server thread for the lane, once: only the lane runs Python there, so
+        its running loop stays set (asyncio looks it up on every ``get_running_loop``)."""
+        _set_running_loop(self.loop)
+
+    def _run_now(self, item: tuple) -> tuple | None:
+        loop = self.loop
+        ready, timers = len(loop._ready), len(loop._scheduled)  # type: ignore[attr-defined]
+        rid = item[RID]
+        request = Request(item[METHOD], item[PATH], item[PARAMS], item[QUERY], item[HEADERS], item[BODY],
+                          item[CONTEXT])
+        task = eager.start(self.runners[item[KIND]](request), loop)
+        if task.done():
+            result = self._result(rid, task)
+        else:
+            task.add_done_callback(partial(self._finished, rid))
+            result = None
+        if result is None or len(loop._ready) != ready or len(loop._scheduled) != timers:  # type: ignore[attr-defined]
+            # Work was left for the loop (a suspended task, a callback, a timer): the
+            # selector's wait must end now, not at the deadline it computed before.
+            loop._write_to_self()  # type: ignore[attr-defined]
+        return result
+
     def _result(self, rid: int, task: asyncio.Future) -> tuple:
         try:
             value = task.result()
@@ -104,6 +147,35 @@ class Dispatcher:
             self.loop.call_soon(self.drain)
 
 
+class _LanePoll:
+    """The selector's epoll object, opening the lane while the loop waits in it."""
+
+    __slots__ = ("_epoll", "_poll")
+
+    def __init__(self, epoll: Any) -> None:
+        self._epoll = epoll
+        self._poll = epoll.poll
+
+    def poll(self, *args: Any) -> Any:
+        return _core.lane_poll(self._poll, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._epoll, name)
+
+
+def open_lane(loop: asyncio.AbstractEventLoop, dispatcher: Dispatcher) -> bool:
+    """Let server threads run requests with ``dispatcher.run_now`` while ``loop`` waits
+    for events; False (requests are then always queued) for a loop without an epoll
+    selector, or in asyncio's debug mode, which rejects loop calls from other threads.
+    Call on the loop thread before it runs; ``_core.lane_end()`` closes the lane."""
+    selector = getattr(loop, "_selector", None)
+    if not isinstance(selector, selectors.EpollSelector) or loop.get_debug():
+        return False
+    selector._selector = _LanePoll(selector._selector)  # type: ignore[attr-defined]
+    _core.lane_begin(dispatcher.run_now, dispatcher.lane_thread)
+    return True
+
+
 def serve(fd: int, runners: Sequence[Runner], workers: int, websocket_routes: Sequence[Any] = (),
           websocket_channel_size: int = 100) -> None:
     """Run the loop on the calling (main) thread until the core sends STOP."""
@@ -114,8 +186,10 @@ def serve(fd: int, runners: Sequence[Runner], workers: int, websocket_routes: Se
     websockets = WebSockets(loop, websocket_routes, websocket_channel_size, _core.ws_send)
     dispatcher = Dispatcher(loop, runners, executor, _core.exchange, websockets)
     loop.add_reader(fd, dispatcher.drain)
+    open_lane(loop, dispatcher)
     try:
         loop.run_forever()
     finally:
+        _core.lane_end()
         loop.remove_reader(fd)
         executor.shutdown(wait=False, cancel_futures=True)

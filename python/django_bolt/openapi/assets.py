@@ -2,7 +2,7 @@
 
 Each UI is pinned here to one npm package version; its files live in
 ``ui/<name>-<version>/`` beside this module, with the package's licence, and
-are served below the docs path::
+the Go server serves them below the docs path (``server/docs_assets.go``)::
 
     /docs/assets/swagger-ui-5.18.2/swagger-ui-bundle.js
 
@@ -11,23 +11,20 @@ The version in the URL makes every asset immutable: responses carry a strong
 ``304 Not Modified`` to a matching ``If-None-Match``. Scripts and styles are
 gzip-compressed once, on first use, and sent compressed to every client
 that accepts gzip: compressing a 3 MB script for each request would cost
-more than serving it. ``tools/vendor_docs_assets.py``
-fetches the pinned versions from the npm registry.
+more than serving it. Only the files listed here are served.
+``tools/vendor_docs_assets.py`` fetches the pinned versions from the npm
+registry.
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-__all__ = ["ASSETS", "ASSETS_DIR", "AssetFile", "UIAssets", "shipped_asset"]
+__all__ = ["ASSETS", "ASSETS_DIR", "UIAssets", "docs_assets_table"]
 
 ASSETS_DIR = Path(__file__).resolve().parent / "ui"
-
-# What a client caches a versioned file for: a year, never revalidated.
-IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 @dataclass(frozen=True)
@@ -86,45 +83,10 @@ ASSETS: dict[str, UIAssets] = dict([
     )),
 ])
 
-_CONTENT_TYPES = {
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".png": "image/png",
-}
-_BY_DIRECTORY = {asset.directory: asset for asset in ASSETS.values()}
-
-
-@dataclass(frozen=True)
-class AssetFile:
-    """One shipped file, ready to send: as it is and, for text, gzip-compressed."""
-
-    body: bytes
-    content_type: str
-    etag: str
-    gzipped: bytes | None
-    gzip_etag: str
-
-
-_CACHE: dict[tuple[str, str], AssetFile] = {}
-
-
-def shipped_asset(directory: str, file: str) -> AssetFile | None:
-    """The shipped file ``file`` of ``directory``, None for a file not listed in ``ASSETS``.
-
-    Only listed files are served, whatever the request names, so no path
-    from a URL ever reaches the file system.
-    """
-    key = (directory, file)
-    cached = _CACHE.get(key)
-    if cached is not None:
-        return cached
-    asset = _BY_DIRECTORY.get(directory)
-    if asset is None or file not in asset.files:
-        return None
-    body = (ASSETS_DIR / directory / file).read_bytes()
-    content_type = _CONTENT_TYPES[Path(file).suffix]
-    digest = hashlib.sha256(body).hexdigest()[:32]
-    # mtime=0: the same bytes on every start, so the gzip ETag holds across restarts.
-    gzipped = gzip.compress(body, compresslevel=9, mtime=0) if content_type.startswith("text/") else None
-    _CACHE[key] = parts = AssetFile(body, content_type, f'"{digest}"', gzipped, f'"{digest}-gzip"')
-    return parts
+def docs_assets_table(url_prefix: str) -> dict[str, Any]:
+    """The route table entry that has the Go server serve every shipped file below ``url_prefix``."""
+    return {
+        "url_prefix": url_prefix,
+        "root": str(ASSETS_DIR),
+        "files": [f"{asset.directory}/{file}" for asset in ASSETS.values() for file in asset.files],
+    }

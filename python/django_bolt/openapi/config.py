@@ -5,14 +5,21 @@
         render_plugins=[SwaggerRenderPlugin(path="/")],
     ))
 
-``runbolt`` serves the docs of the first discovered API that has docs
-enabled (see ``resolve_openapi_config``):
+``runbolt`` serves the docs as the first discovered API that sets
+``openapi_config`` says (see ``resolve_openapi_config``):
 
-* ``openapi_config=None`` (the default): ``default_openapi_config()``, i.e.
+* ``openapi_config=None`` (the default) everywhere: ``default_openapi_config()``, i.e.
   Swagger UI at ``/docs/``, Redoc, Scalar, RapiDoc and Stoplight Elements
   beside it, the schema at ``/docs/openapi.json``;
 * an ``OpenAPIConfig``: that configuration;
-* ``openapi_config=False``: no docs from this API.
+* ``openapi_config=False`` or ``OpenAPIConfig(enabled=False)``: no docs.
+
+The docs are public unless the configuration protects them:
+``guards=``/``auth=`` as on a route, checked by the server before any Python
+runs (401/403), or ``django_auth=`` for a Django login (``True`` means
+``login_required``; any Django view decorator such as
+``staff_member_required`` works), which sends an anonymous visitor to the
+login page.
 """
 
 from __future__ import annotations
@@ -63,8 +70,15 @@ class OpenAPIConfig:
     served, ``render_plugins`` how (Scalar alone when empty); routes at or
     below one of ``exclude_paths`` are left out of the schema.
     ``include_error_responses`` documents the errors each operation can
-    answer (401, 403, 413, 422, 429 and the ``HTTPException`` statuses its
-    handler raises) with their bodies.
+    answer (401, 403, 413, 422, 429, 500 and the ``HTTPException`` statuses
+    its handler raises) with their bodies.
+
+    ``enabled=False`` serves no docs. ``guards`` and ``auth`` protect every
+    docs route as they protect a route (``auth`` alone defaults to
+    ``BOLT_AUTHENTICATION_CLASSES`` when ``guards`` are given);
+    ``django_auth`` requires a Django login: ``True`` for ``login_required``,
+    or a view decorator such as ``staff_member_required``. Without them the
+    docs are public, whatever the API's default guards say.
     """
 
     title: str
@@ -81,10 +95,14 @@ class OpenAPIConfig:
     terms_of_service: str | None = None
     use_handler_docstrings: bool = True
     webhooks: dict[str, PathItem | Reference] | None = None
-    path: str = "/schema"
+    path: str = "/docs"
     render_plugins: list[OpenAPIRenderPlugin] = field(default_factory=list)
     exclude_paths: list[str] = field(default_factory=_default_exclude_paths)
     include_error_responses: bool = True
+    enabled: bool = True
+    guards: list[Any] | None = None
+    auth: list[Any] | None = None
+    django_auth: Any = None
 
     def __post_init__(self) -> None:
         for name in ("title", "version"):
@@ -105,6 +123,23 @@ class OpenAPIConfig:
         for prefix in self.exclude_paths:
             if not isinstance(prefix, str) or not prefix.startswith("/"):
                 raise ValueError(f"OpenAPIConfig: exclude_paths are paths such as '/admin', not {prefix!r}")
+        if not isinstance(self.enabled, bool):
+            raise TypeError(f"OpenAPIConfig: enabled is True or False, not {self.enabled!r}")
+        for name, example in (("guards", "[IsAuthenticated()]"), ("auth", "[JWTAuthentication()]")):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, (list, tuple)):
+                raise TypeError(f"OpenAPIConfig: {name} takes a list such as {example}, not {value!r}")
+        if self.django_auth is not None and self.django_auth is not False and self.django_auth is not True \
+                and not callable(self.django_auth):
+            raise TypeError(
+                "OpenAPIConfig: django_auth takes True (login_required) or a Django view decorator such as "
+                f"staff_member_required, not {self.django_auth!r}"
+            )
+
+    @property
+    def protected(self) -> bool:
+        """Whether any of ``guards``, ``auth`` or ``django_auth`` protects the docs."""
+        return self.guards is not None or self.auth is not None or bool(self.django_auth)
 
     @property
     def default_plugin(self) -> OpenAPIRenderPlugin:
@@ -137,19 +172,21 @@ def default_openapi_config() -> OpenAPIConfig:
 def resolve_openapi_config(configs: Iterable[Any]) -> OpenAPIConfig | None:
     """The docs configuration for APIs whose ``openapi_config`` values are ``configs``, in discovery order.
 
-    The first API with docs enabled decides: ``None`` means the default
-    configuration, an ``OpenAPIConfig`` itself, a false value (``False``)
-    "no docs from this API". None when no API enables docs.
+    The first API that says something decides: an ``OpenAPIConfig`` is used
+    as it is, ``False`` or ``OpenAPIConfig(enabled=False)`` means no docs (None
+    is returned). When every API leaves ``openapi_config`` unset (``None``),
+    the default configuration serves the docs.
     """
+    configs = list(configs)
     for config in configs:
         if config is None:
-            return default_openapi_config()
-        if not config:
             continue
+        if config is False:
+            return None
         if not isinstance(config, OpenAPIConfig):
             raise TypeError(
                 "openapi_config takes an OpenAPIConfig, None for the default docs or False for none; "
                 f"got {config!r}"
             )
-        return config
-    return None
+        return config if config.enabled else None
+    return default_openapi_config() if configs else None

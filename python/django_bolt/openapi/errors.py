@@ -9,10 +9,16 @@ Which errors a route can answer follows from what the server runs for it:
 * ``429`` when it is rate-limited: ``{"detail": ..., "retry_after": <seconds>}``
   with a ``Retry-After`` header;
 * each status the handler raises as an ``HTTPException`` (``raise
-  NotFound(...)``, read from its source): ``{"detail": "..."}``.
+  NotFound(...)``, read from its source): ``{"detail": "..."}``;
+* ``500`` for every operation: a handler can always fail.
+  ``{"detail": "Internal Server Error"}``, and with ``DEBUG = True``
+  ``{"detail": "<Type>: <message>", "extra": {"exception", "exception_type",
+  "traceback"}}``; a raised ``ResponseValidationError`` adds
+  ``extra.validation_errors``.
 
 The bodies are components (``HTTPError``, ``HTTPValidationError``,
-``ValidationError``, ``RateLimitError``) shared by every operation.
+``ValidationError``, ``RateLimitError``, ``ServerError``) shared by every
+operation.
 """
 
 from __future__ import annotations
@@ -53,6 +59,27 @@ ERROR_COMPONENTS: dict[str, dict[str, Any]] = {
         "properties": {"detail": {"type": "array", "items": {"$ref": "#/components/schemas/ValidationError"}}},
         "required": ["detail"],
     },
+    "ServerError": {
+        "title": "ServerError",
+        "description": (
+            "The request failed in the server. `extra` is sent with DEBUG = True (the exception and its "
+            "traceback) and for a raised ResponseValidationError (`validation_errors`)."
+        ),
+        "type": "object",
+        "properties": {
+            "detail": {"type": "string"},
+            "extra": {
+                "type": "object",
+                "properties": {
+                    "exception": {"type": "string"},
+                    "exception_type": {"type": "string"},
+                    "traceback": {"type": "array", "items": {"type": "string"}},
+                    "validation_errors": {"type": "array", "items": {"$ref": "#/components/schemas/ValidationError"}},
+                },
+            },
+        },
+        "required": ["detail"],
+    },
     "RateLimitError": {
         "title": "RateLimitError",
         "description": "The route's rate limit was exceeded; retry after `retry_after` seconds.",
@@ -68,12 +95,13 @@ _DESCRIPTIONS = {
     413: "Request body too large",
     422: "Validation error: the request's parameters or body are invalid",
     429: "Rate limit exceeded",
+    500: "Internal server error: the handler failed",
 }
 
 
 def error_response(status: int) -> tuple[OpenAPIResponse, str]:
     """The documented response for an error ``status``, and the component its body uses."""
-    component = {422: "HTTPValidationError", 429: "RateLimitError"}.get(status, "HTTPError")
+    component = {422: "HTTPValidationError", 429: "RateLimitError", 500: "ServerError"}.get(status, "HTTPError")
     try:
         description = _DESCRIPTIONS.get(status) or HTTPStatus(status).phrase
     except ValueError:

@@ -12,14 +12,22 @@ With ``path="/docs"`` that adds, all ``GET``:
 * each path of each render plugin, below ``/docs`` (``/`` is ``/docs/``);
 * ``/docs`` itself: a 307 redirect to the default plugin's page;
 * ``/docs/assets/<ui>-<version>/<file>``: the UIs' scripts and styles,
-  shipped in the package (``assets.py``), with an ``ETag``, a year of
-  caching and ``304`` answers to ``If-None-Match``.
+  shipped in the package (``assets.py``) and served by the Go server from
+  memory, gzip-compressed once, with an ``ETag``, a year of caching and
+  ``304`` answers to ``If-None-Match`` (``api.docs_assets`` tells it where).
 
-The docs routes are public on purpose: they get no authentication, no guards
-and no middleware, whatever the API's defaults (``BOLT_AUTHENTICATION_CLASSES``,
-``BOLT_DEFAULT_PERMISSION_CLASSES``, ``BoltAPI(middleware=...)``) say, so the
-documentation can always be read. Serve no docs (``openapi_config=False``)
-where the API's shape must stay private.
+The docs routes are public unless the configuration protects them: they get
+no authentication, no guards and no middleware from the API's defaults
+(``BOLT_AUTHENTICATION_CLASSES``, ``BOLT_DEFAULT_PERMISSION_CLASSES``,
+``BoltAPI(middleware=...)``), so the documentation can always be read.
+``OpenAPIConfig(guards=..., auth=...)`` protects every docs route as a route
+is protected, in the server before any Python runs;
+``OpenAPIConfig(django_auth=...)`` runs the project's Django middleware
+(``settings.MIDDLEWARE``) and the login decorator on them, so an anonymous
+visitor is sent to the login page. The UIs' scripts and styles stay public:
+they are the UIs' published files and say nothing about the API. Serve no
+docs (``OpenAPIConfig(enabled=False)``) where the API's shape must stay
+private.
 
 The schema is generated on the first request to any docs route, when every
 route of the API exists, and kept for the life of the process, as is each
@@ -28,12 +36,13 @@ rendered page.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Callable
+from typing import Any, Callable
 
 from ..api import BoltAPI
-from ..params import Header
+from ..middleware.django_adapter import DjangoMiddleware, DjangoMiddlewareStack
+from ..middleware.django_loader import get_django_middleware_setting, load_django_middleware
 from ..responses import Redirect, Response
-from .assets import IMMUTABLE, shipped_asset
+from .assets import docs_assets_table
 from .config import OpenAPIConfig
 from .plugins import JsonRenderPlugin, OpenAPIRenderPlugin, YamlRenderPlugin
 from .schema_generator import SchemaGenerator
@@ -66,6 +75,7 @@ class OpenAPIRouteRegistrar:
     def register(self) -> None:
         """Add the routes; two plugins claiming one path is a ``ValueError``."""
         base = self.config.path
+        access = self.access()
         claimed: dict[str, OpenAPIRenderPlugin] = {}
         for plugin in self.plugins():
             for path in plugin.paths:
@@ -77,9 +87,23 @@ class OpenAPIRouteRegistrar:
                 claimed[path] = plugin
             handler = self._page_handler(plugin)
             for path in plugin.paths:
-                self.api._register("GET", base + path, handler, **_PUBLIC)
-        self.api._register("GET", base, self._redirect_handler(), **_PUBLIC)
-        self.api._register("GET", base + "/assets/{directory}/{file}", openapi_docs_asset, **_PUBLIC)
+                self.api._register("GET", base + path, handler, **access)
+        self.api._register("GET", base, self._redirect_handler(), **access)
+        self.api.docs_assets = docs_assets_table(base + "/assets")
+
+    def access(self) -> dict[str, Any]:
+        """The route options of the docs pages: public, or what the configuration asks for."""
+        config = self.config
+        if not config.protected:
+            return _PUBLIC
+        # Guards without auth: the project's default authentication, as on any route.
+        auth = config.auth if config.auth is not None else (None if config.guards is not None else [])
+        return {
+            "guards": list(config.guards or []),
+            "auth": None if auth is None else list(auth),
+            "middleware": [django_login(config.django_auth)] if config.django_auth else [],
+            "middleware_config": {},
+        }
 
     def schema(self) -> dict[str, Any]:
         """The OpenAPI document as JSON-ready builtins, generated on first use."""
@@ -107,44 +131,36 @@ class OpenAPIRouteRegistrar:
         return openapi_docs_redirect
 
 
-async def openapi_docs_asset(
-    directory: str,
-    file: str,
-    if_none_match: Annotated[str | None, Header("if-none-match")] = None,
-    accept_encoding: Annotated[str | None, Header("accept-encoding")] = None,
-):
-    asset = shipped_asset(directory, file)
-    if asset is None:
-        return Response({"detail": "Not Found"}, status_code=404)
-    gzipped = asset.gzipped is not None and _accepts_gzip(accept_encoding)
-    etag = asset.gzip_etag if gzipped else asset.etag
-    headers = {"ETag": etag, "Cache-Control": IMMUTABLE}
-    if asset.gzipped is not None:
-        headers["Vary"] = "Accept-Encoding"
-    if if_none_match and _matches(if_none_match, etag):
-        return Response(b"", status_code=304, headers=headers, media_type=asset.content_type)
-    if gzipped:
-        headers["Content-Encoding"] = "gzip"
-        return Response(asset.gzipped, headers=headers, media_type=asset.content_type)
-    return Response(asset.body, headers=headers, media_type=asset.content_type)
+_LOGIN_MIDDLEWARE = (
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+)
 
 
-def _matches(if_none_match: str, etag: str) -> bool:
-    """``If-None-Match`` against ``etag``: weak comparison, as RFC 9110 13.1.2 asks."""
-    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return "*" in tags or etag in tags
+def django_login(django_auth: Any) -> DjangoMiddlewareStack:
+    """The project's Django middleware, then ``django_auth`` (True: ``login_required``) as a gate."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    missing = [path for path in _LOGIN_MIDDLEWARE if path not in get_django_middleware_setting()]
+    if missing:
+        raise ImproperlyConfigured(
+            f"OpenAPIConfig(django_auth=...) needs a Django login: add {', '.join(missing)} to settings.MIDDLEWARE"
+        )
+    if django_auth is True:
+        from django.contrib.auth.decorators import login_required as django_auth
+    stack = load_django_middleware(True)
+    return DjangoMiddlewareStack([*stack.middleware, DjangoMiddleware(DocsLogin, decorator=django_auth)])
 
 
-def _accepts_gzip(accept_encoding: str | None) -> bool:
-    """Whether ``Accept-Encoding`` allows gzip (listed, or ``*``, without ``q=0``)."""
-    for item in (accept_encoding or "").split(","):
-        coding, _, params = item.partition(";")
-        if coding.strip().lower() in ("gzip", "*"):
-            q = params.strip().lower()
-            if not q.startswith("q="):
-                return True
-            try:
-                return float(q[2:]) > 0
-            except ValueError:
-                return False
-    return False
+class DocsLogin:
+    """Django middleware: lets a request through to the docs when ``decorator`` would
+    call the view it decorates, and answers what it answers otherwise (a redirect to
+    the login page, a 403)."""
+
+    def __init__(self, get_response: Any, decorator: Callable[[Any], Any]) -> None:
+        self.decorator = decorator
+
+    def process_view(self, request: Any, view_func: Any, args: Any, kwargs: Any) -> Any:
+        allowed = object()
+        answer = self.decorator(lambda request, *args, **kwargs: allowed)(request)
+        return None if answer is allowed else answer

@@ -528,7 +528,8 @@ def _class_response(cls: type, media_type: str | None, status_code: int | None, 
 def _error_statuses(route: Route, source: HandlerSource, has_parameters: bool, has_body: bool) -> list[int]:
     """The error statuses ``route`` can answer (see ``errors``), in ascending order."""
     native = route.security.native or {}
-    statuses = set(source.raised_statuses) | set(getattr(route.fn, "__bolt_error_statuses__", ()))
+    # Any handler can fail: 500 is always possible.
+    statuses = {500} | set(source.raised_statuses) | set(getattr(route.fn, "__bolt_error_statuses__", ()))
     if native.get("guards") or route.security.python_guards:
         statuses |= {401, 403}
     if has_body:
@@ -542,7 +543,8 @@ def _error_statuses(route: Route, source: HandlerSource, has_parameters: bool, h
 
 def _with_references(components: set[str]) -> set[str]:
     """``components`` and the error components they refer to."""
-    return components | ({"ValidationError"} if "HTTPValidationError" in components else set())
+    refers = {"HTTPValidationError", "ServerError"}
+    return components | ({"ValidationError"} if components & refers else set())
 
 
 def _security(route: Route, schemes: dict[str, SecurityScheme]) -> list[SecurityRequirement] | None:

@@ -64,41 +64,64 @@ def _rewrite(tp: Any, direction: str) -> Any:
 
 
 def _variant(cls: type, direction: str) -> type:
+    """The schema struct of ``cls`` in one direction. Both are made together: when either
+    differs from ``cls``, neither is ``cls`` itself, so no two components of one name
+    describe different shapes."""
     key = (cls, direction)
     if key in _variants:
         return _variants[key]
-    # A serializer that refers to itself (a tree) keeps its own struct there.
-    _variants[key] = cls
-    info: SerializerInfo = cls.__bolt__
-    specs: list[tuple] = []
-    renames: dict[str, str] = {}
-    changed = False
-    for f in info.fields:
-        config = info.configs.get(f.name)
-        if _hidden(f.name, config, info, direction):
-            changed = True
-            continue
-        annotation = _with_keywords(_field_type(info, f, direction), config)
-        changed = changed or annotation is not info.hints[f.name]
-        default = _default(f)
-        specs.append((f.name, annotation) if default is msgspec.NODEFAULT else (f.name, annotation, default))
-        renames[f.name] = f.encode_name
-    if direction == _RESPONSE:
-        for name, computed in info.computed.items():
-            if computed.include_in_schema:
-                # Always in the output: required, after the fields.
-                specs.append((computed.alias or name, _computed_type(computed, direction)))
-                changed = True
-    if not changed:
-        _variants[key] = cls
-        return cls
-    name = cls.__name__ if direction == _RESPONSE else f"{cls.__name__}Request"
-    # Keyword-only: the fields keep their order whatever their defaults.
-    variant = msgspec.defstruct(name, specs, rename=renames, module=cls.__module__, kw_only=True)
-    variant.__doc__ = cls.__doc__
-    variant.__qualname__ = cls.__qualname__[: -len(cls.__name__)] + name
-    _variants[key] = variant
-    return variant
+    # A serializer met again while its own variants are made keeps its own struct there.
+    _variants[(cls, _RESPONSE)] = _variants[(cls, _REQUEST)] = cls
+    response = _Shape(cls, _RESPONSE)
+    request = _Shape(cls, _REQUEST)
+    if response.changed or request.changed:
+        out = response.define(cls.__name__)
+        _variants[(cls, _RESPONSE)] = out
+        _variants[(cls, _REQUEST)] = out if request.same_as(response) else request.define(f"{cls.__name__}Request")
+    return _variants[key]
+
+
+class _Shape:
+    """The fields of a serializer in one direction, as ``defstruct`` takes them."""
+
+    def __init__(self, cls: type, direction: str) -> None:
+        self.cls = cls
+        info: SerializerInfo = cls.__bolt__
+        self.specs: list[tuple] = []
+        self.renames: dict[str, str] = {}
+        # What each spec is made of, to compare the two directions.
+        self.parts: list[tuple] = []
+        self.changed = False
+        for f in info.fields:
+            config = info.configs.get(f.name)
+            if _hidden(f.name, config, info, direction):
+                self.changed = True
+                continue
+            annotation = _with_keywords(_field_type(info, f, direction), config)
+            self.changed = self.changed or annotation is not info.hints[f.name]
+            default = _default(f)
+            self.specs.append((f.name, annotation) if default is msgspec.NODEFAULT else (f.name, annotation, default))
+            self.renames[f.name] = f.encode_name
+            self.parts.append((f.name, annotation))
+        if direction == _RESPONSE:
+            for name, computed in info.computed.items():
+                if computed.include_in_schema:
+                    # Always in the output: required, after the fields.
+                    annotation = _computed_type(computed, direction)
+                    self.specs.append((computed.alias or name, annotation))
+                    self.parts.append((computed.alias or name, annotation))
+                    self.changed = True
+
+    def same_as(self, other: _Shape) -> bool:
+        return self.parts == other.parts
+
+    def define(self, name: str) -> type:
+        cls = self.cls
+        # Keyword-only: the fields keep their order whatever their defaults.
+        variant = msgspec.defstruct(name, self.specs, rename=self.renames, module=cls.__module__, kw_only=True)
+        variant.__doc__ = cls.__doc__
+        variant.__qualname__ = cls.__qualname__[: -len(cls.__name__)] + name
+        return variant
 
 
 def _hidden(name: str, config: FieldConfig | None, info: SerializerInfo, direction: str) -> bool:

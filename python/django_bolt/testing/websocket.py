@@ -171,6 +171,9 @@ class WebSocketTestClient:
     def _put(self, data: str | bytes, size: int) -> None:
         if self.closed:
             raise RuntimeError("WebSocket is closed")
+        # On the server the frame reader refuses such a message from its header; here no
+        # frame exists (messages go to the handler as Python objects), so the same limit,
+        # read from the route table Go validated, is compared with the same byte count.
         if size > self._max_message:
             self._transport.end(1009, "Message too large")
             self._to_client.put_nowait({"type": "websocket.close", "code": 1009, "reason": "Message too large"})

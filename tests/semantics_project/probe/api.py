@@ -84,6 +84,37 @@ async def timeout():
     return {"caught": False, "elapsed": time.monotonic() - started}
 
 
+# Work a handler leaves to the event loop and returns at once: a task, a callback, a
+# timer. The loop must run it soon, whichever thread started the handler.
+_left_work: dict[str, list[str]] = {}
+
+
+@api.get("/leave/{tag}")
+async def leave_work(tag: str):
+    done = _left_work.setdefault(tag, [])
+    loop = asyncio.get_running_loop()
+
+    async def background():
+        done.append("task")
+
+    loop.create_task(background())
+    loop.call_soon(done.append, "callback")
+    loop.call_later(0.05, done.append, "timer")
+    return {"started": True}
+
+
+@api.get("/leave/{tag}/done")
+async def left_work_done(tag: str):
+    return {"done": sorted(_left_work.get(tag, []))}
+
+
+@api.get("/thread")
+async def thread():
+    loop = asyncio.get_running_loop()
+    await asyncio.sleep(0)
+    return {"loop_is_running": loop.is_running(), "resumed_on_main": threading.get_ident() == threading.main_thread().ident}
+
+
 _in_flight = 0
 
 
