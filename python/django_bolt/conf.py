@@ -79,7 +79,7 @@ SERVER_SETTINGS: tuple[Setting, ...] = (
     Setting("BOLT_ACCESS_LOG_SAMPLE", 1.0, "fraction", "Fraction of successful (< 400) requests logged; errors are always logged."),
     Setting("BOLT_ACCESS_LOG_SLOW_MS", 0, "int", "Log successful requests only when they take at least this many milliseconds; 0 logs all."),
     Setting("BOLT_REQUEST_ID", False, "bool", "Accept X-Request-ID (or generate one), echo it on the response, log it and put it in request.context['request_id']."),
-    Setting("BOLT_METRICS", False, "bool", "Serve Prometheus metrics (text format) from Go at BOLT_METRICS_PATH."),
+    Setting("BOLT_METRICS", False, "bool", "Serve Prometheus metrics (text format) from Go at BOLT_METRICS_PATH, for every worker process together."),
     Setting("BOLT_METRICS_PATH", "/metrics", "path", "Path of the metrics endpoint."),
     Setting("BOLT_WS_MAX_CONNECTIONS", 10000, "int", "Most open WebSockets per process; more upgrades are answered 503.", minimum=1),
     Setting("BOLT_WS_CHANNEL_SIZE", 100, "int", "Messages a WebSocket handler may fall behind (inbound), and messages waiting to be written to a client (outbound); inbound overflow closes 1011, outbound 1008.", minimum=1),
