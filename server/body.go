@@ -48,7 +48,7 @@ func (s *Server) declaredTooLarge(ctx *fasthttp.RequestCtx) bool {
 		return false
 	}
 	middleware.WriteJSON(ctx, fasthttp.StatusRequestEntityTooLarge, protocol.BodyTooLarge(limit))
-	ctx.SetConnectionClose()
+	closeAfterDraining(ctx)
 	return true
 }
 
@@ -126,6 +126,8 @@ func (s *Server) bodyRead(ctx *fasthttp.RequestCtx, n, size int, err error) bool
 		return true
 	case err == nil:
 		middleware.WriteJSON(ctx, fasthttp.StatusRequestEntityTooLarge, protocol.BodyTooLarge(limit))
+		closeAfterDraining(ctx)
+		return false
 	case isTimeout(err):
 		middleware.WriteText(ctx, fasthttp.StatusRequestTimeout, protocol.TextRequestTimeout)
 	default:

@@ -76,6 +76,8 @@ type conn struct {
 	idleSince atomic.Int64
 
 	guard headGuard // bare-LF detection in request heads (protocol.go)
+
+	linger atomic.Bool // drain the client's input before closing (linger.go)
 }
 
 func (c *conn) Read(p []byte) (int, error) {
@@ -106,6 +108,9 @@ func (c *conn) ReadFrom(r io.Reader) (int64, error) {
 func (c *conn) Close() error {
 	err := net.ErrClosed
 	c.closeOnce.Do(func() {
+		if c.linger.Load() {
+			c.drainInput()
+		}
 		err = c.Conn.Close()
 		c.owner.mu.Lock()
 		delete(c.owner.conns, c)

@@ -280,6 +280,7 @@ func (s *Server) handleParseError(ctx *fasthttp.RequestCtx, err error) {
 	}
 	if err == fasthttp.ErrBodyTooLarge {
 		middleware.WriteJSON(ctx, fasthttp.StatusRequestEntityTooLarge, protocol.BodyTooLarge(s.table.Settings.MaxUploadSize))
+		closeAfterDraining(ctx)
 		return
 	}
 	if errors.Is(err, errBareLF) {

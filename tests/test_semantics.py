@@ -181,6 +181,32 @@ def test_short_sync_sleep_alongside_async_requests(semantics_server):
         assert sleeper.result(timeout=30).json()["slept_ms"] == 300
 
 
+def test_sync_dependency_of_async_handler_uses_the_orm_in_a_worker_thread(semantics_server):
+    prefix = f"dep-{token()[:8]}-"
+    for suffix in "ab":
+        assert semantics_server.post("/notes", json={"text": f"{prefix}{suffix}"}).status_code == 200
+    response = semantics_server.get("/dep/notes", params={"prefix": prefix})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["texts"] == [f"{prefix}a", f"{prefix}b"]
+    assert body["thread"].startswith("bolt-worker")
+    assert not body["handler_thread"].startswith("bolt-worker")
+
+
+def test_blocking_sync_dependency_does_not_block_the_loop(semantics_server):
+    tok = token()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        held = pool.submit(semantics_server.get, "/dep/held", params={"token": tok}, timeout=60.0)
+        wait_until(lambda: semantics_server.get("/dep/started", params={"token": tok}).json()["started"],
+                   timeout=15, message="the sync dependency to start")
+        # The dependency is blocked in a worker thread until this async route releases it:
+        # were it on the event loop, the release could not be answered before it gave up.
+        assert semantics_server.post("/dep/release", params={"token": tok}).status_code == 200
+        response = held.result(timeout=60)
+    assert response.status_code == 200
+    assert response.json() == {"released": True}
+
+
 # --- the embedded interpreter -------------------------------------------------------------------
 
 

@@ -16,10 +16,13 @@ and shared by the handler and every other dependency asking for it. Use
 ``Depends(fn, use_cache=False)`` for a fresh call at each use.
 
 Dependencies may be plain functions, ``async def`` functions, classes or
-callable objects. Plain functions are called inline on the request path,
-so they must be quick; anything that waits on I/O (database, network)
-belongs in an ``async def`` dependency. Generator dependencies (``yield``)
-are not supported and are rejected at start-up.
+callable objects. ``async`` ones are awaited on the event loop. Everything
+else (plain functions, classes, objects with a plain ``__call__``) runs in
+the worker pool that runs ``def`` handlers, never on the event loop: a sync
+dependency may use the Django ORM or block on I/O without stalling the
+other requests, and under the test client it runs on the test's thread, as
+sync handlers do. Generator dependencies (``yield``) are not supported and
+are rejected at start-up.
 """
 
 from __future__ import annotations
@@ -67,40 +70,30 @@ def is_async_callable(fn: Callable[..., Any]) -> bool:
 def make_dependency_extractor(fn: Callable[..., Any], use_cache: bool, plan: Any) -> tuple[Callable, bool]:
     """Return ``(extract, is_async)`` for a parameter filled by ``fn``.
 
-    ``plan`` is ``fn``'s own binding plan; its ``collect``/``acollect`` bind
-    ``fn``'s parameters within the request's shared scope (which holds the
-    cache) and raise the binding layer's error on bad input.
+    ``plan`` is ``fn``'s own binding plan; its ``acollect`` binds ``fn``'s
+    parameters within the request's shared scope (which holds the cache) and
+    raises the binding layer's error on bad input. The extractor is always a
+    coroutine: an async ``fn`` is awaited, a sync one is handed to the worker
+    pool (``run_sync``), so the loop never runs user code that may block.
     """
+    # Imported here: the runtime package imports the binding layer, which imports this module.
+    from ._runtime.route import run_sync
+
     call_is_async = is_async_callable(fn)
 
-    if not call_is_async and not plan.needs_await:
-
-        def extract(request: Any, scope: Any) -> Any:
-            cache = scope.dependency_cache
-            if use_cache:
-                value = cache.get(fn, _UNCACHED)
-                if value is not _UNCACHED:
-                    return value
-            args, kwargs = plan.collect(request, scope)
-            value = fn(*args, **kwargs)
-            if use_cache:
-                cache[fn] = value
-            return value
-
-        return extract, False
-
-    async def extract_async(request: Any, scope: Any) -> Any:
+    async def extract(request: Any, scope: Any) -> Any:
         cache = scope.dependency_cache
         if use_cache:
             value = cache.get(fn, _UNCACHED)
             if value is not _UNCACHED:
                 return value
         args, kwargs = await plan.acollect(request, scope)
-        value = fn(*args, **kwargs)
         if call_is_async:
-            value = await value
+            value = await fn(*args, **kwargs)
+        else:
+            value = await run_sync(fn, args, kwargs)
         if use_cache:
             cache[fn] = value
         return value
 
-    return extract_async, True
+    return extract, True

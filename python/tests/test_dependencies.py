@@ -29,8 +29,9 @@ class TestSync:
             return None
 
         plan = compile_binding(handler, "GET", "/")
-        assert plan.needs_await is False
-        assert plan.bind(make()) == (("db", "db"), {})
+        # Sync dependencies run in the worker pool, so binding awaits them.
+        assert plan.needs_await is True
+        assert run(plan, make()) == (("db", "db"), {})
 
     def test_dependency_params_follow_handler_rules(self):
         seen = {}
@@ -51,7 +52,7 @@ class TestSync:
         plan = compile_binding(handler, "GET", "/orgs/{org_id}")
         assert plan.needs == {"params", "query", "headers", "cookies", "body"}
         request = make(params={"org_id": "7"}, query=b"page=3", headers={"authorization": "t", "cookie": "theme=dark"})
-        assert plan.bind(request) == (({"org": 7, "token": "t", "theme": "dark", "page": 3},), {})
+        assert run(plan, request) == (({"org": 7, "token": "t", "theme": "dark", "page": 3},), {})
         assert seen["request"] is request
 
     def test_needs_are_merged(self):
@@ -77,7 +78,7 @@ class TestSync:
         def handler(pager: Pager = Depends(Pager), m: int = Depends(multiplier)):
             return None
 
-        (pager, m), _ = compile_binding(handler, "GET", "/").bind(make(query=b"page=3&n=4"))
+        (pager, m), _ = run(compile_binding(handler, "GET", "/"), make(query=b"page=3&n=4"))
         assert (pager.page, pager.size, m) == (3, 10, 40)
 
     def test_body_in_dependency(self):
@@ -92,7 +93,7 @@ class TestSync:
 
         plan = compile_binding(handler, "POST", "/")
         assert plan.needs == {"body"}
-        assert plan.bind(make("POST", body=b'{"name": "n"}')) == (("n",), {})
+        assert run(plan, make("POST", body=b'{"name": "n"}')) == (("n",), {})
         with pytest.raises(TypeError, match="cannot have body parameters"):
             compile_binding(handler, "GET", "/")
 
@@ -111,6 +112,18 @@ class TestAsync:
         assert run(plan, make(query=b"n=4&q=x")) == ((5, "x"), {})
         with pytest.raises(RuntimeError, match="abind"):
             plan.bind(make())
+
+    def test_sync_dependency_runs_off_the_calling_thread(self):
+        import threading
+
+        def where():
+            return threading.get_ident()
+
+        def handler(ident=Depends(where)):
+            return ident
+
+        (ident,), _ = run(compile_binding(handler, "GET", "/"), make())
+        assert ident != threading.get_ident()
 
     def test_async_callable_object(self):
         class Loader:
@@ -175,7 +188,7 @@ class TestNestingAndCache:
         def handler(a=Depends(next_id), b=Depends(next_id, use_cache=False), c=Depends(next_id)):
             return None
 
-        assert compile_binding(handler, "GET", "/").bind(make()) == ((0, 1, 0), {})
+        assert run(compile_binding(handler, "GET", "/"), make()) == ((0, 1, 0), {})
 
     def test_errors_in_dependencies_are_collected(self):
         def paging(page: int = Query(), size: int = 10):
@@ -189,7 +202,7 @@ class TestNestingAndCache:
 
         plan = compile_binding(handler, "GET", "/")
         with pytest.raises(RequestValidationError) as info:
-            plan.bind(make(query=b"size=x&n=y"))
+            run(plan, make(query=b"size=x&n=y"))
         assert [(e["loc"], e["type"]) for e in info.value.errors()] == [
             (["query", "page"], "missing"),
             (["query", "size"], "int_parsing"),
@@ -208,7 +221,7 @@ class TestNestingAndCache:
             return None
 
         with pytest.raises(Denied):
-            compile_binding(handler, "GET", "/").bind(make())
+            run(compile_binding(handler, "GET", "/"), make())
 
     def test_meta_records_dependency(self):
         def dep():

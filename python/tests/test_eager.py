@@ -43,6 +43,19 @@ def test_a_handler_that_never_suspends_is_done_at_once(loop):
     assert task not in asyncio.all_tasks(loop)
 
 
+def test_a_callback_subscribed_during_the_first_step_runs(loop):
+    called = []
+
+    async def handler():
+        asyncio.current_task().add_done_callback(lambda t: called.append(t.result()))
+        return "done"
+
+    task = run_in_callback(loop, handler())
+    assert task.done() and task.result() == "done"
+    loop.run_until_complete(asyncio.sleep(0))
+    assert called == ["done"]
+
+
 def test_current_task_is_the_task_that_continues_the_coroutine(loop):
     seen = []
 

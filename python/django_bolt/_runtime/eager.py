@@ -33,6 +33,7 @@ else:
 
     _counter = tasks._task_name_counter  # type: ignore[attr-defined]
     _PENDING = futures._PENDING  # type: ignore[attr-defined]
+    _FINISHED = futures._FINISHED  # type: ignore[attr-defined]
     _Future = futures._PyFuture  # type: ignore[attr-defined]
     _enter_task = tasks._enter_task  # type: ignore[attr-defined]
     _leave_task = tasks._leave_task  # type: ignore[attr-defined]
@@ -67,8 +68,12 @@ else:
                 # The handler cancelled its own task just before returning.
                 task._must_cancel = False
                 _Future.cancel(task, msg=task._cancel_message)
-            else:
+            elif task._callbacks:
                 _Future.set_result(task, exc.value)
+            else:
+                # What set_result does when no callback subscribed: most handlers.
+                task._result = exc.value
+                task._state = _FINISHED
             return task
         except asyncio.CancelledError as exc:
             task._cancelled_exc = exc

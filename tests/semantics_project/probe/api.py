@@ -13,7 +13,7 @@ import time
 
 import msgspec
 
-from django_bolt import BoltAPI, StreamingResponse
+from django_bolt import BoltAPI, Depends, StreamingResponse
 from django_bolt.exceptions import HTTPException
 
 from .models import Note
@@ -408,3 +408,47 @@ async def trickle_sync(token: str):
             _record(token, "closed")
 
     return StreamingResponse(chunks(), media_type="text/plain")
+
+
+# --- sync dependencies of async handlers ---------------------------------------------------
+
+
+def notes_with_prefix(prefix: str = "") -> dict:
+    """A plain ``def`` dependency that queries the ORM: it must run off the event loop."""
+    texts = list(Note.objects.filter(text__startswith=prefix).order_by("id").values_list("text", flat=True))
+    return {"texts": texts, "thread": threading.current_thread().name}
+
+
+@api.get("/dep/notes")
+async def notes_from_sync_dependency(found: dict = Depends(notes_with_prefix)):
+    return {**found, "handler_thread": threading.current_thread().name}
+
+
+_held: dict[str, threading.Event] = {}
+_held_started: set[str] = set()
+
+
+def _release_event(token: str) -> threading.Event:
+    return _held.setdefault(token, threading.Event())
+
+
+def held_until_released(token: str) -> bool:
+    """A sync dependency that blocks until ``/dep/release`` is called (or 30 s pass)."""
+    _held_started.add(token)
+    return _release_event(token).wait(30)
+
+
+@api.get("/dep/held")
+async def held(released: bool = Depends(held_until_released)):
+    return {"released": released}
+
+
+@api.get("/dep/started")
+async def held_started(token: str):
+    return {"started": token in _held_started}
+
+
+@api.post("/dep/release")
+async def release(token: str):
+    _release_event(token).set()
+    return {"released": token}
