@@ -16,6 +16,8 @@ from typing import Any, Callable, NamedTuple
 
 import msgspec
 
+from .table import RouteSpec, SiteSpec, Table, WebSocketSpec
+
 __all__ = ["Prepared", "prepare", "load", "serve", "route_table", "CHECKED_ENV"]
 
 _runners: list[Callable[[Any], Any]] = []
@@ -37,17 +39,17 @@ def _needs(route: Any) -> frozenset[str]:
     return route.plan.needs
 
 
-def _route_spec(r: Any) -> dict[str, Any]:
-    return {
-        "method": r.method,
-        "path": r.path,
-        "handler_id": r.handler_id,
-        "needs": sorted(_needs(r)),
-        "security": r.security.native,
-        "uploads": r.plan.meta["file_limits"],
-        "name": f"{r.fn.__module__}.{r.fn.__qualname__}",
-        "access_log": _access_log_policy(r.api),
-    }
+def _route_spec(r: Any) -> RouteSpec:
+    return RouteSpec(
+        method=r.method,
+        path=r.path,
+        handler_id=r.handler_id,
+        needs=sorted(_needs(r)),
+        security=r.security.native,
+        uploads=r.plan.meta["file_limits"],
+        name=f"{r.fn.__module__}.{r.fn.__qualname__}",
+        access_log=_access_log_policy(r.api),
+    )
 
 
 def _access_log_policy(api: Any) -> dict[str, Any] | None:
@@ -59,7 +61,7 @@ def _access_log_policy(api: Any) -> dict[str, Any] | None:
 
 def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = None,
                 static_files: dict[str, Any] | None = None, site: tuple[Any, Any] | None = None,
-                allowed_hosts: list[str] | None = None) -> dict[str, Any]:
+                allowed_hosts: list[str] | None = None) -> Table:
     """The document the Go core builds its router and middleware from.
 
     ``overrides`` are settings given as runbolt flags (``{"BOLT_BACKLOG": 2048}``);
@@ -73,18 +75,17 @@ def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = 
     from ..middleware.compiler import global_security_config
     from ..staticfiles import static_files_config
 
-    return {
-        "routes": [_route_spec(r) for r in routes],
-        "websockets": [w.table_entry() for w in api.websocket_routes()],
-        "global": global_security_config(api.compression),
-        "settings": {"debug": bool(settings.DEBUG), "allowed_hosts": allowed_hosts or ["*"],
-                     **server_settings(settings, overrides)},
-        "static": static_files_config(settings, static_files),
-        "site": None if site is None else {
-            "route": _route_spec(site[0]), "exact": site[1].exact, "prefixes": site[1].prefixes,
-        },
-        "docs_assets": api.docs_assets,
-    }
+    return Table(
+        routes=[_route_spec(r) for r in routes],
+        websockets=[WebSocketSpec(**w.table_entry()) for w in api.websocket_routes()],
+        global_=global_security_config(api.compression),
+        settings={"debug": bool(settings.DEBUG), "allowed_hosts": allowed_hosts or ["*"],
+                  **server_settings(settings, overrides)},
+        static=static_files_config(settings, static_files),
+        site=None if site is None else SiteSpec(
+            route=_route_spec(site[0]), exact=list(site[1].exact), prefixes=list(site[1].prefixes)),
+        docs_assets=api.docs_assets,
+    )
 
 
 def _allowed_hosts() -> list[str]:
@@ -132,7 +133,7 @@ def _django_site(handler_id: int, no_admin: bool) -> tuple[Any, Any] | None:
 class Prepared(NamedTuple):
     api: Any  # the merged BoltAPI
     routes: list[Any]
-    table: dict[str, Any]  # the route table for the Go core
+    table: Table  # the route table for the Go core
     docs_path: str | None  # where the API docs are served, None without docs
     site: tuple[Any, Any] | None  # the Django site's route and URL space, when served
 
@@ -201,7 +202,7 @@ def load(sys_path: list[str], options: dict[str, Any]) -> bytes:
     _runners[:] = prepared.runners
     _websocket_routes[:] = prepared.api.websocket_routes()
     global _websocket_channel_size
-    _websocket_channel_size = prepared.table["settings"]["ws_channel_size"]
+    _websocket_channel_size = prepared.table.settings["ws_channel_size"]
     if os.environ.get("BOLT_PRINT_ROUTES"):
         for r in prepared.routes:
             print(f"{r.method:7} {r.path}", file=sys.stderr)

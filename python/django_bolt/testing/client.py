@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import msgspec
 
+from .._runtime.table import Table
 from .runner import InlineRunner
 
 __all__ = ["TestClient", "AsyncTestClient", "TestResponse"]
@@ -35,14 +36,14 @@ def _http_layer(use_http_layer: bool | None, cors_allowed_origins: Any) -> bool:
 
 
 def _route_table(api: Any, routes: list[Any], static_files_config: dict[str, Any] | None,
-                 cors_allowed_origins: list[str] | None, read_django_settings: bool) -> dict[str, Any]:
+                 cors_allowed_origins: list[str] | None, read_django_settings: bool) -> Table:
     """The server's route table for ``api``, with the test client's settings."""
     from .._runtime.boot import route_table
     from ..conf import SERVER_SETTINGS
 
     overrides = None if read_django_settings else {s.name: s.default for s in SERVER_SETTINGS}
     table = route_table(api, routes, overrides, static_files=static_files_config)
-    shared = table["global"]
+    shared = table.global_
     if not read_django_settings:
         # The project's CORS_* policy, trusted proxies and rate-limit store stay out.
         shared.update(cors=None, cors_allowed_origins=[], trusted_proxies=[], rate_limit_backend="")
