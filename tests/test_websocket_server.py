@@ -213,6 +213,10 @@ def test_metrics_count_websockets(ws_servers):
     ws = connect(server, "/ws/echo")
     ws.send_text("a")
     ws.recv_text()
+    # A message is counted once written, so the client may read the echo just before
+    # the count moves: wait for it rather than read the metrics once.
+    out = 'bolt_websocket_messages_total{direction="out"} 1'
+    wait_until(lambda: out in server.get("/metrics").text, timeout=10, message="the echo to be counted")
     text = server.get("/metrics").text
     assert "bolt_websockets_open 1" in text
     assert 'bolt_websocket_messages_total{direction="in"} 1' in text
