@@ -231,3 +231,9 @@ def test_one_process_serves_every_request(semantics_server):
     (pid,) = pids
     # The process runbolt became, or a worker it started.
     assert pid == semantics_server.pid or parent_pid(pid) == semantics_server.pid
+
+
+def test_a_test_client_inside_the_server_is_refused_with_a_message(semantics_server):
+    r = semantics_server.get("/testclient-inside")
+    assert r.status_code == 200
+    assert "TestClient cannot run inside the runbolt server" in r.json()["refused"]

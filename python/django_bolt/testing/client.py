@@ -65,6 +65,10 @@ class _App:
                  cors_allowed_origins: list[str] | None = None, read_django_settings: bool = True) -> None:
         from .. import _core
 
+        if not hasattr(_core, "test_app_create"):
+            # The server binary's embedded _core carries no test client: it serves, it does not test.
+            raise RuntimeError("TestClient cannot run inside the runbolt server; use it from tests "
+                               "(pytest, manage.py test) or a plain Python process.")
         routes = api.routes()
         runners: list[Any] = [None] * (max((r.handler_id for r in routes), default=-1) + 1)
         for route in routes:

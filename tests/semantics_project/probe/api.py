@@ -452,3 +452,15 @@ async def held_started(token: str):
 async def release(token: str):
     _release_event(token).set()
     return {"released": token}
+
+
+@api.get("/testclient-inside")
+async def testclient_inside():
+    # A TestClient made inside the server is refused with a message, not an AttributeError.
+    from django_bolt.testing import TestClient
+
+    try:
+        TestClient(BoltAPI())
+    except RuntimeError as exc:
+        return {"refused": str(exc)}
+    return {"refused": None}
