@@ -11,7 +11,9 @@
 //
 // A request carries its handler id (>= 0) where a control item carries its kind (< 0).
 // params, query, headers and body are None unless the route's binding plan reads them
-// (see Want); context is the auth context dict, or None.
+// (see Want); body is bytes, or a str: the path of the file holding a large multipart
+// body the server spooled to disk (Request.BodyFile), which no header can name.
+// context is the auth context dict, or None.
 //
 // Results, Python → Go, handed back with the next exchange:
 //

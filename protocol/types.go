@@ -31,7 +31,11 @@ type Request struct {
 	NParams int // the pairs after method and path that are path parameters; the rest are headers
 	Query   []byte
 	Body    []byte
-	Context map[string]any // the auth context; nil when the route has none
+	// BodyFile says Body holds the path of the file the body was spooled to (a large
+	// multipart body), not the body: Python receives it as a str and parses the form
+	// from disk.
+	BodyFile bool
+	Context  map[string]any // the auth context; nil when the route has none
 	// Deadline bounds the wait for Python's answer; zero waits as long as the loop runs.
 	Deadline time.Time
 }

@@ -105,15 +105,16 @@ void bolt_lane_leave(PyObject *res) {
 }
 
 PyObject *bolt_lane_run(long rid, long handler, const char *strs, const int *lens, int nparams, int nheaders,
-                        const char *query, Py_ssize_t qlen, const char *body, Py_ssize_t blen, PyObject *context,
-                        bolt_result *view) {
+                        const char *query, Py_ssize_t qlen, const char *body, Py_ssize_t blen, int body_file,
+                        PyObject *context, bolt_result *view) {
     if (lane_thread_gen != lane_gen) {
         PyObject *done = PyObject_CallNoArgs(lane_thread_init);
         if (!done) return NULL;
         Py_DECREF(done);
         lane_thread_gen = lane_gen;
     }
-    PyObject *item = bolt_request_item(rid, handler, strs, lens, nparams, nheaders, query, qlen, body, blen, context);
+    PyObject *item = bolt_request_item(rid, handler, strs, lens, nparams, nheaders, query, qlen, body, blen, body_file,
+                                       context);
     if (!item) return NULL;
     PyObject *res = PyObject_CallOneArg(lane_fn, item);
     Py_DECREF(item);
@@ -323,7 +324,7 @@ static PyObject *pairs_dict(const char **cursor, const int **lens, int n) {
 
 PyObject *bolt_request_item(long rid, long handler, const char *strs, const int *lens,
                             int nparams, int nheaders, const char *query, Py_ssize_t qlen,
-                            const char *body, Py_ssize_t blen, PyObject *context) {
+                            const char *body, Py_ssize_t blen, int body_file, PyObject *context) {
     PyObject *t = PyTuple_New(BOLT_REQUEST_ITEM_LEN);
     if (!t) return NULL;
     const char *cur = strs;
@@ -356,7 +357,9 @@ PyObject *bolt_request_item(long rid, long handler, const char *strs, const int 
         Py_INCREF(Py_None);
     }
     PyTuple_SET_ITEM(t, 6, headers);
-    PyObject *b = blen >= 0 ? PyBytes_FromStringAndSize(body, blen) : (Py_INCREF(Py_None), Py_None);
+    PyObject *b = blen < 0     ? (Py_INCREF(Py_None), Py_None)
+                  : body_file ? PyUnicode_DecodeFSDefaultAndSize(body, blen)
+                              : PyBytes_FromStringAndSize(body, blen);
     PyTuple_SET_ITEM(t, 7, b);
     if (!b) goto fail;
     if (!context) context = Py_None;

@@ -41,10 +41,11 @@ PyObject *bolt_fetch_error(void);
 
 /* A request handed to Python: (rid, handler, method, path, params, query, headers, body, context).
  * strs holds method, path, then name/value pairs of params then headers; lens their lengths.
- * nparams/nheaders < 0 mean "not needed" (None); qlen/blen < 0 likewise. */
+ * nparams/nheaders < 0 mean "not needed" (None); qlen/blen < 0 likewise. body_file != 0:
+ * body is the path of the file holding the spooled body, handed over as a str. */
 PyObject *bolt_request_item(long rid, long handler, const char *strs, const int *lens,
                             int nparams, int nheaders, const char *query, Py_ssize_t qlen,
-                            const char *body, Py_ssize_t blen, PyObject *context);
+                            const char *body, Py_ssize_t blen, int body_file, PyObject *context);
 /* A control item for the loop: (rid, kind, arg). */
 PyObject *bolt_control_item(long rid, long kind, long arg);
 
@@ -77,8 +78,8 @@ int bolt_result_header(PyObject *item, int i, const char **name, Py_ssize_t *nle
 int bolt_lane_enter(void);
 void bolt_lane_leave(PyObject *res);
 PyObject *bolt_lane_run(long rid, long handler, const char *strs, const int *lens, int nparams, int nheaders,
-                        const char *query, Py_ssize_t qlen, const char *body, Py_ssize_t blen, PyObject *context,
-                        bolt_result *view);
+                        const char *query, Py_ssize_t qlen, const char *body, Py_ssize_t blen, int body_file,
+                        PyObject *context, bolt_result *view);
 
 /* The plain type of an object, for conversion to Go. */
 enum { BOLT_OTHER, BOLT_NONE, BOLT_BOOL, BOLT_INT, BOLT_FLOAT, BOLT_BYTES, BOLT_STR, BOLT_SEQ, BOLT_DICT };

@@ -22,7 +22,7 @@ func requestItem(rid int, r *protocol.Request) (*C.PyObject, error) {
 	}
 	defer a.release()
 	item := C.bolt_request_item(C.long(rid), C.long(r.Handler), a.strs, a.lens, a.nparams, a.nheaders,
-		a.query, a.qlen, a.body, a.blen, a.ctx)
+		a.query, a.qlen, a.body, a.blen, a.bodyFile, a.ctx)
 	if item == nil {
 		return nil, fetchError()
 	}
@@ -36,6 +36,7 @@ type itemArgs struct {
 	nparams, nheaders C.int
 	query, body       *C.char
 	qlen, blen        C.Py_ssize_t
+	bodyFile          C.int       // 1: body is the path of the spooled body (a str for Python)
 	ctx               *C.PyObject // nil, or a new reference that release drops
 }
 
@@ -53,6 +54,9 @@ func itemArgsOf(r *protocol.Request) (itemArgs, error) {
 	}
 	if r.Want&protocol.WantBody != 0 {
 		a.body, a.blen = cbytes(r.Body), C.Py_ssize_t(len(r.Body))
+		if r.BodyFile {
+			a.bodyFile = 1
+		}
 	}
 	if r.Context != nil {
 		ctx, err := toPython(r.Context)

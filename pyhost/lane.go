@@ -60,7 +60,7 @@ func (l *Loop) runNow(c *call) laneOutcome {
 	}
 	var v C.bolt_result
 	res := C.bolt_lane_run(C.long(c.rid), C.long(c.req.Handler), a.strs, a.lens, a.nparams, a.nheaders,
-		a.query, a.qlen, a.body, a.blen, a.ctx, &v)
+		a.query, a.qlen, a.body, a.blen, a.bodyFile, a.ctx, &v)
 	a.release()
 	switch {
 	case res == nil:

@@ -33,9 +33,9 @@ func streamingServer(t *testing.T, threshold int) (addr string, py *fakePython, 
 	seen = &uploadSeen{}
 	record := func(r seenRequest) pyReply {
 		*seen = uploadSeen{body: len(r.Body), content: r.Body}
-		if path, ok := r.header(BodyFileHeader); ok {
-			seen.file = path
-			seen.content, _ = os.ReadFile(path)
+		if r.BodyFile != "" {
+			seen.file = r.BodyFile
+			seen.content, _ = os.ReadFile(r.BodyFile)
 		}
 		return pyReply{status: 200, body: "ok"}
 	}
@@ -191,9 +191,9 @@ func limitedServer(t *testing.T, limits ...FileLimit) (addr string, py *fakePyth
 	seen = &uploadSeen{}
 	py = newFake(map[int]func(seenRequest) pyReply{0: func(r seenRequest) pyReply {
 		*seen = uploadSeen{body: len(r.Body)}
-		if path, ok := r.header(BodyFileHeader); ok {
-			seen.file = path
-			seen.content, _ = os.ReadFile(path)
+		if r.BodyFile != "" {
+			seen.file = r.BodyFile
+			seen.content, _ = os.ReadFile(r.BodyFile)
 		}
 		return pyReply{status: 200, body: "ok"}
 	}})

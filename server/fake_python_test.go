@@ -26,8 +26,10 @@ type seenRequest struct {
 	Params  []string // name, value, name, value...
 	Query   []byte   // nil when the server sent none
 	Headers []string // name, value, ...
-	Body    []byte   // nil when the server sent none
-	Context map[string]any
+	Body    []byte   // nil when the server sent none, or when it sent BodyFile
+	// BodyFile is the path of the file the body was spooled to ("" when sent as bytes).
+	BodyFile string
+	Context  map[string]any
 }
 
 // header returns the value of the first header named name (exactly as sent).
@@ -108,8 +110,12 @@ func (f *fakePython) Do(req *protocol.Request, resp *protocol.Response) error {
 		Params:  copyPairs(req.NParams, req.Param),
 		Query:   cloneBytes(req.Query),
 		Headers: copyPairs(req.NumHeaders(), req.Header),
-		Body:    cloneBytes(req.Body),
 		Context: req.Context,
+	}
+	if req.BodyFile {
+		seen.BodyFile = string(req.Body)
+	} else {
+		seen.Body = cloneBytes(req.Body)
 	}
 	f.mu.Lock()
 	f.requests = append(f.requests, seen)

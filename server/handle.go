@@ -229,14 +229,14 @@ func (s *Server) fillRequest(ctx *fasthttp.RequestCtx, r *route, x *exchange, au
 		ctx.Request.Header.VisitAll(func(name, value []byte) {
 			addPair(req, name, value, true, false)
 		})
-		if x.body != "" {
-			addPair(req, []byte(BodyFileHeader), []byte(x.body), false, false)
-		}
 	}
 	if r.want&protocol.WantQuery != 0 {
 		req.Query = ctx.URI().QueryString()
 	}
 	req.Body = x.payload
+	if x.body != "" {
+		req.Body, req.BodyFile = []byte(x.body), true
+	}
 	if auth != nil {
 		req.Context = authContext(auth)
 	} else if r.spec.Security != nil || s.table.Settings.RequestID {

@@ -11,11 +11,6 @@ import (
 	"djangobolt/protocol"
 )
 
-// BodyFileHeader is the pseudo-header naming the file that holds a spooled request
-// body. Its name starts with ':', which no HTTP/1.x header name can, so a client
-// cannot forge it.
-const BodyFileHeader = ":bolt-body-file"
-
 var multipartType = []byte("multipart/form-data")
 
 // spoolable reports whether a multipart body of size bytes (past the threshold) of a

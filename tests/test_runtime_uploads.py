@@ -78,6 +78,22 @@ def test_a_200_mb_upload_does_not_grow_the_server_by_its_size(server):
     assert grown < 16 * MiB, f"a {size}-byte upload grew the server's peak RSS by {grown} bytes"
 
 
+@pytest.mark.parametrize("size", [100, 2 * THRESHOLD])
+def test_the_body_file_is_not_a_header_and_a_header_cannot_name_one(server, size):
+    """A spooled body reaches Python as a field of the request: its headers are what the
+    client sent, and a client header naming a file is just a header."""
+    content = os.urandom(size)
+    r = server.request("POST", "/upload-request", files={"doc": ("f.bin", content, "application/octet-stream")},
+                       headers={"Bolt-Body-File": "/etc/passwd"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["size"] == size and body["on_disk"] is (size > THRESHOLD)
+    assert body["headers"]["bolt-body-file"] == "/etc/passwd"
+    assert [name for name in body["headers"] if name.startswith(":")] == []
+    if size > THRESHOLD:
+        assert body["body"] == 0  # the body came as the file, not as bytes too
+
+
 def test_small_upload_stays_in_memory(server):
     r = server.request("POST", "/upload-file", files={"doc": ("s.txt", b"hello", "text/plain")})
     assert r.status_code == 200

@@ -109,7 +109,6 @@ _NEEDS = {
     "request": _EVERYTHING,
 }
 _BODY_SOURCES = frozenset({"body", "form", "file"})
-BODY_FILE_HEADER = ":bolt-body-file"
 _EMPTY = inspect.Parameter.empty
 
 
@@ -185,13 +184,12 @@ def _form_of(request: Request, scope: BindScope) -> FormData:
         return scope.form
     if scope.form_failed:
         raise _Invalid([])
-    # A large multipart body arrives as a file the core wrote (see server/spool.go).
-    body_file = request._headers.pop(BODY_FILE_HEADER, None)
     try:
         scope.form = parse_form(
             request._headers.get("content-type", ""),
             request.body,
-            body_file=body_file,
+            # A large multipart body arrives as a file the core wrote (server/spool.go).
+            body_file=request._body_file,
             spool_threshold=spool_threshold(),
             max_sizes=scope.max_sizes,
         )

@@ -9,6 +9,9 @@ lower-case names with the last value winning; ``params`` holds the raw path
 parameter strings; ``context`` is the authentication context dict (or None).
 The core only sends what a route needs, so any of ``params``, ``query``,
 ``headers`` and ``body`` may be None; they then read as empty.
+``body`` may also be a str: the path of the temporary file holding a large
+multipart body the core spooled to disk; ``.body`` then reads as empty and the
+form parser reads the file.
 
 Construction does no parsing: the query string and the ``cookie`` header are
 parsed on first use and cached, because most handlers touch neither.
@@ -104,6 +107,7 @@ class Request(Generic[UserT, ClaimsT, StateT]):
         "path",
         "body",
         "context",
+        "_body_file",
         "_params",
         "_raw_query",
         "_headers",
@@ -120,12 +124,18 @@ class Request(Generic[UserT, ClaimsT, StateT]):
         params: dict[str, str] | None,
         query: bytes | None,
         headers: dict[str, str] | None,
-        body: bytes | None,
+        body: bytes | str | None,
         context: dict | None,
     ) -> None:
         self.method = method
         self.path = path
-        self.body = b"" if body is None else body
+        if body.__class__ is str:
+            # The core spooled a large multipart body to this file (server/spool.go);
+            # only the form parser reads it.
+            self.body, self._body_file = b"", body
+        else:
+            self.body = b"" if body is None else body
+            self._body_file = None
         self.context = context
         self._params = {} if params is None else params
         self._raw_query = query

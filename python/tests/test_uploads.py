@@ -62,6 +62,10 @@ def make_api():
     async def info(doc: Annotated[UploadFile, File()]):
         return {"rolled": doc.rolled_to_disk, "size": doc.size, "django_name": doc.file.name}
 
+    @api.post("/info-request")
+    async def info_request(request, doc: Annotated[UploadFile, File()]):
+        return {"size": doc.size, "body": len(request.body), "headers": sorted(request.headers)}
+
     return api
 
 
@@ -172,6 +176,16 @@ def test_spooling_threshold():
             small = c.post("/info", files={"doc": ("s.bin", b"x" * 10)}).json()
     assert big == {"rolled": True, "size": 5000, "django_name": "b.bin"}
     assert small == {"rolled": False, "size": 10, "django_name": "s.bin"}
+
+
+def test_a_spooled_body_is_not_among_the_headers():
+    with override_settings(BOLT_MEMORY_SPOOL_THRESHOLD=1000):
+        with TestClient(make_api()) as c:
+            got = c.post("/info-request", files={"doc": ("b.bin", b"x" * 5000)},
+                         headers={"Bolt-Body-File": "/etc/passwd"}).json()
+    assert got["size"] == 5000 and got["body"] == 0
+    assert "bolt-body-file" in got["headers"]
+    assert [name for name in got["headers"] if name.startswith(":")] == []
 
 
 def test_bad_limits_are_startup_errors():

@@ -8,8 +8,10 @@ Items (Go → Python), one tuple each, taken in batches by ``_core.exchange``:
 
 * a request: ``(rid, handler, method, path, params, query, headers, body, context)``
   with ``handler >= 0`` the index of the route's runner. ``method`` and ``path`` are
-  str; ``params`` and ``headers`` dicts of str (header names lower-case); ``query`` and
-  ``body`` bytes; ``context`` the auth context dict. Each of params, query, headers and
+  str; ``params`` and ``headers`` dicts of str (header names lower-case); ``query``
+  bytes; ``body`` bytes, or a str: the path of the temporary file holding a large
+  multipart body the core spooled to disk (``Request`` keeps it apart from the headers,
+  so no client header can name a file); ``context`` the auth context dict. Each of params, query, headers and
   body is None when the route's binding plan does not read it; context is None when the
   route has no authentication and no request id.
 * a control item: ``(rid, kind, arg)`` with ``kind`` one of the ``KIND_*`` values and

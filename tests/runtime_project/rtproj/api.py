@@ -98,6 +98,11 @@ async def upload_file(doc: Annotated[UploadFile, File(max_size=256 * 1024 * 1024
     return {"size": doc.size, "on_disk": doc.rolled_to_disk, "sha256": digest.hexdigest(), "python_peak": peak}
 
 
+@api.post("/upload-request")
+async def upload_request(request, doc: Annotated[UploadFile, File()]):
+    return {"size": doc.size, "on_disk": doc.rolled_to_disk, "body": len(request.body), "headers": dict(request.headers)}
+
+
 @api.post("/avatar")
 async def avatar(img: Annotated[UploadFile, File(max_size=2 * 1024 * 1024, allowed_types=["image/*"])]):
     return {"size": img.size}
