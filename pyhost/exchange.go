@@ -7,7 +7,6 @@ package pyhost
 import "C"
 
 import (
-	"log"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -75,7 +74,7 @@ func (l *Loop) complete(results *C.PyObject) {
 	l.mu.Unlock()
 	for i, c := range l.waiting {
 		if c == nil {
-			log.Printf("pyhost: dropped a result for request id %d, which is not in flight", views[i].rid)
+			l.log.Printf("pyhost: dropped a result for request id %d, which is not in flight", views[i].rid)
 			continue
 		}
 		switch {

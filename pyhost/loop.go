@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log"
 	"sync"
 	"time"
 
@@ -39,6 +40,7 @@ var callPool = sync.Pool{New: func() any { return &call{done: make(chan struct{}
 // and returns all finished results in the same call that takes the next batch.
 type Loop struct {
 	efd int
+	log *log.Logger // the server's logger, for what goes wrong between Go and Python
 
 	mu    sync.Mutex
 	queue []*call
@@ -62,12 +64,14 @@ type Loop struct {
 var active *Loop
 
 // NewLoop creates the loop bridge and makes it the one Python's exchange() talks to.
-func NewLoop() (*Loop, error) {
+// logger receives the bridge's own messages (results nobody waits for, WebSocket
+// commands with nowhere to go): the server's logger, so they land beside its others.
+func NewLoop(logger *log.Logger) (*Loop, error) {
 	efd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("pyhost: eventfd: %w", err)
 	}
-	l := &Loop{efd: efd, closed: make(chan struct{})}
+	l := &Loop{efd: efd, log: logger, closed: make(chan struct{})}
 	active = l
 	return l, nil
 }

@@ -1,8 +1,10 @@
 package pyhost
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"log"
 	"reflect"
 	"strings"
 	"sync"
@@ -39,12 +41,21 @@ func newRequest(handler int, method, path string, params, headers []string) *Req
 	return r
 }
 
+// testLogger passes the loop's messages to the test's log.
+func testLogger(t *testing.T) *log.Logger { return log.New(t.Output(), "", 0) }
+
 // runLoop creates a Loop and serves it with pyhost_loops.<serve> on the main thread
 // while drive(l) runs on another goroutine; Stop follows drive. It returns what the
 // Python function returned.
 func runLoop(t *testing.T, serve string, drive func(l *Loop)) map[string]any {
 	t.Helper()
-	l, err := NewLoop()
+	return runLoopLogging(t, serve, testLogger(t), drive)
+}
+
+// runLoopLogging is runLoop with the loop's messages going to logger.
+func runLoopLogging(t *testing.T, serve string, logger *log.Logger, drive func(l *Loop)) map[string]any {
+	t.Helper()
+	l, err := NewLoop(logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,7 +342,8 @@ func TestLoopRequestItems(t *testing.T) {
 }
 
 func TestLoopResultsForUnknownIDsAreIgnored(t *testing.T) {
-	res := runLoop(t, "serve_raw", func(l *Loop) {
+	var logged bytes.Buffer // written by the loop thread, read once it has stopped
+	res := runLoopLogging(t, "serve_raw", log.New(&logged, "", 0), func(l *Loop) {
 		for i := range 3 {
 			path := fmt.Sprintf("/ghost/%d", i)
 			resp := newResponse()
@@ -362,6 +374,13 @@ func TestLoopResultsForUnknownIDsAreIgnored(t *testing.T) {
 	})
 	if errs := fmt.Sprint(res["errors"]); errs != "[]" {
 		t.Errorf("exchange raised: %s", errs)
+	}
+	// Each ghost batch carries two results nobody waits for; both reach the server's logger.
+	for _, rid := range []string{"1000000", "-5"} {
+		want := "pyhost: dropped a result for request id " + rid + ", which is not in flight"
+		if n := strings.Count(logged.String(), want+"\n"); n != 3 {
+			t.Errorf("logged %d times %q, want 3; the log:\n%s", n, want, logged.String())
+		}
 	}
 }
 
@@ -516,7 +535,7 @@ func TestLoopDoIsBoundedByTheDeadline(t *testing.T) {
 
 // After Close (the event loop is gone), waiting and new calls fail at once.
 func TestLoopCloseFailsWaitingAndLaterCalls(t *testing.T) {
-	l, err := NewLoop()
+	l, err := NewLoop(testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}

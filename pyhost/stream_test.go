@@ -142,7 +142,7 @@ func TestStreams(t *testing.T) {
 }
 
 func TestPullFailsWhenTheLoopCloses(t *testing.T) {
-	l, err := NewLoop()
+	l, err := NewLoop(testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}

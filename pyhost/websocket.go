@@ -6,7 +6,6 @@ package pyhost
 import "C"
 
 import (
-	"log"
 	"sync/atomic"
 	"unsafe"
 
@@ -58,7 +57,7 @@ func (l *Loop) wsItem(c *call) (*C.PyObject, error) {
 	case protocol.KindWSOpen:
 		req, err := requestItem(int(e.conn), c.req)
 		if err != nil {
-			log.Printf("pyhost: WebSocket %d closed before its handler: %v", e.conn, err)
+			l.log.Printf("pyhost: WebSocket %d closed before its handler: %v", e.conn, err)
 			if sink := wsSink.Load(); sink != nil {
 				(*sink)([]protocol.WSCommand{{Conn: e.conn, Op: protocol.WSClose, Code: 1011, Data: []byte("Internal Error")}})
 			}
@@ -88,6 +87,11 @@ func (l *Loop) wsItem(c *call) (*C.PyObject, error) {
 //
 //export goWSSend
 func goWSSend(list *C.PyObject) *C.PyObject {
+	l := active
+	if l == nil {
+		setRuntimeError("django_bolt._core.ws_send: no server is running in this process")
+		return nil
+	}
 	n := int(C.PyList_Size(list))
 	cmds := make([]protocol.WSCommand, 0, n)
 	for i := 0; i < n; i++ {
@@ -118,7 +122,7 @@ func goWSSend(list *C.PyObject) *C.PyObject {
 	if sink := wsSink.Load(); sink != nil {
 		(*sink)(cmds)
 	} else if len(cmds) > 0 {
-		log.Printf("pyhost: %d WebSocket commands but no server to send them", len(cmds))
+		l.log.Printf("pyhost: %d WebSocket commands but no server to send them", len(cmds))
 	}
 	return C.bolt_none()
 }

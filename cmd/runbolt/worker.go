@@ -47,7 +47,7 @@ func runWorker(o options) int {
 		logger.Print(err)
 		return exitProjectBroken
 	}
-	loop, err := pyhost.NewLoop()
+	loop, err := pyhost.NewLoop(logger)
 	if err != nil {
 		logger.Print(err)
 		return 1
