@@ -16,7 +16,8 @@ from typing import Any, Callable, NamedTuple
 
 import msgspec
 
-from .table import RouteSpec, SiteSpec, Table, WebSocketSpec
+from .table import (AccessLogPolicy, DocsAssets, FileLimit, GlobalConfig, RouteConfig, RouteSpec, Settings,
+                    SiteSpec, StaticConfig, Table, WebSocketSpec)
 
 __all__ = ["Prepared", "prepare", "load", "serve", "route_table", "CHECKED_ENV"]
 
@@ -45,18 +46,29 @@ def _route_spec(r: Any) -> RouteSpec:
         path=r.path,
         handler_id=r.handler_id,
         needs=sorted(_needs(r)),
-        security=r.security.native,
-        uploads=r.plan.meta["file_limits"],
+        security=_part(r.security.native, RouteConfig),
+        uploads=[_part(limit, FileLimit) for limit in r.plan.meta["file_limits"]],
         name=f"{r.fn.__module__}.{r.fn.__qualname__}",
         access_log=_access_log_policy(r.api),
     )
 
 
-def _access_log_policy(api: Any) -> dict[str, Any] | None:
+def _part(value: Any, struct: type) -> Any:
+    """A compiled mapping as its table Struct (None stays None): a key or type the Go
+    core would refuse stops start-up here, named."""
+    if value is None:
+        return None
+    try:
+        return msgspec.convert(value, struct)
+    except msgspec.ValidationError as exc:
+        raise TypeError(f"route table: {struct.__name__}: {exc}") from None
+
+
+def _access_log_policy(api: Any) -> AccessLogPolicy | None:
     """The access-log policy of the API's ``logging_config``, if it has one."""
     if not api.enable_logging or api.logging_config is None:
         return None
-    return api.logging_config.access_log_policy()
+    return _part(api.logging_config.access_log_policy(), AccessLogPolicy)
 
 
 def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = None,
@@ -77,14 +89,14 @@ def route_table(api: Any, routes: list[Any], overrides: dict[str, Any] | None = 
 
     return Table(
         routes=[_route_spec(r) for r in routes],
-        websockets=[WebSocketSpec(**w.table_entry()) for w in api.websocket_routes()],
-        global_=global_security_config(api.compression),
-        settings={"debug": bool(settings.DEBUG), "allowed_hosts": allowed_hosts or ["*"],
-                  **server_settings(settings, overrides)},
-        static=static_files_config(settings, static_files),
+        websockets=[_part(w.table_entry(), WebSocketSpec) for w in api.websocket_routes()],
+        global_=_part(global_security_config(api.compression), GlobalConfig),
+        settings=_part({"debug": bool(settings.DEBUG), "allowed_hosts": allowed_hosts or ["*"],
+                        **server_settings(settings, overrides)}, Settings),
+        static=_part(static_files_config(settings, static_files), StaticConfig),
         site=None if site is None else SiteSpec(
             route=_route_spec(site[0]), exact=list(site[1].exact), prefixes=list(site[1].prefixes)),
-        docs_assets=api.docs_assets,
+        docs_assets=_part(api.docs_assets, DocsAssets),
     )
 
 
@@ -202,7 +214,7 @@ def load(sys_path: list[str], options: dict[str, Any]) -> bytes:
     _runners[:] = prepared.runners
     _websocket_routes[:] = prepared.api.websocket_routes()
     global _websocket_channel_size
-    _websocket_channel_size = prepared.table.settings["ws_channel_size"]
+    _websocket_channel_size = prepared.table.settings.ws_channel_size
     if os.environ.get("BOLT_PRINT_ROUTES"):
         for r in prepared.routes:
             print(f"{r.method:7} {r.path}", file=sys.stderr)

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import msgspec
 
-from .._runtime.table import Table
+from .._runtime.table import MiddlewareConfig, Table
 from .runner import InlineRunner
 
 __all__ = ["TestClient", "AsyncTestClient", "TestResponse"]
@@ -46,15 +46,14 @@ def _route_table(api: Any, routes: list[Any], static_files_config: dict[str, Any
     shared = table.global_
     if not read_django_settings:
         # The project's CORS_* policy, trusted proxies and rate-limit store stay out.
-        shared.update(cors=None, cors_allowed_origins=[], trusted_proxies=[], rate_limit_backend="")
+        shared.cors, shared.cors_allowed_origins, shared.trusted_proxies, shared.rate_limit_backend = None, [], [], ""
     if cors_allowed_origins is not None:
         # As if CORS_ALLOWED_ORIGINS were this list: for @cors() without origins and for
         # the routes without @cors; the other CORS_* settings are kept when read.
         origins = list(cors_allowed_origins)
-        shared["cors_allowed_origins"] = origins
-        policy = shared["cors"] or {"type": "cors", "credentials": False, "max_age": 3600}
-        policy = {key: value for key, value in policy.items() if key != "origin_regexes"}
-        shared["cors"] = {**policy, "origins": origins} if origins else None
+        shared.cors_allowed_origins = origins
+        policy = shared.cors or MiddlewareConfig(type="cors", credentials=False, max_age=3600)
+        shared.cors = msgspec.structs.replace(policy, origins=origins, origin_regexes=None) if origins else None
     return table
 
 

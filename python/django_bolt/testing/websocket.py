@@ -86,7 +86,7 @@ class WebSocketTestClient:
 
         # The same settings as TestClient with these arguments.
         table = _route_table(self.api, self.api.routes(), None, self.cors_allowed_origins, self.read_django_settings)
-        self._max_message = table.settings["ws_max_message_size"]
+        self._max_message = table.settings.ws_max_message_size
         doc = msgspec.msgpack.encode(table)
         # One Go app per API and configuration, kept for the process: rate-limit buckets
         # must outlive a single connection.
