@@ -86,6 +86,18 @@ class Cookie:
         return ("set-cookie", self.to_header_value())
 
 
+class SetCookieLine:
+    """A ``Set-Cookie`` value already formatted (by Django, or by middleware), sent as it is."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def to_raw_tuple(self) -> tuple[str, str]:
+        return ("set-cookie", self.value)
+
+
 class CookieMixin:
     """``set_cookie``/``delete_cookie`` for response classes; both return the response."""
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._runtime.protocol import SendFile
+from .cookies import SetCookieLine
 
 __all__ = ["MiddlewareResponse", "add_cookie_lines"]
 
@@ -90,22 +91,10 @@ class MiddlewareResponse:
         return f"<MiddlewareResponse {self.status_code} {self.response_type}>"
 
 
-class _CookieLine:
-    """A ``Set-Cookie`` value added by middleware to a stream, sent after the stream's own."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: str) -> None:
-        self.value = value
-
-    def to_raw_tuple(self) -> tuple[str, str]:
-        return ("set-cookie", self.value)
-
-
 def add_cookie_lines(stream: Any, lines: list[str]) -> None:
     """Send ``Set-Cookie`` lines with a streaming response (its headers are a dict)."""
     if lines:
-        stream._cookies = [*stream._cookies, *(_CookieLine(line) for line in lines)]
+        stream._cookies = [*stream._cookies, *(SetCookieLine(line) for line in lines)]
 
 
 def _response_type(headers: list[tuple[str, str]]) -> str:

@@ -16,7 +16,7 @@ from typing import Any, Callable
 import msgspec
 
 from ._runtime.protocol import SendFile
-from .cookies import CookieMixin
+from .cookies import CookieMixin, SetCookieLine
 from .responses import HTML, JSON, File, FileResponse, PlainText, Redirect, Response, StreamingResponse
 from .responses import checked_file_path
 
@@ -173,22 +173,10 @@ def _django_response(result: Any) -> Result | StreamingResponse:
     """A Django ``HttpResponse`` (from a Django view decorator, ``redirect()``...) as it is:
     status, headers (lower-cased), cookies and content."""
     headers = [(name.lower(), str(value)) for name, value in result.items()]
-    cookies = [_SetCookie(morsel.OutputString()) for morsel in result.cookies.values()]
+    cookies = [SetCookieLine(morsel.OutputString()) for morsel in result.cookies.values()]
     if getattr(result, "streaming", False):
         stream = StreamingResponse(result.streaming_content, status_code=result.status_code,
                                    media_type=result.get("Content-Type"), headers=dict(headers))
         stream._cookies = cookies
         return stream
     return result.status_code, headers + [c.to_raw_tuple() for c in cookies], bytes(result.content)
-
-
-class _SetCookie:
-    """A ``Set-Cookie`` value Django already formatted."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: str) -> None:
-        self.value = value
-
-    def to_raw_tuple(self) -> tuple[str, str]:
-        return ("set-cookie", self.value)
