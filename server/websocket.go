@@ -69,7 +69,7 @@ type wsHub struct {
 	logf     func(format string, args ...any)
 
 	poller *wsPoller     // watches the open sockets (nil: test mode)
-	stop   chan struct{} // ends the poller and the sweeper
+	stop   chan struct{} // ends the sweeper
 
 	mu       sync.Mutex
 	conns    map[uint64]*wsConn
@@ -116,7 +116,7 @@ func newWSHub(t *Table, py Python, shared *middleware.Shared, logf func(string, 
 			return nil, fmt.Errorf("WebSockets: %w", err)
 		}
 		h.py = wp
-		h.stop = h.poller.stop
+		h.stop = make(chan struct{})
 		go h.sweep(h.stop)
 		wp.SetWSSink(h.dispatch)
 	}
@@ -323,6 +323,7 @@ func (h *wsHub) stopWatching() {
 	if h.stop != nil && len(h.conns) == 0 {
 		close(h.stop)
 		h.stop = nil
+		h.poller.close()
 	}
 }
 

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"os"
 	"syscall"
 	"time"
 
@@ -10,26 +11,37 @@ import (
 
 // wsPoller watches the open WebSockets of a hub with one epoll set, so that an idle
 // socket has no goroutine waiting on it. Each socket is armed one-shot: when it has
-// bytes (or hangs up) the poller hands it to a reader of wsReaders and forgets it until
-// the reader has emptied it and arms it again. The epoll event carries the connection
-// id, never a pointer: an event for a connection that has ended meanwhile finds nothing.
+// bytes (or hangs up) the poller hands it to a reader and forgets it until the reader
+// has emptied it and arms it again. The epoll event carries the connection id, never a
+// pointer: an event for a connection that has ended meanwhile finds nothing.
+//
+// The epoll descriptor is itself waited on by the Go runtime's poller (an epoll set is
+// readable while it has events), so the poller goroutine parks like any network read
+// instead of blocking a thread in epoll_wait, which would cost a thread hand-off per
+// wake-up.
 type wsPoller struct {
+	file *os.File // the epoll set; closing it ends run
+	raw  syscall.RawConn
 	epfd int
 	hub  *wsHub
-	stop chan struct{}
 }
 
 const wsPollEvents = unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT
-
-// The poller's wait ends this often to notice that the hub has shut down.
-const wsPollWait = 500 * time.Millisecond
 
 func newWSPoller(h *wsHub) (*wsPoller, error) {
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, err
 	}
-	p := &wsPoller{epfd: epfd, hub: h, stop: make(chan struct{})}
+	if err := unix.SetNonblock(epfd, true); err != nil {
+		_ = unix.Close(epfd)
+		return nil, err
+	}
+	p := &wsPoller{file: os.NewFile(uintptr(epfd), "websocket-epoll"), epfd: epfd, hub: h}
+	if p.raw, err = p.file.SyscallConn(); err != nil {
+		_ = p.file.Close()
+		return nil, err
+	}
 	go p.run()
 	return p, nil
 }
@@ -53,20 +65,19 @@ func (p *wsPoller) ctl(c *wsConn, op int) error {
 }
 
 func (p *wsPoller) run() {
-	defer unix.Close(p.epfd)
 	events := make([]unix.EpollEvent, 256)
 	for {
-		n, err := unix.EpollWait(p.epfd, events, int(wsPollWait/time.Millisecond))
-		select {
-		case <-p.stop:
-			return
-		default:
-		}
+		n := 0
+		var werr error
+		err := p.raw.Read(func(fd uintptr) bool {
+			n, werr = unix.EpollWait(int(fd), events, 0)
+			return n > 0 || (werr != nil && !errors.Is(werr, syscall.EINTR))
+		})
 		if err != nil {
-			if errors.Is(err, syscall.EINTR) {
-				continue
-			}
-			p.hub.logf("websocket: epoll_wait: %v", err)
+			return // closed: the hub has shut down
+		}
+		if werr != nil {
+			p.hub.logf("websocket: epoll_wait: %v", werr)
 			return
 		}
 		for i := range events[:n] {
@@ -77,6 +88,8 @@ func (p *wsPoller) run() {
 		}
 	}
 }
+
+func (p *wsPoller) close() { _ = p.file.Close() }
 
 // sweep runs the heartbeat of every open connection (wsConn.heartbeat) a few times per
 // heartbeat interval, until stop is closed.

@@ -1,13 +1,15 @@
 // Command wsceiling is the WebSocket benchmark's ceiling: a bare fasthttp server that
 // echoes every message with the same WebSocket library django-bolt uses
 // (github.com/gobwas/ws), and serves a room per /ws/rooms/{n} path that broadcasts
-// each message to every member. One goroutine reads each connection, the library's
-// plain blocking way; no Python.
+// each message to every member. One goroutine reads each connection through a
+// buffer, the library's plain blocking way, and each frame is written in one write;
+// no Python.
 package main
 
 import (
 	"bufio"
 	"flag"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -21,14 +23,17 @@ import (
 
 // member is one open socket; its mutex keeps writes whole.
 type member struct {
-	mu   sync.Mutex
-	conn net.Conn
+	mu sync.Mutex
+	w  *bufio.Writer
 }
 
 func (m *member) write(op ws.OpCode, msg []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return wsutil.WriteServerMessage(m.conn, op, msg)
+	if err := ws.WriteFrame(m.w, ws.NewFrame(op, true, msg)); err != nil {
+		return err
+	}
+	return m.w.Flush()
 }
 
 // hijacked hands a connection fasthttp let go of to ws.HTTPUpgrader.
@@ -56,7 +61,7 @@ func main() {
 	rooms := map[string]map[*member]struct{}{}
 	serve := func(path string, conn net.Conn) {
 		defer conn.Close()
-		me := &member{conn: conn}
+		me := &member{w: bufio.NewWriterSize(conn, 4096)}
 		broadcast := strings.HasPrefix(path, "/ws/rooms/")
 		if broadcast {
 			mu.Lock()
@@ -71,11 +76,26 @@ func main() {
 				mu.Unlock()
 			}()
 		}
+		r := wsutil.NewReader(bufio.NewReaderSize(conn, 4096), ws.StateServerSide)
+		r.CheckUTF8 = true
+		control := wsutil.ControlFrameHandler(conn, ws.StateServerSide)
+		r.OnIntermediate = control
 		for {
-			msg, op, err := wsutil.ReadClientData(conn)
+			h, err := r.NextFrame()
 			if err != nil {
 				return
 			}
+			if h.OpCode.IsControl() {
+				if control(h, r) != nil {
+					return
+				}
+				continue
+			}
+			msg, err := io.ReadAll(r)
+			if err != nil {
+				return
+			}
+			op := h.OpCode
 			if !broadcast {
 				if me.write(op, msg) != nil {
 					return
