@@ -293,7 +293,6 @@ func (h *wsHub) register(r *wsRoute) *wsConn {
 		hub:      h,
 		route:    r,
 		decision: make(chan wsDecision, 1),
-		done:     make(chan struct{}),
 	}
 	h.mu.Lock()
 	h.conns[c.id] = c
@@ -378,13 +377,9 @@ func (h *wsHub) closeAll(code int, reason string) {
 	for _, c := range open {
 		c.serverClose(code, reason)
 	}
-	deadline := time.After(2 * time.Second)
-	for _, c := range open {
-		select {
-		case <-c.done:
-		case <-deadline:
-			return
-		}
+	// Each ends when its client answers, or when its close handshake gives up.
+	for deadline := time.Now().Add(wsCloseWait); h.open.Load() > 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

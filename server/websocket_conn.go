@@ -58,7 +58,6 @@ type wsConn struct {
 	decision chan wsDecision // nil once the handshake is answered
 	pending  atomic.Int32    // messages handed to the loop and not yet taken by Python
 	lastRead atomic.Int64    // when the client's last frame arrived (Unix ns)
-	done     chan struct{}
 
 	// The message being read; only the reader touches these (one at a time: the socket
 	// is armed again only once it has finished).
@@ -440,7 +439,6 @@ func (c *wsConn) finish() {
 		nc := c.nc
 		c.out = nil
 		c.mu.Unlock()
-		close(c.done)
 		if nc != nil {
 			// Closing the socket also takes it out of the poller's set.
 			_ = nc.Close()

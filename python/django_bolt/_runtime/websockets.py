@@ -36,6 +36,18 @@ ACCEPT, TEXT, BYTES, CLOSE = WS_ACCEPT, WS_TEXT, WS_BYTES, WS_CLOSE
 # Seconds a handler has to notice that its connection ended before it is cancelled.
 DISCONNECT_GRACE = 2.0
 
+# An open socket keeps its handshake (path, parameters, headers) for its whole life,
+# and most of those strings are the same for every client: header names, Upgrade,
+# Host, User-Agent, a room's path. One copy of each is kept and shared by every
+# connection, up to SHARED_MAX strings. Values of other headers (keys, cookies,
+# tokens) differ per client and are never kept.
+SHARED_MAX = 4096
+SHARED_HEADER_VALUES = frozenset({
+    "host", "user-agent", "connection", "upgrade", "origin", "sec-websocket-version",
+    "sec-websocket-extensions", "sec-websocket-protocol", "accept-encoding", "accept-language",
+    "cache-control", "pragma",
+})
+
 
 class _Connection:
     """The transport of one WebSocket (see websocket/connection.py): an inbox fed by Go,
@@ -134,6 +146,15 @@ class WebSockets:
         self.open: dict[int, _Connection] = {}  # holds each handler's task until it ends
         self.outbox: list[tuple] = []
         self.flush_scheduled = False
+        self.strings: dict[str, str] = {}  # see SHARED_MAX
+
+    def share(self, s: str) -> str:
+        kept = self.strings.get(s)
+        if kept is None:
+            if len(self.strings) >= SHARED_MAX:
+                return s
+            kept = self.strings[s] = s
+        return kept
 
     def event(self, item: tuple) -> None:
         kind = item[1]
@@ -161,16 +182,20 @@ class WebSockets:
 
     def _open(self, conn: int, req: tuple) -> None:
         route = self.routes[req[1]]
+        share = self.share
         headers = req[6] or {}
         client = headers.pop("x-bolt-client", None)
-        request = Request(req[2], req[3], req[4], req[5], headers, None, req[8])
+        headers = {share(k): share(v) if k in SHARED_HEADER_VALUES else v for k, v in headers.items()}
+        params = {share(k): share(v) for k, v in req[4].items()} if req[4] else {}
+        path = share(req[3])
+        request = Request(req[2], path, params, req[5], headers, None, req[8])
         scope = {
             "type": "websocket",
-            "path": req[3],
+            "path": path,
             "query_string": req[5] or b"",
             "headers": headers,
-            "path_params": req[4] or {},
-            "client": _client(client),
+            "path_params": params,
+            "client": _client(client, share),
             "context": req[8],
         }
         c = _Connection(conn, self)
@@ -191,11 +216,11 @@ class WebSockets:
             self.send_commands(cmds)
 
 
-def _client(addr: str | None) -> tuple[str, int] | None:
+def _client(addr: str | None, share: Callable[[str], str]) -> tuple[str, int] | None:
     if not addr:
         return None
     host, _, port = addr.rpartition(":")
     try:
-        return host.strip("[]"), int(port)
+        return share(host.strip("[]")), int(port)
     except ValueError:
         return None
