@@ -192,3 +192,18 @@ async def logged_status(code: int = 200):
 
 
 api.mount("/logged", logged)
+
+
+@api.get("/db/stream/sync")
+def db_stream_sync(chunks: int = 1, ms: int = 0):
+    """A sync generator that waits ``ms`` and queries before each of its chunks: the
+    worker pool runs it."""
+    import json
+    import time
+
+    def rows():
+        for _ in range(chunks):
+            time.sleep(ms / 1000)
+            yield json.dumps(_query()) + "\n"
+
+    return StreamingResponse(rows(), media_type="application/x-ndjson")
