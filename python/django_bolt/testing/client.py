@@ -96,6 +96,8 @@ class _App:
     def read(self, body_id: int, raise_server_exceptions: bool) -> bytes:
         """The next piece of an open body as it is produced; ``b""`` at its end. The
         handler's error is raised here when its stream fails (else the body just ends)."""
+        if self.id is None:
+            raise RuntimeError("the test client is closed: read a streamed response before the client closes")
         self.runner.error = None
         chunk = self._core.test_app_read(self.id, body_id)
         self._raise_error(raise_server_exceptions)
