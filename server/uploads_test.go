@@ -72,3 +72,19 @@ func TestMinSizeOfASpooledBody(t *testing.T) {
 	}
 	assertNoSpooledFiles(t)
 }
+
+// The cost the in-memory check adds to a small upload on a route with File() limits.
+func BenchmarkUploadsFitSmallBody(b *testing.B) {
+	maxSize, minSize := 4096, 1
+	r := &route{spec: RouteSpec{Uploads: []FileLimit{{Field: "img", MaxSize: &maxSize, MinSize: &minSize, AllowedTypes: []string{"image/*"}}}}}
+	r.uploads = map[string]*FileLimit{"img": &r.spec.Uploads[0]}
+	body := multipartOf(filePart{"title", "", "", "a title"}, filePart{"img", "a.png", "image/png", strings.Repeat("x", 1000)})
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		check, boundary := newUploadCheck(r, []byte("multipart/form-data; boundary=b"), false)
+		_ = check.run(bytes.NewReader(body), boundary)
+		if check.problem != nil {
+			b.Fatal(string(check.problem))
+		}
+	}
+}
