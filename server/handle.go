@@ -126,7 +126,7 @@ func (s *Server) answer(ctx *fasthttp.RequestCtx, x *exchange) (int, *middleware
 		ctx.Response.Header.Set("Retry-After", "1")
 		return id, r.pipeline
 	}
-	if !s.takeBody(ctx, r, x) {
+	if !s.takeBody(ctx, r, x) || !s.uploadsFit(ctx, r, x) {
 		s.pending.Add(-1)
 		x.removeBodyFile()
 		return id, r.pipeline
