@@ -91,7 +91,12 @@ def _bolt_base(ctx: Context, port: int):
 
 def _ceiling(ctx: Context, port: int):
     assert ctx.ceiling_binary is not None
-    return [str(ctx.ceiling_binary), "-addr", f"{HOST}:{port}", "-file", str(SAMPLE_FILE)], ROOT, {}
+    argv = [str(ctx.ceiling_binary), "-addr", f"{HOST}:{port}", "-file", str(SAMPLE_FILE)]
+    # Django's admin static files, which django-bolt serves at /static/admin/...
+    admin_static = next((ROOT / ".venv" / "lib").glob("python3*/site-packages/django/contrib/admin/static"), None)
+    if admin_static:
+        argv += ["-static", str(admin_static)]
+    return argv, ROOT, {}
 
 
 def _uvicorn(app: str, settings: str = "peer_settings"):
