@@ -151,10 +151,19 @@ def label(key: str, processes: int) -> str:
     return SPECS[key].label
 
 
+_given: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
+    """A port free now and not handed to another server of this run: the kernel may
+    offer a just-released port again before the server it went to has bound it."""
+    while True:
+        with socket.socket() as s:
+            s.bind((HOST, 0))
+            port = s.getsockname()[1]
+        if port not in _given:
+            _given.add(port)
+            return port
 
 
 def build_ceiling(out_dir: Path) -> Path:
