@@ -50,7 +50,7 @@ static struct {
 } lane;
 
 static PyObject *str_scheduled, *str_loop, *str_callbacks, *str_name, *str_coro, *str_context, *str_must_cancel,
-    *str_result, *str_state;
+    *str_result, *str_state, *str_done, *str_result_method;
 
 static void lane_clear(void) {
     PyObject **all[] = {&lane.thread_init, &lane.request, &lane.runners, &lane.loop, &lane.ready, &lane.context,
@@ -72,7 +72,8 @@ static int intern_names(void) {
         const char *s;
     } names[] = {{&str_scheduled, "_scheduled"}, {&str_loop, "_loop"},       {&str_callbacks, "_callbacks"},
                  {&str_name, "_name"},           {&str_coro, "_coro"},       {&str_context, "_context"},
-                 {&str_must_cancel, "_must_cancel"}, {&str_result, "_result"}, {&str_state, "_state"}};
+                 {&str_must_cancel, "_must_cancel"}, {&str_result, "_result"}, {&str_state, "_state"},
+                 {&str_done, "done"}, {&str_result_method, "result"}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         *names[i].p = PyUnicode_InternFromString(names[i].s);
         if (!*names[i].p) return -1;
@@ -201,7 +202,7 @@ static PyObject *eager_step(PyObject *coro, PyObject *ctx, int *outcome, PyObjec
     PyObject *args[] = {coro, lane.loop, ctx, Py_True};
     PyObject *task = PyObject_Vectorcall(lane.task_type, args, 1, lane.task_kwnames);
     if (!task) return NULL;
-    PyObject *done = PyObject_CallMethod(task, "done", NULL);
+    PyObject *done = PyObject_CallMethodNoArgs(task, str_done);
     if (!done) {
         Py_DECREF(task);
         return NULL;
@@ -209,7 +210,7 @@ static PyObject *eager_step(PyObject *coro, PyObject *ctx, int *outcome, PyObjec
     *outcome = done == Py_True ? STEP_DONE : STEP_SUSPENDED;
     Py_DECREF(done);
     if (*outcome == STEP_DONE) {
-        *value = PyObject_CallMethod(task, "result", NULL);
+        *value = PyObject_CallMethodNoArgs(task, str_result_method);
         if (*value) {
             *outcome = STEP_VALUE;
         } else {

@@ -144,6 +144,7 @@ const (
 	runSlowAsyncStream
 	runWhere
 	runLateStream
+	runOutcome
 )
 
 func TestLoopAnswersEachWaitingGoroutine(t *testing.T) {
@@ -221,6 +222,84 @@ func TestLoopLaneRunsRequestsOnTheCallingThread(t *testing.T) {
 					t.Errorf("requests ran outside the loop thread without the lane: %v", started)
 				}
 			})
+		})
+	}
+}
+
+// Every way a handler's first step can end gets the answer it gets on the loop thread,
+// when the lane takes that step: a value, a fresh context per request, a done callback
+// added during the step, a task cancelling itself, an exception, a suspension ended by
+// asyncio.timeout, a stream.
+func TestLoopLaneStepOutcomes(t *testing.T) {
+	for _, serve := range []string{"serve_lane", "serve_dispatcher"} {
+		t.Run(serve, func(t *testing.T) {
+			const rounds = 5
+			res := runLoop(t, serve, func(l *Loop) {
+				for i := range rounds {
+					for _, tc := range []struct {
+						kind, body string
+						status     int
+					}{
+						{"value", "value", 200}, {"context", "unset", 200}, {"callback", "callback", 200},
+						{"cancel", "", 500}, {"raise", "", 500}, {"timeout", "timed out", 200},
+					} {
+						path := fmt.Sprintf("/o/%s/%d", tc.kind, i)
+						resp := newResponse()
+						if !doWithin(l, newRequest(runOutcome, "GET", path, nil, nil), resp, 10*time.Second) {
+							t.Fatalf("%s: no answer", path)
+						}
+						if resp.Err != nil || resp.Status != tc.status || (tc.body != "" && string(resp.Body) != tc.body) {
+							t.Errorf("%s: status %d body %q err %v, want %d %q", path, resp.Status, resp.Body, resp.Err,
+								tc.status, tc.body)
+						}
+						if tc.kind == "value" && !strings.HasPrefix(headers(resp)["x-task"], "Task-") {
+							t.Errorf("%s: the handler ran in task %q", path, headers(resp)["x-task"])
+						}
+					}
+					path := fmt.Sprintf("/o/stream/%d", i)
+					resp := newResponse()
+					if !doWithin(l, newRequest(runOutcome, "GET", path, nil, nil), resp, 10*time.Second) || resp.Stream < 0 {
+						t.Fatalf("%s: no stream (status %d, err %v)", path, resp.Status, resp.Err)
+					}
+					var got strings.Builder
+					for {
+						chunk := newResponse()
+						if !pullWithin(l, resp.Stream, chunk, 10*time.Second) {
+							t.Fatalf("%s: pull: no answer", path)
+						}
+						if chunk.Status != protocol.Chunk {
+							break
+						}
+						got.Write(chunk.Body)
+					}
+					if want := path + ":one" + path + ":two" + path + ":three"; got.String() != want {
+						t.Errorf("%s: streamed %q", path, got.String())
+					}
+				}
+			})
+			// Requests are sent one at a time: the loop is idle when most arrive.
+			lane := map[string]int{}
+			for _, s := range res["started"].([]any) {
+				pair := s.([]any)
+				if pair[1] == "lane" {
+					lane[strings.Split(pair[0].(string), "/")[2]]++
+				}
+			}
+			for _, kind := range []string{"value", "context", "callback", "cancel", "raise", "timeout", "stream"} {
+				if serve == "serve_lane" && lane[kind] == 0 {
+					t.Errorf("no %s request ran in the lane: %v", kind, lane)
+				}
+				if serve == "serve_dispatcher" && lane[kind] != 0 {
+					t.Errorf("%s requests ran in the lane without one: %v", kind, lane)
+				}
+			}
+			if fired := res["fired"].([]any); len(fired) != rounds {
+				t.Errorf("done callbacks added during the first step ran for %v, want every /o/callback", fired)
+			}
+			logged := fmt.Sprint(res["logged"])
+			if !strings.Contains(logged, "handler broke") || !strings.Contains(logged, "CancelledError") {
+				t.Errorf("the failed and the cancelled task were not logged: %s", logged)
+			}
 		})
 	}
 }
