@@ -614,7 +614,7 @@ func TestLoopDoIsBoundedByTheDeadline(t *testing.T) {
 }
 
 // A handler that answers with a stream after its request's deadline: the stream is
-// closed (its generator's finally runs) instead of filling a buffer nobody takes.
+// closed (a started generator's finally runs) instead of filling a buffer nobody takes.
 func TestLoopStreamAnsweredAfterTheDeadlineIsClosed(t *testing.T) {
 	for _, serve := range []string{"serve_dispatcher", "serve_lane"} {
 		t.Run(serve, func(t *testing.T) {
@@ -640,8 +640,11 @@ func TestLoopStreamAnsweredAfterTheDeadlineIsClosed(t *testing.T) {
 					t.Errorf("%d streams opened, %d still open: want 2, both closed", n, left)
 				}
 			})
-			if closed := fmt.Sprint(res["closed"]); closed != "[/late/async /late/sync]" {
-				t.Errorf("generators finalised: %s, want /late/async and /late/sync", closed)
+			// The sync generator runs in a worker as soon as its stream opens: its finally
+			// must run. The async one may be closed before its producer took a step, and a
+			// generator that never started has no finally to run.
+			if closed := fmt.Sprint(res["closed"]); !strings.Contains(closed, "/late/sync") {
+				t.Errorf("generators finalised: %s, want /late/sync among them", closed)
 			}
 		})
 	}
