@@ -234,6 +234,9 @@ func TestLoopLaneStepOutcomes(t *testing.T) {
 	for _, serve := range []string{"serve_lane", "serve_dispatcher"} {
 		t.Run(serve, func(t *testing.T) {
 			const rounds = 5
+			// The lane is taken only while the loop waits for events: give it the moment
+			// it needs to finish what the previous request left (a stream's end, a timer).
+			idle := func() { time.Sleep(5 * time.Millisecond) }
 			res := runLoop(t, serve, func(l *Loop) {
 				for i := range rounds {
 					for _, tc := range []struct {
@@ -244,6 +247,7 @@ func TestLoopLaneStepOutcomes(t *testing.T) {
 						{"cancel", "", 500}, {"raise", "", 500}, {"timeout", "timed out", 200},
 					} {
 						path := fmt.Sprintf("/o/%s/%d", tc.kind, i)
+						idle()
 						resp := newResponse()
 						if !doWithin(l, newRequest(runOutcome, "GET", path, nil, nil), resp, 10*time.Second) {
 							t.Fatalf("%s: no answer", path)
@@ -257,6 +261,7 @@ func TestLoopLaneStepOutcomes(t *testing.T) {
 						}
 					}
 					path := fmt.Sprintf("/o/stream/%d", i)
+					idle()
 					resp := newResponse()
 					if !doWithin(l, newRequest(runOutcome, "GET", path, nil, nil), resp, 10*time.Second) || resp.Stream < 0 {
 						t.Fatalf("%s: no stream (status %d, err %v)", path, resp.Status, resp.Err)
@@ -277,7 +282,7 @@ func TestLoopLaneStepOutcomes(t *testing.T) {
 					}
 				}
 			})
-			// Requests are sent one at a time: the loop is idle when most arrive.
+			// Requests are sent one at a time, to an idle loop.
 			lane := map[string]int{}
 			for _, s := range res["started"].([]any) {
 				pair := s.([]any)
