@@ -114,13 +114,21 @@ func (c *conn) Close() error {
 	err := net.ErrClosed
 	c.closeOnce.Do(func() {
 		if c.linger.Load() {
-			c.drainInput()
+			// fasthttp's serving goroutine goes on at once (linger.go).
+			go c.closeAfterDrain()
+			err = nil
+			return
 		}
-		err = c.Conn.Close()
-		c.owner.mu.Lock()
-		delete(c.owner.conns, c)
-		c.owner.mu.Unlock()
+		err = c.close()
 	})
+	return err
+}
+
+func (c *conn) close() error {
+	err := c.Conn.Close()
+	c.owner.mu.Lock()
+	delete(c.owner.conns, c)
+	c.owner.mu.Unlock()
 	return err
 }
 
