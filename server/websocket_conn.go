@@ -56,31 +56,31 @@ type wsConn struct {
 	hub      *wsHub
 	route    *wsRoute
 	decision chan wsDecision // nil once the handshake is answered
-	pending  atomic.Int32    // messages handed to the loop and not yet taken by Python
 	lastRead atomic.Int64    // when the client's last frame arrived (Unix ns)
+	pending  atomic.Int32    // messages handed to the loop and not yet taken by Python
 
 	// The message being read; only the reader touches these (one at a time: the socket
 	// is armed again only once it has finished).
+	fills      int32     // reads of the socket in this wake-up
+	msg        []byte    // the fragments so far of a fragmented message
 	frames     ws.State  // server side, and fragmented while a message is incomplete
 	msgOp      ws.OpCode // the opcode of the fragmented message
-	msg        []byte    // its fragments so far
 	peerClosed bool      // the client's close frame arrived
 	reading    bool      // the reader holds one of the wsMaxReaders places
-	fills      int       // reads of the socket in this wake-up
 
 	wmu sync.Mutex // one frame at a time on the socket
 
 	mu          sync.Mutex
-	state       int
 	nc          net.Conn        // the socket, once the 101 is written
 	raw         syscall.RawConn // the TCP socket under nc (nil: unknown)
 	out         []wsOut
-	writing     bool
-	pythonKnows bool  // the handler closed, or was told the connection is gone
 	lastPing    int64 // when the heartbeat last pinged (Unix ns)
-	pingCount   int
 	pingWindow  int64
+	pingCount   int32
 	finishOnce  sync.Once
+	state       uint8
+	writing     bool
+	pythonKnows bool // the handler closed, or was told the connection is gone
 }
 
 // command applies one handler command; it runs on the loop thread and never waits on

@@ -15,6 +15,7 @@ cancelled, so that no task outlives its connection.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections import deque
 from typing import Callable, Sequence
@@ -147,6 +148,9 @@ class WebSockets:
         self.outbox: list[tuple] = []
         self.flush_scheduled = False
         self.strings: dict[str, str] = {}  # see SHARED_MAX
+        # The context the tasks' done callbacks run in, one for all: by default each
+        # callback would get a copy of its own, kept for the life of the socket.
+        self.callback_context = contextvars.copy_context()
 
     def share(self, s: str) -> str:
         kept = self.strings.get(s)
@@ -201,7 +205,7 @@ class WebSockets:
         c = _Connection(conn, self)
         self.open[conn] = c
         c.task = task = self.loop.create_task(run_websocket_handler(route, WebSocket(scope, c), request))
-        task.add_done_callback(c.finished)
+        task.add_done_callback(c.finished, context=self.callback_context)
 
     def command(self, cmd: tuple) -> None:
         self.outbox.append(cmd)
