@@ -11,6 +11,7 @@
 // directory with Gather and renders the sum with Render:
 //
 //	dir/
+//	  owner            flocked by the supervisor for its life (CreateDir)
 //	  lock             held shared by readers, exclusively while a region is retired
 //	  4711.metrics     a live worker's region (it holds an flock on it for its life)
 //	  4712.metrics
@@ -21,6 +22,9 @@
 // the directory does not grow. Gauges describe live processes only; a worker
 // publishes its own every second and before it answers a scrape, so another
 // worker's gauges are at most a second old.
+//
+// A supervisor killed with SIGKILL cannot remove its directory; the next server that
+// creates one removes every metrics directory whose owner lock is free.
 //
 // A server running in one process without a directory (the in-process test client)
 // uses an anonymous region, and a scrape reads that region alone.

@@ -76,7 +76,8 @@
 //     to another request.
 //   - Do waits no longer than the request's Deadline. A call given up this way is
 //     abandoned to the loop: the caller must not reuse its Request and Response, which
-//     the loop may still read and write.
+//     the loop may still read. Its answer, when it comes, is delivered to nobody; a
+//     stream it opened is closed at once (its generator's finally runs).
 //   - A request's strings are read from the buffer the server laid out
 //     (protocol.Request) while its goroutine waits; they are copied once, into
 //     Python objects.

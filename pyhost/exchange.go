@@ -77,6 +77,16 @@ func (l *Loop) complete(results *C.PyObject) {
 			l.log.Printf("pyhost: dropped a result for request id %d, which is not in flight", views[i].rid)
 			continue
 		}
+		// abandoned no longer changes: only abandon sets it, while c is in its slot.
+		if c.abandoned {
+			if errs[i] == nil && views[i].stream >= 0 {
+				// The stream was opened for a client that got its error answer: close
+				// it now, or its producer would fill a buffer nobody takes and its
+				// generator's finally would never run.
+				l.CloseStream(int(views[i].stream))
+			}
+			continue
+		}
 		switch {
 		case errs[i] != nil:
 			c.resp.Err = errs[i]

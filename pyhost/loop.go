@@ -29,6 +29,9 @@ type call struct {
 	done chan struct{}
 	// lost is set by Close before it signals done: no answer is coming.
 	lost bool
+	// abandoned is set (under Loop.mu, while the call is in its slot) when its submitter
+	// stopped waiting: complete then disposes of the answer instead of delivering it.
+	abandoned bool
 }
 
 var callPool = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
@@ -113,7 +116,8 @@ func (l *Loop) FD() int { return l.efd }
 
 // Do runs req in Python and blocks until resp is filled, until req.Deadline (when set)
 // or until the loop closes. In the last two cases it returns ErrNoAnswer and req and resp
-// stay with the loop, which may still read and write them: the caller must not reuse them.
+// stay with the loop, which may still read req: the caller must not reuse them. The
+// answer of a call given up at its deadline is disposed of (a stream it opened is closed).
 func (l *Loop) Do(req *protocol.Request, resp *protocol.Response) error {
 	c := callPool.Get().(*call)
 	c.kind, c.req, c.resp = req.Handler, req, resp
@@ -149,13 +153,24 @@ func (l *Loop) wait(c *call, deadline time.Time) bool {
 		return !c.lost
 	case <-t.C:
 	}
-	// An answer may have arrived at the same moment: take it.
-	select {
-	case <-c.done:
-		return !c.lost
-	default:
+	if l.abandon(c) {
 		return false
 	}
+	// Taken out of its slot already: its answer (or Close's signal) is on its way.
+	<-c.done
+	return !c.lost
+}
+
+// abandon gives c up if it is still in flight (true): its answer, when it comes, is
+// disposed of by complete, so a stream it opened is closed instead of left open.
+func (l *Loop) abandon(c *call) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.slots[c.rid] != c {
+		return false
+	}
+	c.abandoned = true
+	return true
 }
 
 // Stop asks the event loop to stop; Serve then returns.

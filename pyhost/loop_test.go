@@ -143,6 +143,7 @@ const (
 	runSlowSyncStream
 	runSlowAsyncStream
 	runWhere
+	runLateStream
 )
 
 func TestLoopAnswersEachWaitingGoroutine(t *testing.T) {
@@ -531,6 +532,40 @@ func TestLoopDoIsBoundedByTheDeadline(t *testing.T) {
 			t.Errorf("the next request: %v", resp.Err)
 		}
 	})
+}
+
+// A handler that answers with a stream after its request's deadline: the stream is
+// closed (its generator's finally runs) instead of filling a buffer nobody takes.
+func TestLoopStreamAnsweredAfterTheDeadlineIsClosed(t *testing.T) {
+	for _, serve := range []string{"serve_dispatcher", "serve_lane"} {
+		t.Run(serve, func(t *testing.T) {
+			res := runLoop(t, serve, func(l *Loop) {
+				for _, path := range []string{"/late/sync", "/late/async"} {
+					req := newRequest(runLateStream, "GET", path, nil, nil)
+					req.Deadline = time.Now().Add(50 * time.Millisecond)
+					if err := l.Do(req, newResponse()); err != ErrNoAnswer {
+						t.Errorf("%s: Do = %v, want ErrNoAnswer", path, err)
+					}
+				}
+				// Both streams open once their handlers return, then are closed.
+				opened := func() int {
+					l.streams.mu.Lock()
+					defer l.streams.mu.Unlock()
+					return l.streams.next
+				}
+				deadline := time.Now().Add(10 * time.Second)
+				for time.Now().Before(deadline) && (opened() < 2 || l.streams.count() > 0) {
+					time.Sleep(10 * time.Millisecond)
+				}
+				if n, left := opened(), l.streams.count(); n != 2 || left != 0 {
+					t.Errorf("%d streams opened, %d still open: want 2, both closed", n, left)
+				}
+			})
+			if closed := fmt.Sprint(res["closed"]); closed != "[/late/async /late/sync]" {
+				t.Errorf("generators finalised: %s, want /late/async and /late/sync", closed)
+			}
+		})
+	}
 }
 
 // After Close (the event loop is gone), waiting and new calls fail at once.

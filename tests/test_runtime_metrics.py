@@ -10,7 +10,8 @@ from collections import Counter
 import pytest
 
 from .runtime_helpers import (
-    Family, alive, connection_to_worker, parse_prometheus, read_response, request_head, sample_value, wait_until,
+    Family, alive, connection_to_worker, parse_prometheus, read_response, request_head, runtime_env, sample_value,
+    wait_until,
 )
 
 REQUESTS = "bolt_requests_total"
@@ -170,3 +171,20 @@ def test_one_scrape_shows_every_worker_of_the_server(runtime):
     assert sample_value(families, "bolt_worker_restarts_total", worker="0") + \
         sample_value(families, "bolt_worker_restarts_total", worker="1") == 1
     on_first.close()
+
+
+def test_a_killed_supervisors_metrics_directory_is_removed_by_the_next_server(runtime, tmp_path):
+    env = runtime_env({"BOLT_METRICS": True})
+    env["TMPDIR"] = str(tmp_path)
+    killed = runtime.start("--processes", "2", env=env, workers=2)
+    left = [p for p in tmp_path.iterdir() if p.name.startswith("bolt-metrics-")]
+    assert len(left) == 1, left
+    workers = killed.workers()
+    os.kill(killed.proc.pid, signal.SIGKILL)  # no chance to clean up
+    wait_until(lambda: not any(alive(pid) for pid in [killed.proc.pid, *workers]), 30,
+               "the supervisor and its workers to end")
+    assert left[0].exists()
+
+    runtime.start("--processes", "2", env=env, workers=2)
+    now = [p for p in tmp_path.iterdir() if p.name.startswith("bolt-metrics-")]
+    assert len(now) == 1 and now[0] != left[0], now

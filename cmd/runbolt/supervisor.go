@@ -76,11 +76,13 @@ func runSupervisor(o options) int {
 		return 1
 	}
 	s.sockets = sockets
-	if s.metrics, err = os.MkdirTemp("", "bolt-metrics-"); err != nil {
+	dir, err := metrics.CreateDir("")
+	if err != nil {
 		s.log.Printf("cannot create the metrics directory: %v", err)
 		return 1
 	}
-	defer os.RemoveAll(s.metrics)
+	defer dir.Remove()
+	s.metrics = dir.Path
 	sig := make(chan os.Signal, 4)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	var changes <-chan string

@@ -98,8 +98,17 @@ async def where(request):
     return 200, [("x-started", started)], request.path.encode()
 
 
+async def late_stream(request):
+    """A stream answered after 300 ms: /late/sync an endless sync generator, /late/async an
+    async one waiting between chunks."""
+    await asyncio.sleep(0.3)
+    if request.path.endswith("/sync"):
+        return await endless_sync_stream(request)
+    return await slow_async_stream(request)
+
+
 RUNNERS = [echo, echo_later, async_stream, endless_sync_stream, failing_stream, slow_sync_stream,
-           slow_async_stream, where]
+           slow_async_stream, where, late_stream]
 
 
 def _run(loop, fd, drain, timeout):
