@@ -4,11 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/fasthttp/websocket"
+	"github.com/gobwas/ws"
 	"github.com/valyala/fasthttp"
 
 	"djangobolt/middleware"
@@ -26,10 +27,12 @@ import (
 //
 // Then the handler starts on the event loop and the 101 waits for its accept() (so
 // accept(subprotocol=, headers=) shape the handshake) or close() (the handshake
-// completes and the close frame follows). Frames are read and written by
-// github.com/fasthttp/websocket on the hijacked connection; whole messages cross to
-// Python as items in the loop's batches, and what handlers send comes back in one
-// call per batch (protocol/websocket.go).
+// completes and the close frame follows). Frames are read and written with
+// github.com/gobwas/ws on the hijacked connection, by goroutines that run only while a
+// socket has bytes to read or messages to write (websocket_poll.go): an idle
+// connection is a small struct, not a parked goroutine and its buffers. Whole messages
+// cross to Python as items in the loop's batches, and what handlers send comes back in
+// one call per batch (protocol/websocket.go).
 
 // WebSocketSpec is one @api.websocket route as Python describes it.
 type WebSocketSpec struct {
@@ -65,6 +68,9 @@ type wsHub struct {
 	settings wsSettings
 	logf     func(format string, args ...any)
 
+	poller *wsPoller     // watches the open sockets (nil: test mode)
+	stop   chan struct{} // ends the poller and the sweeper
+
 	mu       sync.Mutex
 	conns    map[uint64]*wsConn
 	draining bool
@@ -83,14 +89,7 @@ type wsSettings struct {
 	maxMessage     int64
 }
 
-var (
-	wsWriteBuffers = &sync.Pool{}
-	methodGETBytes = []byte(fasthttp.MethodGet)
-)
-
-// Frames are read through a buffer this small: it holds a frame header and a short
-// message, and longer payloads are read past it, straight into the message.
-const wsReadBufferSize = 256
+var methodGETBytes = []byte(fasthttp.MethodGet)
 
 // newWSHub compiles the WebSocket routes; nil when there are none.
 func newWSHub(t *Table, py Python, shared *middleware.Shared, logf func(string, ...any)) (*wsHub, error) {
@@ -112,7 +111,13 @@ func newWSHub(t *Table, py Python, shared *middleware.Shared, logf func(string, 
 		},
 	}
 	if wp, ok := py.(WebSocketPython); ok {
+		var err error
+		if h.poller, err = newWSPoller(h); err != nil {
+			return nil, fmt.Errorf("WebSockets: %w", err)
+		}
 		h.py = wp
+		h.stop = h.poller.stop
+		go h.sweep(h.stop)
 		wp.SetWSSink(h.dispatch)
 	}
 	for _, spec := range t.WebSockets {
@@ -154,7 +159,7 @@ func (h *wsHub) isWebSocketPath(path []byte) bool {
 // serveWebSocket answers an upgrade request; false when ctx is not one.
 func (s *Server) serveWebSocket(ctx *fasthttp.RequestCtx, x *exchange) bool {
 	h := s.ws
-	if h == nil || !websocket.FastHTTPIsWebSocketUpgrade(ctx) {
+	if h == nil || !isWebSocketUpgrade(ctx) {
 		return false
 	}
 	if status, text := handshakeError(ctx); status != 0 {
@@ -190,11 +195,12 @@ func (s *Server) serveWebSocket(ctx *fasthttp.RequestCtx, x *exchange) bool {
 		return true
 	}
 	c := h.register(r)
+	decision := c.decision
 	req := s.webSocketRequest(ctx, r, auth)
 	h.py.WSOpen(c.id, req)
 	var d wsDecision
 	select {
-	case d = <-c.decision:
+	case d = <-decision:
 		// Python answered, so it has built the handler's request from req: req is
 		// garbage from here, not kept for the life of the connection.
 	case <-time.After(h.settings.clientTimeout):
@@ -214,27 +220,20 @@ func (h *wsHub) notFound(ctx *fasthttp.RequestCtx, path []byte) {
 		middleware.WriteJSON(ctx, fasthttp.StatusNotFound, protocol.ErrorJSON("No WebSocket handler found for path: "+string(path)))
 		return
 	}
-	up := h.upgrader()
-	_ = up.Upgrade(ctx, func(conn *websocket.Conn) {
+	r := handshakeRequest(ctx)
+	ctx.HijackSetNoResponse(true)
+	ctx.Hijack(func(hijacked net.Conn) {
+		nc, err := upgradeHijacked(hijacked, r, nil)
+		if err != nil {
+			_ = hijacked.Close()
+			return
+		}
 		deadline := time.Now().Add(time.Second)
-		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "Not Found"), deadline)
-		_ = conn.SetReadDeadline(deadline)
-		_, _, _ = conn.NextReader() // the client's close frame, if it answers
-		_ = conn.Close()
+		_ = nc.SetDeadline(deadline)
+		_ = ws.WriteFrame(nc, ws.NewCloseFrame(ws.NewCloseFrameBody(ws.StatusNormalClosure, "Not Found")))
+		_, _ = ws.ReadHeader(nc) // the client's close frame, if it answers
+		_ = nc.Close()
 	})
-}
-
-func (h *wsHub) upgrader() *websocket.FastHTTPUpgrader {
-	return &websocket.FastHTTPUpgrader{
-		ReadBufferSize:  wsReadBufferSize,
-		WriteBufferSize: 4096,
-		WriteBufferPool: wsWriteBuffers,
-		// Origin is checked against the CORS configuration before Python runs.
-		CheckOrigin: func(*fasthttp.RequestCtx) bool { return true },
-		Error: func(ctx *fasthttp.RequestCtx, status int, reason error) {
-			middleware.WriteText(ctx, status, reason.Error())
-		},
-	}
 }
 
 // testHandshake answers the in-process test client: 101 with the matched route, its
@@ -309,6 +308,24 @@ func (h *wsHub) forget(c *wsConn) {
 	h.open.Add(-1)
 }
 
+// lookup finds an open connection by id.
+func (h *wsHub) lookup(id uint64) *wsConn {
+	h.mu.Lock()
+	c := h.conns[id]
+	h.mu.Unlock()
+	return c
+}
+
+// stopWatching ends the poller and the sweeper once no socket is open.
+func (h *wsHub) stopWatching() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stop != nil && len(h.conns) == 0 {
+		close(h.stop)
+		h.stop = nil
+	}
+}
+
 func (h *wsHub) isDraining() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -339,10 +356,11 @@ func (h *wsHub) shutdown(ctx context.Context) {
 	h.mu.Unlock()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
+	defer h.stopWatching()
 	for h.open.Load() > 0 {
 		select {
 		case <-ctx.Done():
-			h.closeAll(websocket.CloseGoingAway, "Server shutting down")
+			h.closeAll(int(ws.StatusGoingAway), "Server shutting down")
 			return
 		case <-tick.C:
 		}

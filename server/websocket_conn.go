@@ -1,8 +1,6 @@
 package server
 
 import (
-	"errors"
-	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -11,7 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/fasthttp/websocket"
+	"github.com/gobwas/ws"
 	"github.com/valyala/fasthttp"
 	"golang.org/x/sys/unix"
 
@@ -27,8 +25,9 @@ type wsDecision struct {
 	reason      string
 }
 
+// wsOut is a message waiting to be written: protocol.WSText, WSBytes or WSClose.
 type wsOut struct {
-	op   int // protocol.WSText, WSBytes or WSClose
+	op   int
 	data []byte
 	code int
 }
@@ -48,29 +47,41 @@ const (
 	wsMaxPingRate = 100
 )
 
-// wsConn is one WebSocket. A goroutine reads it; messages waiting to be sent are
-// written by a goroutine of the writer pool (wsWriters), so an idle socket costs one
-// parked goroutine and its buffers.
+// wsConn is one WebSocket. No goroutine waits on an idle one: the hub's poller wakes a
+// reader when the socket has bytes (websocket_poll.go), messages waiting to be sent are
+// written by a goroutine of the writer pool, and one sweeper pings and times out all
+// connections. An idle socket costs this struct and the kernel's socket.
 type wsConn struct {
 	id       uint64
 	hub      *wsHub
 	route    *wsRoute
-	decision chan wsDecision
-	pending  atomic.Int32 // messages handed to the loop and not yet taken by Python
+	decision chan wsDecision // nil once the handshake is answered
+	pending  atomic.Int32    // messages handed to the loop and not yet taken by Python
+	lastRead atomic.Int64    // when the client's last frame arrived (Unix ns)
 	done     chan struct{}
+
+	// The message being read; only the reader touches these (one at a time: the socket
+	// is armed again only once it has finished).
+	frames     ws.State  // server side, and fragmented while a message is incomplete
+	msgOp      ws.OpCode // the opcode of the fragmented message
+	msg        []byte    // its fragments so far
+	peerClosed bool      // the client's close frame arrived
+	reading    bool      // the reader holds one of the wsMaxReaders places
+	fills      int       // reads of the socket in this wake-up
+
+	wmu sync.Mutex // one frame at a time on the socket
 
 	mu          sync.Mutex
 	state       int
-	conn        *websocket.Conn
-	raw         syscall.RawConn // the TCP socket under conn, for its send queue (nil: unknown)
+	nc          net.Conn        // the socket, once the 101 is written
+	raw         syscall.RawConn // the TCP socket under nc (nil: unknown)
 	out         []wsOut
 	writing     bool
-	pythonKnows bool // the handler closed, or was told the connection is gone
-	heartbeat   *time.Timer
+	pythonKnows bool  // the handler closed, or was told the connection is gone
+	lastPing    int64 // when the heartbeat last pinged (Unix ns)
 	pingCount   int
-	pingWindow  time.Time
+	pingWindow  int64
 	finishOnce  sync.Once
-	peerClosed  bool // the client's close frame arrived (reader goroutine only)
 }
 
 // command applies one handler command; it runs on the loop thread and never waits on
@@ -102,7 +113,7 @@ func (c *wsConn) command(cmd *protocol.WSCommand) {
 				c.pythonKnows = true
 				c.state = wsClosing
 				c.out = c.out[:0]
-				c.abortLocked(websocket.ClosePolicyViolation, "Client too slow to read")
+				c.abortLocked(int(ws.StatusPolicyViolation), "Client too slow to read")
 				return
 			}
 			c.sendLocked(wsOut{op: cmd.Op, data: cmd.Data})
@@ -122,26 +133,19 @@ const wsDirectWriteMax = 2048
 // sendLocked writes a data message at once when nothing else waits to be written and
 // the socket can take it without blocking; otherwise it queues it for a writer.
 func (c *wsConn) sendLocked(m wsOut) {
-	if c.conn == nil || c.writing || len(c.out) > 0 || len(m.data) > wsDirectWriteMax || !sendQueueEmpty(c.raw) {
+	if c.nc == nil || c.writing || len(c.out) > 0 || len(m.data) > wsDirectWriteMax || !sendQueueEmpty(c.raw) {
 		c.enqueueLocked(m)
 		return
 	}
-	conn := c.conn
 	c.writing = true
 	c.mu.Unlock()
 	// The deadline only guards against the impossible: this write does not wait.
-	_ = conn.SetWriteDeadline(time.Now().Add(wsDirectWriteDeadline))
-	kind := websocket.BinaryMessage
-	if m.op == protocol.WSText {
-		kind = websocket.TextMessage
-	}
-	err := conn.WriteMessage(kind, m.data)
+	err := c.writeFrame(dataOpCode(m.op), m.data, time.Now().Add(wsDirectWriteDeadline))
 	c.mu.Lock()
 	c.writing = false
 	if err != nil {
-		// The reader sees the closed socket and tells the handler.
-		_ = conn.NetConn().Close()
 		c.out = nil
+		go c.lost()
 		return
 	}
 	c.hub.messagesOut.Add(1)
@@ -152,6 +156,13 @@ func (c *wsConn) sendLocked(m wsOut) {
 }
 
 const wsDirectWriteDeadline = 100 * time.Millisecond
+
+func dataOpCode(op int) ws.OpCode {
+	if op == protocol.WSText {
+		return ws.OpText
+	}
+	return ws.OpBinary
+}
 
 // sendQueueEmpty reports whether nothing waits in the socket's send queue (SIOCOUTQ).
 func sendQueueEmpty(raw syscall.RawConn) bool {
@@ -185,7 +196,7 @@ func rawConn(nc net.Conn) syscall.RawConn {
 
 func (c *wsConn) enqueueLocked(m wsOut) {
 	c.out = append(c.out, m)
-	if c.conn != nil && !c.writing {
+	if c.nc != nil && !c.writing {
 		c.writing = true
 		wsWriters.run(c)
 	}
@@ -195,11 +206,12 @@ func (c *wsConn) enqueueLocked(m wsOut) {
 func (c *wsConn) abandon() {
 	c.mu.Lock()
 	c.state = wsDone
+	c.decision = nil
 	tell := !c.pythonKnows
 	c.pythonKnows = true
 	c.mu.Unlock()
 	if tell {
-		c.hub.py.WSClosed(c.id, websocket.CloseAbnormalClosure, "")
+		c.hub.py.WSClosed(c.id, int(ws.StatusAbnormalClosure), "")
 	}
 	c.finish()
 }
@@ -215,91 +227,68 @@ func (c *wsConn) upgrade(ctx *fasthttp.RequestCtx, d wsDecision) {
 		extra.Add(string(h.Key), string(h.Value))
 	}
 	ctx.HijackSetNoResponse(true)
-	// The connection is served on a goroutine of its own, so that fasthttp frees the
-	// handshake's request context at once (KeepHijackedConns): finish closes it.
+	// The handshake's request context is freed as soon as this returns
+	// (KeepHijackedConns): from here the socket is the connection's, and finish closes it.
 	ctx.Hijack(func(hijacked net.Conn) {
-		conn, err := upgradeHijacked(hijacked, r, extra)
+		nc, err := upgradeHijacked(hijacked, r, extra)
 		if err != nil {
 			// The 101 could not be written: the client is gone.
 			_ = hijacked.Close()
-			c.mu.Lock()
-			tell := !c.pythonKnows
-			c.pythonKnows, c.state = true, wsDone
-			c.mu.Unlock()
-			if tell {
-				c.hub.py.WSClosed(c.id, websocket.CloseAbnormalClosure, "")
-			}
-			c.finish()
+			c.lost()
 			return
 		}
-		if d.accept {
-			go c.serve(conn)
-			return
-		}
-		go c.refuse(conn, d)
+		c.attach(nc, d.accept, d)
 	})
 }
 
-// refuse completes the handshake of a handler that closed before accepting: the
-// client sees its close code.
-func (c *wsConn) refuse(conn *websocket.Conn, d wsDecision) {
+// attach starts reading a connection whose 101 is written. A handler that closed
+// before accepting gets its close frame sent, and the client's answer read.
+func (c *wsConn) attach(nc net.Conn, accepted bool, d wsDecision) {
+	now := time.Now().UnixNano()
+	c.lastRead.Store(now)
+	c.frames = ws.StateServerSide
+	raw := rawConn(nc)
 	c.mu.Lock()
-	c.conn = conn
-	c.mu.Unlock()
-	c.closeHandshake(conn, d.code, d.reason)
-	for {
-		if _, _, err := conn.NextReader(); err != nil {
-			break
-		}
+	c.nc, c.raw, c.lastPing, c.decision = nc, raw, now, nil
+	if !accepted {
+		c.out = append(c.out[:0], wsOut{op: protocol.WSClose, code: d.code, data: []byte(d.reason)})
 	}
-	c.finish()
-}
-
-// serve runs the reader of an accepted connection until it ends.
-func (c *wsConn) serve(conn *websocket.Conn) {
-	h := c.hub
-	st := &h.settings
-	conn.SetPingHandler(func(data string) error {
-		if !c.allowPing() {
-			c.serverClose(websocket.ClosePolicyViolation, "Too many pings")
-			return errors.New("ping flood")
-		}
-		_ = conn.SetReadDeadline(time.Now().Add(st.clientTimeout))
-		err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(st.clientTimeout))
-		if err != nil && !errors.Is(err, websocket.ErrCloseSent) {
-			return err
-		}
-		return nil
-	})
-	conn.SetPongHandler(func(string) error {
-		return conn.SetReadDeadline(time.Now().Add(st.clientTimeout))
-	})
-	_ = conn.SetReadDeadline(time.Now().Add(st.clientTimeout))
-	// The library checks each frame header against the limit, so a huge declared length
-	// is refused (close 1009) before any of it is read.
-	conn.SetReadLimit(st.maxMessage)
-
-	raw := rawConn(conn.NetConn())
-	c.mu.Lock()
-	c.conn = conn
-	c.raw = raw
 	if len(c.out) > 0 && !c.writing {
 		c.writing = true
 		wsWriters.run(c)
 	}
-	c.heartbeat = time.AfterFunc(st.heartbeat, c.ping)
 	c.mu.Unlock()
+	if raw == nil || c.hub.poller.add(c) != nil {
+		// Not a socket the poller can watch: read it on a goroutine of its own.
+		go c.readBlocking()
+	}
+}
 
-	code, reason := c.readLoop(conn)
+// lost ends a connection whose socket failed; the handler sees 1006.
+func (c *wsConn) lost() {
+	c.mu.Lock()
+	tell := !c.pythonKnows
+	c.pythonKnows = true
+	c.mu.Unlock()
+	if tell {
+		c.hub.py.WSClosed(c.id, int(ws.StatusAbnormalClosure), "")
+	}
+	c.finish()
+}
+
+// ended runs once reading has stopped, with the close code the handler sees: it tells
+// the handler, lets a close frame of ours reach the client, and releases the socket.
+func (c *wsConn) ended(code int, reason string) {
 	c.mu.Lock()
 	tell := !c.pythonKnows
 	c.pythonKnows = true
 	closing := c.state == wsClosing
+	nc := c.nc
 	c.mu.Unlock()
 	if tell {
-		h.py.WSClosed(c.id, code, reason)
+		c.hub.py.WSClosed(c.id, code, reason)
 	}
-	if closing {
+	if closing && nc != nil {
 		// Our close frame is queued or sent: let the writer finish it, then read (and
 		// drop) what the client still sends for a moment, so that closing the socket
 		// with unread data does not reset it under the close frame.
@@ -307,103 +296,54 @@ func (c *wsConn) serve(conn *websocket.Conn) {
 			time.Sleep(5 * time.Millisecond)
 		}
 		if !c.peerClosed {
-			nc := conn.NetConn()
 			_ = nc.SetReadDeadline(time.Now().Add(wsCloseWait / 2))
-			_, _ = io.Copy(io.Discard, nc)
+			var sink [512]byte
+			for {
+				if _, err := nc.Read(sink[:]); err != nil {
+					break
+				}
+			}
 		}
 	}
 	c.finish()
 }
 
-// readLoop reads messages until the connection ends and returns the close code the
-// handler sees.
-func (c *wsConn) readLoop(conn *websocket.Conn) (int, string) {
-	h := c.hub
-	st := &h.settings
-	for {
-		kind, r, err := conn.NextReader()
-		if err != nil {
-			return c.readError(err)
-		}
-		data, err := io.ReadAll(io.LimitReader(r, st.maxMessage+1))
-		if err != nil {
-			return c.readError(err)
-		}
-		if int64(len(data)) > st.maxMessage {
-			c.serverClose(websocket.CloseMessageTooBig, "Message too large")
-			return websocket.CloseMessageTooBig, "Message too large"
-		}
-		text := kind == websocket.TextMessage
-		if text && !utf8.Valid(data) {
-			c.serverClose(websocket.CloseInvalidFramePayloadData, "Invalid UTF-8 in text frame")
-			return websocket.CloseInvalidFramePayloadData, "Invalid UTF-8 in text frame"
-		}
-		_ = conn.SetReadDeadline(time.Now().Add(st.clientTimeout))
-		if c.pending.Add(1) > st.channelSize {
-			c.serverClose(websocket.CloseInternalServerErr, "Inbound queue full")
-			return websocket.CloseInternalServerErr, "Inbound queue full"
-		}
-		h.messagesIn.Add(1)
-		h.py.WSMessage(c.id, text, data, &c.pending)
-	}
-}
-
-// readError maps why reading stopped to the code the handler sees.
-func (c *wsConn) readError(err error) (int, string) {
-	var ce *websocket.CloseError
-	var ne net.Error
-	switch {
-	case errors.As(err, &ce):
-		c.peerClosed = true
-		return ce.Code, ce.Text // the library has answered the close frame
-	case errors.As(err, &ne) && ne.Timeout():
-		c.mu.Lock()
-		closing := c.state >= wsClosing
-		c.mu.Unlock()
-		if closing {
-			return websocket.CloseNormalClosure, ""
-		}
-		// Silence past the client timeout: a dead peer or a half-open connection.
-		c.serverClose(websocket.CloseGoingAway, "Client timed out")
-		return websocket.CloseGoingAway, "Client timed out"
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed), errors.As(err, &ne):
-		return websocket.CloseAbnormalClosure, ""
-	case errors.Is(err, websocket.ErrReadLimit):
-		// The library has sent close 1009 (without a reason).
-		c.markClosing()
-		return websocket.CloseMessageTooBig, "Message too large"
-	default:
-		// A protocol error (bad mask, bad opcode, oversized control frame...): the
-		// library has sent close 1002 with the reason.
-		return websocket.CloseProtocolError, err.Error()
-	}
-}
-
 func (c *wsConn) allowPing() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	now := time.Now()
-	if now.Sub(c.pingWindow) > time.Second {
+	now := time.Now().UnixNano()
+	if now-c.pingWindow > int64(time.Second) {
 		c.pingWindow, c.pingCount = now, 0
 	}
 	c.pingCount++
 	return c.pingCount <= wsMaxPingRate
 }
 
-// ping is the heartbeat: a ping every interval; the read deadline does the rest.
-func (c *wsConn) ping() {
+// heartbeat runs on the hub's sweeper: it closes a client silent past the client
+// timeout (1001) and pings an open connection every heartbeat interval. A ping is
+// skipped while messages wait to be written: the client timeout judges the client by
+// what it sends, and a ping never queues behind a socket that does not drain.
+func (c *wsConn) heartbeat(now int64) {
+	st := &c.hub.settings
 	c.mu.Lock()
-	conn, open := c.conn, c.state == wsOpen
-	c.mu.Unlock()
-	if !open || conn == nil {
+	if c.state != wsOpen || c.nc == nil {
+		c.mu.Unlock()
 		return
 	}
-	if conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.hub.settings.clientTimeout)) == nil {
-		c.mu.Lock()
-		if c.state == wsOpen {
-			c.heartbeat.Reset(c.hub.settings.heartbeat)
-		}
+	if now-c.lastRead.Load() > int64(st.clientTimeout) {
+		// Silence past the client timeout: a dead peer or a half-open connection.
 		c.mu.Unlock()
+		c.serverClose(int(ws.StatusGoingAway), "Client timed out")
+		return
+	}
+	if now-c.lastPing < int64(st.heartbeat) || c.writing || len(c.out) > 0 || !sendQueueEmpty(c.raw) {
+		c.mu.Unlock()
+		return
+	}
+	c.lastPing = now
+	c.mu.Unlock()
+	if c.writeFrame(ws.OpPing, nil, time.Now().Add(wsDirectWriteDeadline)) != nil {
+		c.lost()
 	}
 }
 
@@ -429,14 +369,13 @@ func (c *wsConn) serverClose(code int, reason string) {
 // abortLocked closes a connection whose writes are stuck: the close frame is tried
 // with a short deadline, then the socket goes.
 func (c *wsConn) abortLocked(code int, reason string) {
-	conn := c.conn
 	c.hub.py.WSClosed(c.id, code, reason)
-	if conn == nil {
+	if c.nc == nil {
 		return
 	}
 	go func() {
-		_ = conn.WriteControl(websocket.CloseMessage, closeMessage(code, reason), time.Now().Add(100*time.Millisecond))
-		_ = conn.NetConn().Close()
+		_ = c.writeFrame(ws.OpClose, closeMessage(code, reason), time.Now().Add(100*time.Millisecond))
+		c.finish()
 	}()
 }
 
@@ -453,26 +392,18 @@ func (c *wsConn) writeLoop() {
 		m := c.out[0]
 		c.out[0] = wsOut{}
 		c.out = c.out[1:]
-		conn := c.conn
 		c.mu.Unlock()
 
-		var err error
 		if m.op == protocol.WSClose {
-			c.closeHandshake(conn, m.code, string(m.data))
+			c.closeHandshake(m.code, string(m.data))
 			continue
 		}
-		_ = conn.SetWriteDeadline(time.Now().Add(timeout))
-		if m.op == protocol.WSText {
-			err = conn.WriteMessage(websocket.TextMessage, m.data)
-		} else {
-			err = conn.WriteMessage(websocket.BinaryMessage, m.data)
-		}
-		if err != nil {
-			// A peer that stopped reading or vanished: the reader sees the closed socket.
-			_ = conn.NetConn().Close()
+		if err := c.writeFrame(dataOpCode(m.op), m.data, time.Now().Add(timeout)); err != nil {
+			// A peer that stopped reading or vanished.
 			c.mu.Lock()
 			c.out, c.writing = nil, false
 			c.mu.Unlock()
+			c.lost()
 			return
 		}
 		c.hub.messagesOut.Add(1)
@@ -481,17 +412,16 @@ func (c *wsConn) writeLoop() {
 
 // closeHandshake sends a close frame and closes the socket once the client answers
 // (the reader sees its close frame) or after wsCloseWait.
-func (c *wsConn) closeHandshake(conn *websocket.Conn, code int, reason string) {
-	_ = conn.WriteControl(websocket.CloseMessage, closeMessage(code, reason), time.Now().Add(wsCloseWait))
-	time.AfterFunc(wsCloseWait, func() { _ = conn.NetConn().Close() })
-	_ = conn.SetReadDeadline(time.Now().Add(wsCloseWait))
+func (c *wsConn) closeHandshake(code int, reason string) {
+	_ = c.writeFrame(ws.OpClose, closeMessage(code, reason), time.Now().Add(wsCloseWait))
+	time.AfterFunc(wsCloseWait, c.finish)
 }
 
 // closeMessage formats a close frame payload; reasons longer than a control frame
 // allows are cut at a UTF-8 boundary.
 func closeMessage(code int, reason string) []byte {
-	if code == websocket.CloseNoStatusReceived || code == 0 {
-		code = websocket.CloseNormalClosure
+	if code == int(ws.StatusNoStatusRcvd) || code == 0 {
+		code = int(ws.StatusNormalClosure)
 	}
 	if len(reason) > 123 {
 		reason = reason[:123]
@@ -499,7 +429,7 @@ func closeMessage(code int, reason string) []byte {
 			reason = reason[:len(reason)-1]
 		}
 	}
-	return websocket.FormatCloseMessage(code, reason)
+	return ws.NewCloseFrameBody(ws.StatusCode(code), reason)
 }
 
 // finish releases the connection once.
@@ -507,26 +437,16 @@ func (c *wsConn) finish() {
 	c.finishOnce.Do(func() {
 		c.mu.Lock()
 		c.state = wsDone
-		conn := c.conn
-		if c.heartbeat != nil {
-			c.heartbeat.Stop()
-		}
+		nc := c.nc
 		c.out = nil
 		c.mu.Unlock()
 		close(c.done)
-		if conn != nil {
-			_ = conn.NetConn().Close()
+		if nc != nil {
+			// Closing the socket also takes it out of the poller's set.
+			_ = nc.Close()
 		}
 		c.hub.forget(c)
 	})
-}
-
-func (c *wsConn) markClosing() {
-	c.mu.Lock()
-	if c.state < wsClosing {
-		c.state = wsClosing
-	}
-	c.mu.Unlock()
 }
 
 func (c *wsConn) isWriting() bool {

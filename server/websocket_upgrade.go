@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/fasthttp/websocket"
+	"github.com/gobwas/ws"
 	"github.com/valyala/fasthttp"
 )
 
@@ -20,6 +20,22 @@ import (
 // library's net/http upgrader on the bare socket, once that reader is known to hold
 // nothing: a client must not send frames before the 101, and one that did is still
 // read through it.
+
+// isWebSocketUpgrade reports whether a request asks for a WebSocket: Connection holds
+// the "upgrade" token and Upgrade the "websocket" one (both case-insensitive).
+func isWebSocketUpgrade(ctx *fasthttp.RequestCtx) bool {
+	return hasTokenFold(ctx.Request.Header.Peek("Connection"), "upgrade") &&
+		hasTokenFold(ctx.Request.Header.Peek("Upgrade"), "websocket")
+}
+
+func hasTokenFold(list []byte, token string) bool {
+	for _, t := range bytes.Split(list, []byte(",")) {
+		if bytes.EqualFold(bytes.TrimSpace(t), []byte(token)) {
+			return true
+		}
+	}
+	return false
+}
 
 // handshakeError checks the parts of an upgrade request the checks before Python do
 // not: the answer for a malformed one (status and text), or 0.
@@ -54,34 +70,24 @@ func validKey(key []byte) bool {
 	return err == nil && n == 16
 }
 
-// wsUpgrader writes the 101. The handshake was checked before (handshakeError and
-// the route's checks), so it cannot refuse one.
-var wsUpgrader = websocket.Upgrader{
-	ReadBufferSize:  wsReadBufferSize,
-	WriteBufferSize: 4096,
-	WriteBufferPool: wsWriteBuffers,
-	// Origin is checked against the CORS configuration before Python runs.
-	CheckOrigin: func(*http.Request) bool { return true },
-	Error:       func(http.ResponseWriter, *http.Request, int, error) {},
-}
-
-// handshakeHeaders are the request headers the upgrader reads.
-var handshakeHeaders = []string{"Connection", "Upgrade", "Sec-WebSocket-Version", "Sec-WebSocket-Key"}
-
-// handshakeRequest copies what the upgrader reads of the request.
+// handshakeRequest is what the upgrader reads of the request: only the key, since the
+// handshake was checked before (handshakeError, isWebSocketUpgrade and the route's
+// checks, Origin against the CORS configuration) and the upgrader must not refuse it.
 func handshakeRequest(ctx *fasthttp.RequestCtx) *http.Request {
-	r := &http.Request{Method: http.MethodGet, Header: make(http.Header, len(handshakeHeaders))}
-	for _, name := range handshakeHeaders {
-		r.Header.Set(name, string(ctx.Request.Header.Peek(name)))
-	}
-	return r
+	return &http.Request{Method: http.MethodGet, ProtoMajor: 1, ProtoMinor: 1, Host: "-", Header: http.Header{
+		"Connection":            {"Upgrade"},
+		"Upgrade":               {"websocket"},
+		"Sec-Websocket-Version": {"13"},
+		"Sec-Websocket-Key":     {string(ctx.Request.Header.Peek("Sec-WebSocket-Key"))},
+	}}
 }
 
 // upgradeHijacked writes the 101 on a connection fasthttp handed over (see the top of
 // this file) and returns the WebSocket; extra holds the response headers the handler
 // chose (its subprotocol as Sec-WebSocket-Protocol).
-func upgradeHijacked(hijacked net.Conn, r *http.Request, extra http.Header) (*websocket.Conn, error) {
-	return wsUpgrader.Upgrade(&hijackWriter{conn: bareConn(hijacked)}, r, extra)
+func upgradeHijacked(hijacked net.Conn, r *http.Request, extra http.Header) (net.Conn, error) {
+	nc, _, _, err := ws.HTTPUpgrader{Header: extra}.Upgrade(r, &hijackWriter{conn: bareConn(hijacked)})
+	return nc, err
 }
 
 // bareConn is the socket under a hijacked connection when fasthttp's reader holds no
@@ -144,7 +150,7 @@ func (w *hijackWriter) Write([]byte) (int, error) { return 0, errNoResponse }
 func (w *hijackWriter) WriteHeader(int) {}
 
 func (w *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	// The upgrader reads frames through a reader of its own and writes the 101 in one
-	// write: these two are never filled.
-	return w.conn, bufio.NewReadWriter(bufio.NewReaderSize(w.conn, 16), bufio.NewWriterSize(w.conn, 16)), nil
+	// The upgrader writes the 101 through the writer and flushes it; frames are read
+	// from the connection, never through this reader.
+	return w.conn, bufio.NewReadWriter(bufio.NewReaderSize(w.conn, 16), bufio.NewWriterSize(w.conn, 512)), nil
 }

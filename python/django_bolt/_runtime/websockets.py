@@ -37,16 +37,6 @@ ACCEPT, TEXT, BYTES, CLOSE = WS_ACCEPT, WS_TEXT, WS_BYTES, WS_CLOSE
 DISCONNECT_GRACE = 2.0
 
 
-class _End:
-    """Queued after a connection's last message: how it ended."""
-
-    __slots__ = ("code", "reason")
-
-    def __init__(self, code: int, reason: str) -> None:
-        self.code = code
-        self.reason = reason
-
-
 class _Connection:
     """The transport of one WebSocket (see websocket/connection.py): an inbox fed by Go,
     commands to Go. Messages stay the ``str``/``bytes`` Go built."""
@@ -59,11 +49,11 @@ class _Connection:
         self.inbox: deque | None = None  # made when a message arrives while the handler is busy
         self.waiter: asyncio.Future | None = None
         self.gone = False  # closed, by either side: nothing more is sent
-        self.closed_by: tuple[int, str] | None = None  # how the connection ended, if it did
+        self.closed_by: tuple[int, str] | None = None  # how the connection ended, once it has
         self.told = False  # the handler has seen the end (receive or send raised)
         self.task: asyncio.Task | None = None
 
-    def deliver(self, item: str | bytes | _End) -> None:
+    def deliver(self, item: str | bytes) -> None:
         waiter = self.waiter
         if waiter is not None:
             self.waiter = None
@@ -74,24 +64,32 @@ class _Connection:
             self.inbox = deque()
         self.inbox.append(item)
 
-    async def receive(self) -> str | bytes:
-        inbox = self.inbox
-        if inbox:
-            item = inbox.popleft()
+    def receive(self) -> asyncio.Future:
+        # A future, not a coroutine: an idle handler waits on it directly, one frame
+        # less per open socket. Messages that arrived before the end come first; then
+        # every receive() raises the end.
+        fut = self.hub.loop.create_future()
+        if self.inbox:
+            fut.set_result(self.inbox.popleft())
+        elif self.closed_by is not None:
+            self._tell(fut)
         else:
-            waiter = self.waiter = self.hub.loop.create_future()
-            item = await waiter
-        if type(item) is _End:
-            self.inbox = deque((item,))  # every later receive() sees the end again
-            self.told = True
-            raise WebSocketDisconnect(item.code, item.reason)
-        return item
+            self.waiter = fut
+        return fut
+
+    def _tell(self, fut: asyncio.Future) -> None:
+        self.told = True
+        fut.set_exception(WebSocketDisconnect(*self.closed_by))
 
     def ended(self, code: int, reason: str) -> None:
         self.gone = True
         self.closed_by = (code, reason)
-        self.deliver(_End(code, reason))
-        if self.task is not None and not self.task.done():
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            # The handler waits in receive(): it learns the end now.
+            self.waiter = None
+            self._tell(waiter)
+        elif self.task is not None and not self.task.done():
             self.hub.loop.call_later(DISCONNECT_GRACE, self._cancel_if_unaware)
 
     def _cancel_if_unaware(self) -> None:

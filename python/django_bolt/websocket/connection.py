@@ -52,7 +52,18 @@ class WebSocket:
         self.application_state = CONNECTING
         self._query: dict[str, Any] | None = None
         self._cookies: dict[str, str] | None = None
-        self.state: dict[str, Any] = scope.setdefault("state", {})
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """Per-connection storage for the handler and its dependencies (made on first use)."""
+        state = self.scope.get("state")
+        if state is None:
+            state = self.scope["state"] = {}
+        return state
+
+    @state.setter
+    def state(self, value: dict[str, Any]) -> None:
+        self.scope["state"] = value
 
     # -- what the handshake said --------------------------------------------------
 
