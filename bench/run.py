@@ -12,6 +12,7 @@ django-bolt with several processes.
     .venv/bin/python bench/run.py --quick       # smoke run for CI (under a minute)
     .venv/bin/python bench/run.py --only core --servers bolt,ceiling
     .venv/bin/python bench/run.py --save        # keep as DEV.md, previous DEV as BASELINE
+    .venv/bin/python bench/run.py --only views --report views   # results/views.md, latest.md untouched
 
 Writes bench/results/latest.md (+ latest.json, charts) and prints the table; a
 --quick run writes bench/results/raw/quick.md instead, leaving real results alone. Only
@@ -33,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from lib import machine, report, servers  # noqa: E402
+from lib import machine, payloads, report, servers  # noqa: E402
 from lib.endpoints import select  # noqa: E402
 from lib.measure import Request, drive, probe  # noqa: E402
 from lib.servers import SPECS, Context, Server  # noqa: E402
@@ -52,7 +53,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("-d", "--duration", type=int, default=10, help="seconds per measurement (default 10)")
     p.add_argument("--rounds", type=int, default=3, help="rounds, interleaved across servers (default 3)")
     p.add_argument("--warmup", type=int, default=2, help="warm-up seconds before the first round (default 2)")
-    p.add_argument("--only", help="comma-separated endpoints or tags (core, stream, orm, auth); default all")
+    p.add_argument("--only", help="comma-separated endpoints or tags (core, stream, orm, auth, views, middleware, "
+                                         "serializer, static, growth); default all")
     p.add_argument("--servers", help=f"comma-separated, from {', '.join(SPECS)} (default {DEFAULT_SERVERS})")
     p.add_argument("--processes", type=int, default=2,
                    help="processes of the unpinned django-bolt run, bolt-mp (default 2)")
@@ -63,13 +65,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="smoke run for CI: 1 round of 2 s, no warm-up, all servers driven at "
                         "once; checks that everything starts and answers, not speed")
     p.add_argument("--no-charts", action="store_true", help="skip the PNG charts")
+    p.add_argument("--report", default="latest", metavar="NAME",
+                   help="write results/NAME.md and NAME.json (default latest); charts only for latest")
     args = p.parse_args(argv)
     if args.quick:
         # Every server × endpoint still gets a real wrk run, just a short one: the
         # point is that the whole path works, not the numbers.
         args.rounds, args.duration, args.warmup = 1, 2, 0
-    if args.quick and args.save:
-        p.error("--save keeps measurements, which a --quick run does not make")
+    if args.quick and (args.save or args.report != "latest"):
+        p.error("--save and --report keep measurements, which a --quick run does not make")
+    if not args.report.replace("-", "").replace("_", "").isalnum():
+        p.error("--report takes a plain file name such as views-middleware")
     if args.duration < 1 or args.rounds < 1 or args.connections < 1 or args.processes < 1:
         p.error("--duration, --rounds, --connections and --processes must be at least 1")
     return args
@@ -102,15 +108,32 @@ def check_tools() -> None:
 
 def prepare_database(ctx: Context, keys: list[str]) -> None:
     """Fresh SQLite files for this run, migrated; rows are added by seed()."""
-    env = {**os.environ, "TESTPROJECT_DB": str(ctx.db_path)}
+    env = {**os.environ, "TESTPROJECT_DB": str(ctx.db_path), "DJANGO_SETTINGS_MODULE": "testproject.settings"}
     subprocess.run([str(servers.PROJECT_PYTHON), "manage.py", "migrate", "--noinput", "-v0"],
                    cwd=servers.PROJECT, env=env, check=True)
+    add_session(servers.PROJECT_PYTHON, servers.PROJECT, env)
     neutral = [k for k in keys if k in NEUTRAL_SERVERS]
     if neutral:
         python = servers.SPECS[neutral[0]].needs[0]
-        env = {**os.environ, "BENCH_DB": str(ctx.neutral_db_path)}
+        env = {**os.environ, "BENCH_DB": str(ctx.neutral_db_path), "DJANGO_SETTINGS_MODULE": "neutral.settings"}
         subprocess.run([str(python), "manage.py", "migrate", "--noinput", "-v0"],
                        cwd=servers.NEUTRAL, env=env, check=True)
+        add_session(python, servers.NEUTRAL, env)
+
+
+def add_session(python: Path, cwd: Path, env: dict[str, str]) -> None:
+    """The session the mw-session endpoint's cookie names, in the project's session
+    table, so that the session middleware finds and decodes a real one."""
+    code = (
+        "import datetime, django; django.setup()\n"
+        "from django.contrib.sessions.backends.db import SessionStore\n"
+        "from django.contrib.sessions.models import Session\n"
+        "from django.utils import timezone\n"
+        f"Session.objects.update_or_create(session_key={payloads.SESSION_KEY!r}, defaults={{\n"
+        f"    'session_data': SessionStore().encode({payloads.SESSION_DATA!r}),\n"
+        "    'expire_date': timezone.now() + datetime.timedelta(days=1)})\n"
+    )
+    subprocess.run([str(python), "-c", code], cwd=cwd, env=env, check=True)
 
 
 def seed(ctx: Context, running: dict[str, Server]) -> None:
@@ -303,11 +326,12 @@ def main(argv: list[str] | None = None) -> int:
         "cells": [cell for per_server in cells.values() for cell in per_server.values()],
     }
     # A smoke run's numbers are not results: they go to raw/, which is not kept.
-    out_dir, stem = (RESULTS / "raw", "quick") if args.quick else (RESULTS, "latest")
+    out_dir, stem = (RESULTS / "raw", "quick") if args.quick else (RESULTS, args.report)
     out_dir.mkdir(parents=True, exist_ok=True)
     results_json = out_dir / f"{stem}.json"
     results_json.write_text(json.dumps(results, indent=1))
-    charts = [] if args.no_charts else render_charts(results_json, out_dir)
+    # The charts' file names are fixed: a named report leaves latest's alone.
+    charts = [] if args.no_charts or stem != "latest" else render_charts(results_json, out_dir)
     markdown = report.render(results)
     (out_dir / f"{stem}.md").write_text(report.render(results, charts))
     print(markdown)

@@ -82,7 +82,7 @@ func (s *server) handle(ctx *fasthttp.RequestCtx) {
 	path := string(ctx.Path())
 	get := ctx.IsGet() || ctx.IsHead()
 	switch {
-	case path == "/" && get:
+	case (path == "/" || path == "/router/hello") && get:
 		send(ctx, 200, ctJSON, helloWorld)
 	case len(path) > len("/items/") && path[:len("/items/")] == "/items/":
 		s.items(ctx, path[len("/items/"):])

@@ -57,7 +57,9 @@ def probe(server: Server, req: Request) -> tuple[str, str]:
     missing_body = ep.expect_body is not None and ep.expect_body not in body
     if status == 404 and (ep.expect != 404 or missing_body):
         return "skip", "answers 404 (not implemented there)"
-    if status != ep.expect:
+    if status in ep.unlike:
+        return "skip", f"answers {status}: {ep.unlike[status]}"
+    if status != ep.expect and status not in ep.alike:
         return "wrong", f"answered {status}, expected {ep.expect}: {body[:200]!r}"
     if missing_body:
         return "wrong", f"answer lacks {ep.expect_body!r}: {body[:200]!r}"

@@ -65,3 +65,38 @@ def jwt_token() -> str:
     secret = os.environ.get("DJANGO_SECRET_KEY", "dev-insecure-testproject-key-do-not-use-in-production")
     now = int(time.time())
     return jwt.encode({"sub": "1", "iat": now, "exp": now + 86400, "username": "bench"}, secret, algorithm="HS256")
+
+
+# The session the session rows read: a row in Django's session table (the example and
+# neutral projects, made by bench/run.py before the run) whose key is this cookie, and
+# the same key in Litestar's session store.
+SESSION_KEY = "benchsession0000000000000000000"
+SESSION_DATA = {"visits": 3}
+# Starlette keeps the session in the cookie itself, signed with this key (the FastAPI
+# peer's SessionMiddleware secret).
+STARLETTE_SESSION_SECRET = "bench-starlette-session-secret"
+
+
+def starlette_session_cookie() -> str:
+    """The value of Starlette's signed "session" cookie holding SESSION_DATA, as
+    itsdangerous' TimestampSigner makes it (HMAC-SHA1, key derived "django-concat"
+    style, salt "itsdangerous.Signer"); valid for the middleware's max_age (14 days)."""
+    import base64
+    import hashlib
+    import hmac
+    import time
+
+    def b64(raw: bytes) -> bytes:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=")
+
+    value = base64.b64encode(json.dumps(SESSION_DATA).encode())
+    now = int(time.time())
+    stamped = value + b"." + b64(now.to_bytes((now.bit_length() + 7) // 8, "big"))
+    key = hashlib.sha1(b"itsdangerous.Signer" + b"signer" + STARLETTE_SESSION_SECRET.encode()).digest()
+    return (stamped + b"." + b64(hmac.new(key, stamped, hashlib.sha1).digest())).decode()
+
+
+def session_cookies() -> str:
+    """The Cookie header of the session rows: Django's and Litestar's session id, and
+    Starlette's signed session (each server reads only its own)."""
+    return f"sessionid={SESSION_KEY}; session={starlette_session_cookie()}"

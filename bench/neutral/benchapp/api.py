@@ -8,10 +8,14 @@ import asyncio
 import os
 
 import msgspec
+from django.contrib.auth.models import User
 
-from django_bolt import BoltAPI, StreamingResponse
+from django_bolt import BoltAPI, Router, StreamingResponse
 from django_bolt.auth import IsAuthenticated, JWTAuthentication
-from django_bolt.middleware import cors, rate_limit
+from django_bolt.middleware import DjangoMiddleware, TimingMiddleware, cors, middleware, rate_limit
+from django_bolt.pagination import PageNumberPagination
+from django_bolt.serializers import Serializer, computed_field, field
+from django_bolt.views import ReadOnlyModelViewSet
 
 from .models import Row
 
@@ -131,6 +135,9 @@ async def seed():
         await Row.objects.abulk_create(
             [Row(name=f"row {i}", email=f"row{i}@example.com", score=i * 1.5) for i in range(100)]
         )
+    if not await User.objects.aexists():
+        # The example project's demo users (1,000), without passwords.
+        await User.objects.abulk_create([User(username=f"demo{i:04d}") for i in range(1000)], batch_size=500)
     return {"rows": await Row.objects.acount()}
 
 
@@ -149,6 +156,69 @@ async def limited():
 @cors(origins=["http://example.com"])
 async def cors_route():
     return {"ok": True}
+
+
+# --- Middleware, sessions, serializers, routers, class-based views, pagination ----------
+# The example project's rows of the same names, in the API both versions accept; the
+# ViewSet pages Django's own User table, seeded with the example project's usernames.
+
+
+@api.get("/mw/timed")
+@middleware(TimingMiddleware)
+async def timed(request):
+    return {"request_id": request.state["request_id"]}
+
+
+@api.get("/mw/session-peek")
+@middleware(DjangoMiddleware("django.contrib.sessions.middleware.SessionMiddleware"))
+async def session_peek(request):
+    """Reads the session without changing it."""
+    return {"visits": await request.session.aget("visits", 0)}
+
+
+class ItemOut(Serializer):
+    name: str
+    price: float
+    is_offer: bool = False
+    cost: float = field(write_only=True, default=0.0)
+
+    @computed_field
+    def label(self) -> str:
+        return f"{self.name} ({self.price:.2f})"
+
+
+@api.get("/serializer/items100")
+async def serializer_items100():
+    return ItemOut.dump_many(
+        [ItemOut(name=f"item{i}", price=round(i * 1.25, 2), is_offer=i % 2 == 0, cost=i) for i in range(100)]
+    )
+
+
+class UserMini(msgspec.Struct):
+    id: int
+    username: str
+
+
+class TenPerPage(PageNumberPagination):
+    page_size = 10
+
+
+@api.viewset("/vs/users")
+class UserViewSet(ReadOnlyModelViewSet):
+    queryset = User.objects.only("id", "username").order_by("id")
+    serializer_class = UserMini
+    pagination_class = TenPerPage
+
+
+router = Router(prefix="/router", tags=["router"])
+
+
+@router.get("/hello")
+async def router_hello():
+    return {"Hello": "World"}
+
+
+api.include_router(router)
 
 
 for _i in range(int(os.environ.get("BENCH_ROUTES", "0"))):

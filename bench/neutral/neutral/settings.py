@@ -15,6 +15,7 @@ ALLOWED_HOSTS = ["*"]
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
+    "django.contrib.sessions",
     "django_bolt",
     "benchapp",
 ]
@@ -31,3 +32,9 @@ DATABASES = {
 
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# GET /static/admin/css/base.css: Django's admin stylesheet, from a static root holding
+# only the admin's files (as `collectstatic` of the admin would make it). The original
+# serves STATIC_ROOT only, with DEBUG off.
+STATIC_URL = "static/"
+STATIC_ROOT = Path(__import__("django").__file__).resolve().parent / "contrib" / "admin" / "static"

@@ -4,12 +4,18 @@ HttpError, Django responses, async views and the async ORM on the same models.""
 from __future__ import annotations
 
 import asyncio
+import time
+import uuid
 from datetime import datetime
 from pathlib import Path
 
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
-from ninja import Cookie, File, Form, Header, NinjaAPI, P, Schema, UploadedFile
+from django.shortcuts import aget_object_or_404
+from django.utils.decorators import decorator_from_middleware
+from ninja import Cookie, File, Form, Header, NinjaAPI, P, Router, Schema, UploadedFile
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError
+from ninja.pagination import PageNumberPagination, paginate
 from users.models import User
 
 api = NinjaAPI(title="bench", docs_url=None)
@@ -187,3 +193,86 @@ async def users_full10(request):
 @api.get("/users/mini10", response=list[UserMini])
 async def users_mini10(request):
     return [u async for u in User.objects.only("id", "username").order_by("id")[:10]]
+
+
+# --- Middleware, sessions, serializers, routers, pagination -----------------------------
+# The same features as the example project's rows, the Django way: a Django middleware
+# turned into a view decorator for the one timed route (in MIDDLEWARE it would time every
+# route), Django's SessionMiddleware (already in the project's stack), Schemas with a
+# resolver for the computed field, a Router and Ninja's paginator. Static files are not
+# served: Django leaves them to a web server or WhiteNoise in production.
+
+
+class TimingMiddleware:
+    """Gives each request an id and reports how long it took (X-Request-ID, X-Response-Time)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def process_request(self, request):
+        request.request_id = str(uuid.uuid4())
+        request.start_time = time.perf_counter()
+
+    def process_response(self, request, response):
+        response["X-Request-ID"] = request.request_id
+        response["X-Response-Time"] = f"{time.perf_counter() - request.start_time:.4f}s"
+        return response
+
+
+@api.get("/mw/timed")
+@decorate_view(decorator_from_middleware(TimingMiddleware))
+async def mw_timed(request):
+    return {"request_id": request.request_id}
+
+
+@api.get("/mw/session-peek")
+async def session_peek(request):
+    """Reads the session without changing it."""
+    return {"visits": await request.session.aget("visits", 0)}
+
+
+class ItemOut(Schema):
+    name: str
+    price: float
+    is_offer: bool = False
+    label: str
+
+    @staticmethod
+    def resolve_label(obj) -> str:
+        return f"{obj.name} ({obj.price:.2f})"
+
+
+class ItemIn(Schema):
+    name: str
+    price: float
+    is_offer: bool = False
+    cost: float = 0.0  # write-only: ItemOut has no such field
+
+
+@api.get("/serializer/items100", response=list[ItemOut])
+async def serializer_items100(request):
+    return [ItemIn(name=f"item{i}", price=round(i * 1.25, 2), is_offer=i % 2 == 0, cost=i) for i in range(100)]
+
+
+router = Router(tags=["router"])
+
+
+@router.get("/hello")
+async def router_hello(request):
+    return {"Hello": "World"}
+
+
+api.add_router("/router", router)
+
+USERS_MINI = User.objects.only("id", "username").order_by("id")
+
+
+@api.get("/vs/users", response=list[UserMini])
+@paginate(PageNumberPagination, page_size=10)
+async def users_page(request):
+    return USERS_MINI
+
+
+@api.get("/vs/users/{user_id}", response=UserMini)
+async def user_retrieve(request, user_id: int):
+    return await aget_object_or_404(USERS_MINI, pk=user_id)
