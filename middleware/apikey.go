@@ -16,7 +16,7 @@ type apiKey struct {
 }
 
 type apiKeyBackend struct {
-	header string
+	header []byte // canonical
 	keys   []apiKey
 }
 
@@ -24,7 +24,7 @@ func newAPIKeyBackend(route, entry string, c AuthBackendConfig) (*apiKeyBackend,
 	if err := rejectForeignAuthOptions(route, entry, c); err != nil {
 		return nil, err
 	}
-	b := &apiKeyBackend{header: headerName(c.Header, "x-api-key")}
+	b := &apiKeyBackend{header: canonicalHeader(headerName(c.Header, "x-api-key"))}
 	seen := make(map[string]bool, len(c.APIKeys))
 	for i, k := range c.APIKeys {
 		if k == "" {
@@ -54,7 +54,7 @@ func newAPIKeyBackend(route, entry string, c AuthBackendConfig) (*apiKeyBackend,
 }
 
 func (b *apiKeyBackend) authenticate(ctx *fasthttp.RequestCtx) *Auth {
-	k := b.match(ctx.Request.Header.Peek(b.header))
+	k := b.match(ctx.Request.Header.PeekCanonical(b.header))
 	if k == nil {
 		return nil
 	}

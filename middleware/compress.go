@@ -106,8 +106,8 @@ func (c *compressor) compress(ctx *fasthttp.RequestCtx) {
 	}
 	// The representation depends on Accept-Encoding whether or not this
 	// client gets it compressed, so caches must key on it either way.
-	addVary(&resp.Header, "Accept-Encoding")
-	enc := c.negotiate(ctx.Request.Header.Peek("Accept-Encoding"))
+	addVary(&resp.Header, hAcceptEncoding)
+	enc := c.negotiate(ctx.Request.Header.PeekCanonical(hAcceptEncoding))
 	if enc == encIdentity {
 		return
 	}
@@ -142,8 +142,8 @@ func (c *compressor) compressFile(ctx *fasthttp.RequestCtx) {
 	if size < c.minSize || size == 0 || size > maxCompressedFile || !compressibleType(resp.Header.ContentType()) {
 		return
 	}
-	addVary(&resp.Header, "Accept-Encoding")
-	enc := c.negotiate(ctx.Request.Header.Peek("Accept-Encoding"))
+	addVary(&resp.Header, hAcceptEncoding)
+	enc := c.negotiate(ctx.Request.Header.PeekCanonical(hAcceptEncoding))
 	if enc == encIdentity {
 		return
 	}

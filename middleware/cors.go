@@ -30,10 +30,10 @@ type corsPolicy struct {
 	origins      map[string]struct{}
 	regexes      []*regexp.Regexp
 	credentials  bool
-	allowMethods string
-	allowHeaders string
-	maxAge       string
-	expose       string
+	allowMethods []byte
+	allowHeaders []byte
+	maxAge       []byte
+	expose       []byte
 }
 
 // newCORS compiles one CORS entry; an entry without origins takes the
@@ -49,10 +49,10 @@ func newCORS(route, entry string, c MiddlewareConfig, globalOrigins, globalRegex
 	p := &corsPolicy{
 		origins:      make(map[string]struct{}, len(origins)),
 		credentials:  c.Credentials,
-		allowMethods: strings.Join(orDefault(c.Methods, defaultCORSMethods), ", "),
-		allowHeaders: strings.Join(orDefault(c.Headers, defaultCORSHeaders), ", "),
-		maxAge:       strconv.Itoa(defaultCORSMaxAge),
-		expose:       strings.Join(c.ExposeHeaders, ", "),
+		allowMethods: []byte(strings.Join(orDefault(c.Methods, defaultCORSMethods), ", ")),
+		allowHeaders: []byte(strings.Join(orDefault(c.Headers, defaultCORSHeaders), ", ")),
+		maxAge:       strconv.AppendInt(nil, defaultCORSMaxAge, 10),
+		expose:       []byte(strings.Join(c.ExposeHeaders, ", ")),
 	}
 	for _, o := range origins {
 		if err := checkOrigin(o); err != nil {
@@ -79,7 +79,7 @@ func newCORS(route, entry string, c MiddlewareConfig, globalOrigins, globalRegex
 		if *c.MaxAge < 0 {
 			return nil, configError(route, entry, "max_age %d is negative; use seconds >= 0", *c.MaxAge)
 		}
-		p.maxAge = strconv.Itoa(*c.MaxAge)
+		p.maxAge = strconv.AppendInt(nil, int64(*c.MaxAge), 10)
 	}
 	for _, m := range c.Methods {
 		if m == "" || strings.ContainsAny(m, " ,") {
@@ -126,7 +126,7 @@ func (p *corsPolicy) allows(origin []byte) bool {
 func (p *corsPolicy) preflight(ctx *fasthttp.RequestCtx) {
 	resp := &ctx.Response
 	resp.ResetBody()
-	origin := ctx.Request.Header.Peek("Origin")
+	origin := ctx.Request.Header.PeekCanonical(hOrigin)
 	switch {
 	case len(p.origins) == 0 && len(p.regexes) == 0:
 		WriteText(ctx, fasthttp.StatusForbidden, protocol.TextCORSNotConfigured)
@@ -139,63 +139,63 @@ func (p *corsPolicy) preflight(ctx *fasthttp.RequestCtx) {
 	resp.Header.SetNoDefaultContentType(true)
 	h := &resp.Header
 	if p.wildcard {
-		h.Set("Access-Control-Allow-Origin", "*")
+		h.SetCanonical(hAllowOrigin, valueAnyOrigin)
 	} else {
-		h.SetBytesV("Access-Control-Allow-Origin", origin)
-		addVary(h, preflightVary)
+		h.SetCanonical(hAllowOrigin, origin)
+		addVary(h, valuePreflightVary)
 	}
-	h.Set("Access-Control-Allow-Methods", p.allowMethods)
-	h.Set("Access-Control-Allow-Headers", p.allowHeaders)
+	h.SetCanonical(hAllowMethods, p.allowMethods)
+	h.SetCanonical(hAllowHeaders, p.allowHeaders)
 	if p.credentials {
-		h.Set("Access-Control-Allow-Credentials", "true")
+		h.SetCanonical(hAllowCreds, valueTrue)
 	}
-	h.Set("Access-Control-Max-Age", p.maxAge)
+	h.SetCanonical(hMaxAge, p.maxAge)
 }
 
 // apply adds CORS headers to an actual (non-preflight) response of any kind.
 func (p *corsPolicy) apply(ctx *fasthttp.RequestCtx) {
 	h := &ctx.Response.Header
 	if p.wildcard {
-		h.Set("Access-Control-Allow-Origin", "*")
+		h.SetCanonical(hAllowOrigin, valueAnyOrigin)
 	} else {
-		origin := ctx.Request.Header.Peek("Origin")
+		origin := ctx.Request.Header.PeekCanonical(hOrigin)
 		if len(origin) == 0 || !p.allows(origin) {
 			return
 		}
-		h.SetBytesV("Access-Control-Allow-Origin", origin)
-		addVary(h, "Origin")
+		h.SetCanonical(hAllowOrigin, origin)
+		addVary(h, valueVaryOrigin)
 	}
 	if p.credentials {
-		h.Set("Access-Control-Allow-Credentials", "true")
+		h.SetCanonical(hAllowCreds, valueTrue)
 	}
-	if p.expose != "" {
-		h.Set("Access-Control-Expose-Headers", p.expose)
+	if len(p.expose) > 0 {
+		h.SetCanonical(hExposeHeaders, p.expose)
 	}
 }
 
-// addVary appends tokens to Vary without clobbering what the handler set and
-// without repeating a token already present.
-func addVary(h *fasthttp.ResponseHeader, tokens string) {
-	cur := h.Peek("Vary")
+// addVary appends tokens (a comma-separated list) to Vary without clobbering what
+// the handler set and without repeating a token already present.
+func addVary(h *fasthttp.ResponseHeader, tokens []byte) {
+	cur := h.PeekCanonical(hVary)
 	if len(cur) == 0 {
-		h.Set("Vary", tokens)
+		h.SetCanonical(hVary, tokens)
 		return
 	}
 	out := append([]byte(nil), cur...)
-	for tok := range strings.SplitSeq(tokens, ",") {
-		tok = strings.TrimSpace(tok)
+	for tok := range bytes.SplitSeq(tokens, []byte(",")) {
+		tok = bytes.TrimSpace(tok)
 		if !varyHas(cur, tok) {
 			out = append(out, ", "...)
 			out = append(out, tok...)
 		}
 	}
-	h.SetBytesV("Vary", out)
+	h.SetCanonical(hVary, out)
 }
 
-func varyHas(vary []byte, token string) bool {
+func varyHas(vary, token []byte) bool {
 	for part := range bytes.SplitSeq(vary, []byte(",")) {
 		part = bytes.TrimSpace(part)
-		if string(part) == "*" || bytes.EqualFold(part, []byte(token)) {
+		if string(part) == "*" || bytes.EqualFold(part, token) {
 			return true
 		}
 	}

@@ -48,7 +48,7 @@ var jwtAlgorithms = map[string]struct {
 const jwtAlgorithmNames = "HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA"
 
 type jwtBackend struct {
-	header     string
+	header     []byte // canonical
 	parser     *jwt.Parser
 	keyfunc    jwt.Keyfunc
 	requireJTI bool
@@ -70,7 +70,7 @@ func newJWTBackend(route, entry string, c AuthBackendConfig) (*jwtBackend, error
 		algs = []string{"HS256"}
 	}
 	b := &jwtBackend{
-		header:     headerName(c.Header, "authorization"),
+		header:     canonicalHeader(headerName(c.Header, "authorization")),
 		requireJTI: c.RequireJTI,
 	}
 
@@ -206,7 +206,7 @@ func (b *jwtBackend) keyFor(t *jwt.Token) (any, error) {
 }
 
 func (b *jwtBackend) authenticate(ctx *fasthttp.RequestCtx) *Auth {
-	raw := ctx.Request.Header.Peek(b.header)
+	raw := ctx.Request.Header.PeekCanonical(b.header)
 	if len(raw) == 0 {
 		return nil
 	}

@@ -101,8 +101,8 @@ func NewPipeline(route RouteConfig, global *Shared) (*Pipeline, error) {
 // both Origin and Access-Control-Request-Method.
 func IsPreflight(ctx *fasthttp.RequestCtx) bool {
 	return ctx.IsOptions() &&
-		len(ctx.Request.Header.Peek("Origin")) > 0 &&
-		len(ctx.Request.Header.Peek("Access-Control-Request-Method")) > 0
+		len(ctx.Request.Header.PeekCanonical(hOrigin)) > 0 &&
+		len(ctx.Request.Header.PeekCanonical(hRequestMethod)) > 0
 }
 
 // Before runs rate limiting, authentication and guards. When it rejects the
@@ -135,12 +135,12 @@ func (p *Pipeline) rateLimited(ctx *fasthttp.RequestCtx, a *Auth) bool {
 	case fasthttp.StatusBadRequest:
 		WriteJSON(ctx, status, protocol.BodyRateLimitKeyLong)
 	default:
-		n := strconv.FormatInt(retry, 10)
 		WriteJSON(ctx, status, protocol.BodyRateLimited(retry))
 		h := &ctx.Response.Header
-		h.Set("Retry-After", n)
-		h.Set("X-RateLimit-Limit", p.limit.limitHeader)
-		h.Set("X-RateLimit-Burst", p.limit.burstHeader)
+		var n [20]byte
+		h.SetCanonical(hRetryAfter, strconv.AppendInt(n[:0], retry, 10))
+		h.SetCanonical(hRateLimitLimit, p.limit.limitHeader)
+		h.SetCanonical(hRateLimitBurst, p.limit.burstHeader)
 	}
 	return true
 }

@@ -49,11 +49,11 @@ type rateLimit struct {
 	interval int64  // nanoseconds per token
 	burst    int64
 	kind     byte
-	header   string // for keyHeader
+	header   []byte // for keyHeader, canonical
 	authKey  bool   // key needs the authenticated identity, so auth runs first
 
-	limitHeader string
-	burstHeader string
+	limitHeader []byte // the X-RateLimit-* values
+	burstHeader []byte
 }
 
 func newRateLimit(route, entry string, c MiddlewareConfig, s *Shared, id uint32) (*rateLimit, error) {
@@ -76,8 +76,8 @@ func newRateLimit(route, entry string, c MiddlewareConfig, s *Shared, id uint32)
 		name:        route,
 		interval:    int64(math.Round(1e9 / c.RPS)),
 		burst:       burst,
-		limitHeader: strconv.FormatFloat(c.RPS, 'f', -1, 64),
-		burstHeader: strconv.FormatInt(burst, 10),
+		limitHeader: strconv.AppendFloat(nil, c.RPS, 'f', -1, 64),
+		burstHeader: strconv.AppendInt(nil, burst, 10),
 	}
 	if r.name == "" {
 		r.name = "#" + strconv.FormatUint(uint64(id), 10)
@@ -93,7 +93,7 @@ func newRateLimit(route, entry string, c MiddlewareConfig, s *Shared, id uint32)
 		if !validHeaderName(c.Key) {
 			return nil, configError(route, entry, "key %q is neither \"ip\", \"user\", \"api_key\" nor a header name", c.Key)
 		}
-		r.kind, r.header = keyHeader, c.Key
+		r.kind, r.header = keyHeader, canonicalHeader(c.Key)
 	}
 	return r, nil
 }
@@ -138,7 +138,7 @@ func (r *rateLimit) appendKey(buf []byte, ctx *fasthttp.RequestCtx, a *Auth) ([]
 	case r.kind == keyAPIKey && a != nil && a.Backend == BackendAPIKey:
 		return appendBounded(append(buf, keyAPIKey), a.APIKey)
 	case r.kind == keyHeader:
-		if v = ctx.Request.Header.Peek(r.header); len(v) == 0 {
+		if v = ctx.Request.Header.PeekCanonical(r.header); len(v) == 0 {
 			v = []byte("unknown")
 		}
 		if len(v) > maxRateLimitKey {
@@ -168,7 +168,7 @@ func (s *Shared) appendClientIP(buf []byte, ctx *fasthttp.RequestCtx) ([]byte, b
 		return appendBounded(buf, a.String())
 	}
 	if s.trusted(peer) {
-		if xff := ctx.Request.Header.Peek("X-Forwarded-For"); len(xff) > 0 {
+		if xff := ctx.Request.Header.PeekCanonical(hForwardedFor); len(xff) > 0 {
 			first, _, _ := bytes.Cut(xff, []byte(","))
 			if first = bytes.TrimSpace(first); len(first) > 0 {
 				if len(first) > maxRateLimitKey {
@@ -177,7 +177,7 @@ func (s *Shared) appendClientIP(buf []byte, ctx *fasthttp.RequestCtx) ([]byte, b
 				return append(buf, first...), true
 			}
 		}
-		if realIP := bytes.TrimSpace(ctx.Request.Header.Peek("X-Real-IP")); len(realIP) > 0 {
+		if realIP := bytes.TrimSpace(ctx.Request.Header.PeekCanonical(hRealIP)); len(realIP) > 0 {
 			if len(realIP) > maxRateLimitKey {
 				return nil, false
 			}

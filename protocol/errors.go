@@ -77,6 +77,22 @@ func BodyTooLarge(limit int) []byte {
 
 // BodyRateLimited is the 429 body; retryAfter is in seconds.
 func BodyRateLimited(retryAfter int64) []byte {
+	if retryAfter >= 0 && retryAfter < int64(len(rateLimitedBodies)) {
+		return rateLimitedBodies[retryAfter]
+	}
+	return rateLimitedBody(retryAfter)
+}
+
+// rateLimitedBodies are the bodies of the common waits, built once: a client past its
+// limit is refused without an allocation.
+var rateLimitedBodies = func() (bodies [61][]byte) {
+	for i := range bodies {
+		bodies[i] = rateLimitedBody(int64(i))
+	}
+	return bodies
+}()
+
+func rateLimitedBody(retryAfter int64) []byte {
 	n := strconv.FormatInt(retryAfter, 10)
 	b := []byte(`{"detail":"Rate limit exceeded. Try again in ` + n + ` seconds.","retry_after":` + n + `}`)
 	return b[:len(b):len(b)]

@@ -29,6 +29,17 @@ func FuzzLookup(f *testing.F) {
 	}
 
 	f.Fuzz(func(t *testing.T, method string, path []byte) {
+		// Allowed lists exactly the methods with a route the oracle matches.
+		var allowed MethodSet
+		for i, rt := range testRoutes {
+			if _, hit := naiveMatch(parsed[i].segs, string(path)); hit {
+				allowed = allowed.With(rt.method)
+			}
+		}
+		if got := r.Allowed(path); got != allowed {
+			t.Fatalf("Allowed(%q) = %q, want %q", path, got, allowed)
+		}
+
 		var ps Params
 		id, ok := r.Lookup([]byte(method), path, &ps)
 

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 )
@@ -9,13 +10,26 @@ import (
 // with Add before serving; after that the Router is only read, so any number
 // of goroutines may call Lookup and Allowed without locking.
 type Router struct {
-	// Fully static routes are a single map lookup. A static route always
+	// Fully static routes are a single map lookup, one for every method, so
+	// that Allowed (a 404 or 405) costs one lookup too. A static route always
 	// beats any parameterised route matching the same path (it wins at the
 	// first segment where they differ), so checking the map first keeps the
 	// precedence rules.
-	static [numMethods]map[string]int
+	static map[string]*staticPath
 	trees  [numMethods]*node
-	routes []Route
+	// Which trees a path may match, by its first segment: the methods whose
+	// tree starts with that literal, plus those whose tree starts with a
+	// parameter. Allowed walks only these, so an unknown path costs two
+	// map lookups however many methods have trees.
+	heads   map[string]MethodSet
+	anyHead MethodSet
+	routes  []Route
+}
+
+// staticPath holds the routes of one fully static path, by method.
+type staticPath struct {
+	methods MethodSet
+	ids     [numMethods]int
 }
 
 // Route is a registered route, as reported by Routes.
@@ -42,13 +56,19 @@ func (r *Router) Add(method, pattern string, handlerID int) error {
 		return err
 	}
 	if len(p.params) == 0 {
-		if _, dup := r.static[m][pattern]; dup {
+		sp := r.static[pattern]
+		if sp != nil && sp.methods&(1<<m) != 0 {
 			return conflict(method, pattern, pattern)
 		}
-		if r.static[m] == nil {
-			r.static[m] = make(map[string]int)
+		if sp == nil {
+			if r.static == nil {
+				r.static = make(map[string]*staticPath)
+			}
+			sp = &staticPath{}
+			r.static[pattern] = sp
 		}
-		r.static[m][pattern] = handlerID
+		sp.methods |= 1 << m
+		sp.ids[m] = handlerID
 	} else {
 		lf := &leaf{handlerID: handlerID, pattern: pattern, names: make([]string, len(p.params))}
 		for i, pi := range p.params {
@@ -59,6 +79,14 @@ func (r *Router) Add(method, pattern string, handlerID int) error {
 		}
 		if old := r.trees[m].insert(p.segs, lf); old != nil {
 			return conflict(method, pattern, old.pattern)
+		}
+		if head := p.segs[0]; head.kind == segStatic {
+			if r.heads == nil {
+				r.heads = make(map[string]MethodSet)
+			}
+			r.heads[head.text] |= 1 << m
+		} else {
+			r.anyHead |= 1 << m
 		}
 	}
 	r.routes = append(r.routes, Route{Method: method, Pattern: pattern, HandlerID: handlerID, Params: p.params})
@@ -88,8 +116,8 @@ func (r *Router) lookup(m int, path []byte, ps *Params) (int, bool) {
 	if len(path) == 0 || path[0] != '/' {
 		return 0, false
 	}
-	if id, ok := r.static[m][string(path)]; ok {
-		return id, true
+	if sp := r.static[string(path)]; sp != nil && sp.methods&(1<<m) != 0 {
+		return sp.ids[m], true
 	}
 	t := r.trees[m]
 	if t == nil {
@@ -109,11 +137,25 @@ func (r *Router) lookup(m int, path []byte, ps *Params) (int, bool) {
 // MethodSet.AppendAllow for the Allow header) from 404, and to answer
 // OPTIONS or fall back from HEAD to GET.
 func (r *Router) Allowed(path []byte) MethodSet {
+	if len(path) == 0 || path[0] != '/' {
+		return 0
+	}
 	var set MethodSet
+	if sp := r.static[string(path)]; sp != nil {
+		set = sp.methods
+	}
+	head := path[1:]
+	if i := bytes.IndexByte(head, '/'); i >= 0 {
+		head = head[:i]
+	}
+	candidates := (r.anyHead | r.heads[string(head)]) &^ set
 	var ps Params
-	for m := range numMethods {
+	for m, t := range r.trees {
+		if candidates&(1<<m) == 0 {
+			continue
+		}
 		ps.Reset()
-		if _, ok := r.lookup(m, path, &ps); ok {
+		if t.match(path, 1, &ps) != nil {
 			set |= 1 << m
 		}
 	}

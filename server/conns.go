@@ -11,9 +11,9 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// The server's own view of its connections, for two jobs fasthttp leaves to it: refusing
-// bare-LF request heads at once (protocol.go, headguard.go), and draining keep-alive connections
-// without dropping a request (Shutdown).
+// The server's own view of its connections, for three jobs fasthttp leaves to it: refusing
+// bare-LF request heads at once (protocol.go, headguard.go), draining keep-alive connections
+// without dropping a request (Shutdown), and keeping read deadlines cheap (deadline.go).
 
 // listener wraps each accepted connection in a conn and keeps the set of open ones.
 type listener struct {
@@ -78,10 +78,15 @@ type conn struct {
 	guard headGuard // bare-LF detection in request heads (protocol.go)
 
 	linger atomic.Bool // drain the client's input before closing (linger.go)
+
+	readDeadline lazyDeadline // see deadline.go
 }
 
 func (c *conn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
+	for n == 0 && err != nil && c.readDeadline.rearm(c.Conn, err) {
+		n, err = c.Conn.Read(p)
+	}
 	if n > 0 {
 		if t := c.idleSince.Load(); t > 0 {
 			c.idleSince.CompareAndSwap(t, 0) // unless closeIdle claimed it first
@@ -109,13 +114,21 @@ func (c *conn) Close() error {
 	err := net.ErrClosed
 	c.closeOnce.Do(func() {
 		if c.linger.Load() {
-			c.drainInput()
+			// fasthttp's serving goroutine goes on at once (linger.go).
+			go c.closeAfterDrain()
+			err = nil
+			return
 		}
-		err = c.Conn.Close()
-		c.owner.mu.Lock()
-		delete(c.owner.conns, c)
-		c.owner.mu.Unlock()
+		err = c.close()
 	})
+	return err
+}
+
+func (c *conn) close() error {
+	err := c.Conn.Close()
+	c.owner.mu.Lock()
+	delete(c.owner.conns, c)
+	c.owner.mu.Unlock()
 	return err
 }
 

@@ -50,6 +50,11 @@ func (x *exchange) removeBodyFile() {
 }
 
 var (
+	headerAllow    = []byte("Allow")
+	headerLocation = []byte("Location")
+)
+
+var (
 	methodGET     = []byte(fasthttp.MethodGet)
 	methodHEAD    = []byte(fasthttp.MethodHead)
 	methodOPTIONS = []byte(fasthttp.MethodOptions)
@@ -126,7 +131,7 @@ func (s *Server) answer(ctx *fasthttp.RequestCtx, x *exchange) (int, *middleware
 		ctx.Response.Header.Set("Retry-After", "1")
 		return id, r.pipeline
 	}
-	if !s.takeBody(ctx, r, x) {
+	if !s.takeBody(ctx, r, x) || !s.uploadsFit(ctx, r, x) {
 		s.pending.Add(-1)
 		x.removeBodyFile()
 		return id, r.pipeline
@@ -148,7 +153,7 @@ func (s *Server) answer(ctx *fasthttp.RequestCtx, x *exchange) (int, *middleware
 // preflight answers a CORS preflight with the configuration of the route for the
 // requested method; false when that route has no CORS (the request is then routed).
 func (s *Server) preflight(ctx *fasthttp.RequestCtx, path []byte, x *exchange) bool {
-	requested := ctx.Request.Header.Peek("Access-Control-Request-Method")
+	requested := middleware.RequestMethodHeader(ctx)
 	id, ok := s.router.Lookup(requested, path, &x.other)
 	if !ok {
 		return false
@@ -186,7 +191,8 @@ func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, x *excha
 	} else {
 		middleware.WriteJSON(ctx, fasthttp.StatusMethodNotAllowed, protocol.BodyMethodNotAllowed)
 	}
-	ctx.Response.Header.SetBytesV("Allow", allowed.AppendAllow(nil))
+	var allow [64]byte // "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS" fits
+	ctx.Response.Header.SetCanonical(headerAllow, allowed.AppendAllow(allow[:0]))
 	return s.unrouted
 }
 

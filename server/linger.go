@@ -14,7 +14,9 @@ import (
 // reports "connection reset" instead of the answer. So such a connection, once
 // answered, stops sending (a FIN after the answer) and reads and discards what the
 // client still sends, until the client closes, for at most lingerTimeout and
-// lingerLimit bytes, and only then closes.
+// lingerLimit bytes, and only then closes. The draining is the connection's own: fasthttp's
+// serving goroutine and its place under BOLT_MAX_CONNECTIONS are free as soon as the
+// answer is written, so refused uploads cannot keep other clients waiting.
 
 const (
 	lingerTimeout = 2 * time.Second
@@ -28,6 +30,12 @@ func closeAfterDraining(ctx *fasthttp.RequestCtx) {
 	if c, ok := ctx.Conn().(*conn); ok {
 		c.linger.Store(true)
 	}
+}
+
+// closeAfterDrain drains the client's input, then closes.
+func (c *conn) closeAfterDrain() {
+	c.drainInput()
+	c.close()
 }
 
 // drainInput shuts the sending side of c and discards its input until the client

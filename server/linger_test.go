@@ -96,3 +96,77 @@ func sendWholeThenRead(t *testing.T, addr, head string, payload []byte) (int, st
 	}
 	return resp.StatusCode, string(text)
 }
+
+// A refused upload whose client neither sends more nor closes keeps only its own socket
+// while the server lingers on it: with room for one connection, the next client is
+// served at once instead of being refused while the first one drains.
+func TestALingeringConnectionLeavesItsPlaceToTheNextClient(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	table := newTable(
+		RouteSpec{Method: "POST", Path: "/upload", HandlerID: 0, Needs: []string{"form"}, Name: "upload"},
+		RouteSpec{Method: "GET", Path: "/json", HandlerID: 1, Name: "json"},
+	)
+	table.Settings.MemorySpoolThreshold = 1024
+	table.Settings.MaxConnections = 1
+	ok := func(seenRequest) pyReply { return pyReply{status: 200, body: "ok"} }
+	s, _ := newTestServer(t, table, newFake(map[int]func(seenRequest) pyReply{0: ok, 1: ok}))
+	addr := serveLoopback(t, s)
+
+	refused, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer refused.Close()
+	refused.SetDeadline(time.Now().Add(30 * time.Second))
+	head := "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n" +
+		fmt.Sprintf("Content-Length: %d\r\n\r\n", 2<<20) // over the 1 MiB limit
+	if _, err := refused.Write(append([]byte(head), multipartBody(64<<10)...)); err != nil {
+		t.Fatal(err)
+	}
+	reader := bufio.NewReader(refused)
+	resp, err := http.ReadResponse(reader, nil)
+	if err != nil || resp.StatusCode != 413 {
+		t.Fatalf("the upload over the limit got %v, %v; want 413", resp, err)
+	}
+	io.ReadAll(resp.Body)
+	// The server has sent its FIN: it lingers now, while the client stays silent with
+	// its socket open.
+	if n, err := reader.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		t.Fatalf("after the answer: %d bytes, %v; want the server to stop sending", n, err)
+	}
+
+	// fasthttp takes back the serving goroutine a moment after the FIN; before, it
+	// kept it for the whole linger (lingerTimeout), refusing every other client.
+	var answer *http.Response
+	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+		answer = getOn(t, addr, "/json")
+		if answer.StatusCode != 503 || time.Since(start) > lingerTimeout/2 {
+			break
+		}
+	}
+	text, _ := io.ReadAll(answer.Body)
+	if answer.StatusCode != 200 || string(text) != "ok" {
+		t.Fatalf("the next client got %d %q while the first one lingered, want 200", answer.StatusCode, text)
+	}
+}
+
+// getOn sends GET path on a new connection and returns the answer, its body read.
+func getOn(t *testing.T, addr, path string) *http.Response {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	if _, err := conn.Write([]byte("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	answer, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	text, _ := io.ReadAll(answer.Body)
+	answer.Body = io.NopCloser(strings.NewReader(string(text)))
+	return answer
+}

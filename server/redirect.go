@@ -44,6 +44,6 @@ func (s *Server) slashRedirect(ctx *fasthttp.RequestCtx, method, path []byte, x 
 	}
 	ctx.Response.Reset()
 	ctx.SetStatusCode(fasthttp.StatusPermanentRedirect)
-	ctx.Response.Header.SetBytesV("Location", alt)
+	ctx.Response.Header.SetCanonical(headerLocation, alt)
 	return true
 }

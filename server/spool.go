@@ -40,7 +40,7 @@ func (s *Server) spool(ctx *fasthttp.RequestCtx, r *route, x *exchange, read []b
 	out := &spoolFile{f: f}
 	body := io.TeeReader(io.MultiReader(bytes.NewReader(read), rest), out)
 	var readErr error
-	check, boundary := newUploadCheck(r.uploads, ctx.Request.Header.ContentType())
+	check, boundary := newUploadCheck(r, ctx.Request.Header.ContentType(), true)
 	if check != nil {
 		readErr = check.run(body, boundary)
 	} else {

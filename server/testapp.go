@@ -52,11 +52,15 @@ func NewTestApp(doc []byte, py Python, httpLayer bool) (*TestApp, error) {
 
 var testClientAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50000}
 
-// Serve runs one request and writes the answer to resp: the status, the headers as a
-// client receives them (no Transfer-Encoding: the body is whole) and the whole body,
-// a file or a stream read to its end. A stream that fails keeps what it produced, as
-// a client on a connection would see.
-func (a *TestApp) Serve(method, path, query []byte, headers []protocol.KV, body []byte, resp *protocol.Response) {
+// Serve runs one request and writes the answer to resp: the status and the headers as
+// a client receives them (no Transfer-Encoding: there is no framing to undo). A body
+// that is whole is in resp.Body and Serve returns nil. A body still being produced (a
+// stream, a file) is returned instead, for the caller to read as it comes and to close:
+// a stream hands over each chunk as the generator yields it (each Read answers at most
+// one chunk), and closing it before its end closes the generator, whose finally blocks
+// then run. A stream that fails ends with an error after what it produced, as a client
+// on a connection would see.
+func (a *TestApp) Serve(method, path, query []byte, headers []protocol.KV, body []byte, resp *protocol.Response) io.ReadCloser {
 	var req fasthttp.Request
 	req.Header.SetMethodBytes(method)
 	uri := append([]byte(nil), path...)
@@ -73,20 +77,31 @@ func (a *TestApp) Serve(method, path, query []byte, headers []protocol.KV, body 
 	a.handler(&ctx)
 
 	out := &ctx.Response
-	if out.IsBodyStream() {
-		var buf bytes.Buffer
-		_, _ = io.Copy(&buf, out.BodyStream())
-		out.CloseBodyStream()
-		out.SetBodyRaw(buf.Bytes())
-		out.Header.SetContentLength(buf.Len())
-	}
 	resp.Status = out.StatusCode()
-	if !ctx.IsHead() {
-		resp.Body = append(resp.Body[:0], out.Body()...)
-	}
 	out.Header.VisitAll(func(k, v []byte) {
 		if !bytes.EqualFold(k, []byte(fasthttp.HeaderTransferEncoding)) {
 			resp.AddHeader(k, v)
 		}
 	})
+	if !out.IsBodyStream() {
+		if !ctx.IsHead() {
+			resp.Body = append(resp.Body[:0], out.Body()...)
+		}
+		return nil
+	}
+	stream := out.BodyStream()
+	if ctx.IsHead() {
+		closeBody(stream)
+		return nil
+	}
+	if rc, ok := stream.(io.ReadCloser); ok {
+		return rc
+	}
+	return io.NopCloser(stream)
+}
+
+func closeBody(r io.Reader) {
+	if c, ok := r.(io.Closer); ok {
+		_ = c.Close()
+	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"io"
 	"strings"
 	"testing"
 
@@ -22,8 +23,23 @@ func newTestApp(t *testing.T, table *Table, py Python) *TestApp {
 	return app
 }
 
-// serve runs one request through app.Serve, as the test client does.
+// serve runs one request through app.Serve, as the test client does, and reads a body
+// still being produced to its end.
 func serve(app *TestApp, method, uri string, body string, headers ...string) *protocol.Response {
+	resp, open := serveOpen(app, method, uri, body, headers...)
+	if open != nil {
+		rest, err := io.ReadAll(open)
+		resp.Body = append(resp.Body, rest...)
+		if err != nil {
+			resp.Err = err
+		}
+		open.Close()
+	}
+	return resp
+}
+
+// serveOpen runs one request and hands back the body still being produced, if any.
+func serveOpen(app *TestApp, method, uri string, body string, headers ...string) (*protocol.Response, io.ReadCloser) {
 	path, query, _ := strings.Cut(uri, "?")
 	var kv []protocol.KV
 	for i := 0; i+1 < len(headers); i += 2 {
@@ -31,8 +47,8 @@ func serve(app *TestApp, method, uri string, body string, headers ...string) *pr
 	}
 	var resp protocol.Response
 	resp.Reset()
-	app.Serve([]byte(method), []byte(path), []byte(query), kv, []byte(body), &resp)
-	return &resp
+	open := app.Serve([]byte(method), []byte(path), []byte(query), kv, []byte(body), &resp)
+	return &resp, open
 }
 
 func responseHeader(resp *protocol.Response, name string) (string, int) {
@@ -71,8 +87,7 @@ func TestTestAppRefusesBodiesOverTheLimit(t *testing.T) {
 }
 
 // Serve hands back what a client would read: the request as sent (query, headers,
-// body), a stream read whole with its length instead of chunked framing, no body for
-// HEAD.
+// body), a stream's chunks without chunked framing, no body for HEAD.
 func TestTestAppServe(t *testing.T) {
 	table := newTable(
 		RouteSpec{Method: "POST", Path: "/echo", HandlerID: 0, Needs: []string{"query", "headers", "body"}},
@@ -101,16 +116,72 @@ func TestTestAppServe(t *testing.T) {
 		t.Errorf("Content-Type %q", ct)
 	}
 	r = serve(app, "GET", "/stream", "")
-	if string(r.Body) != "chunkchunk" {
-		t.Errorf("stream body %q", r.Body)
+	if string(r.Body) != "chunkchunk" || r.Err != nil {
+		t.Errorf("stream body %q, %v", r.Body, r.Err)
 	}
-	if length, _ := responseHeader(r, "Content-Length"); length != "10" {
-		t.Errorf("stream Content-Length %q", length)
+	if _, n := responseHeader(r, "Content-Length"); n != 0 {
+		t.Error("Content-Length handed back for a stream")
 	}
 	if _, n := responseHeader(r, "Transfer-Encoding"); n != 0 {
-		t.Error("Transfer-Encoding handed back for a body read whole")
+		t.Error("Transfer-Encoding handed back: there is no framing to undo")
 	}
 	if r = serve(app, "HEAD", "/stream", ""); r.Status != 200 || len(r.Body) != 0 {
 		t.Errorf("HEAD: %d %q", r.Status, r.Body)
+	}
+	if closed := py.closedStreams(); len(closed) != 1 || closed[0] != 4 {
+		t.Errorf("closed streams %v: HEAD closes its stream unread", closed)
+	}
+}
+
+// A stream is handed over chunk by chunk as Python produces it: Serve returns before
+// the first pull, each Read answers one chunk, and closing before the end closes the
+// generator. An endless stream can be read for a few chunks and closed.
+func TestTestAppStreamsIncrementally(t *testing.T) {
+	table := newTable(RouteSpec{Method: "GET", Path: "/events", HandlerID: 0})
+	py := newFake(map[int]func(seenRequest) pyReply{
+		0: func(seenRequest) pyReply { return pyReply{status: 200, streaming: true, stream: 7} },
+	})
+	py.pull = func(stream, n int) (int, string) { return 0, "data: " + strings.Repeat("x", n) + "\n\n" }
+	app := newTestApp(t, table, py)
+
+	r, body := serveOpen(app, "GET", "/events", "")
+	if r.Status != 200 || body == nil {
+		t.Fatalf("%d, open body %v", r.Status, body)
+	}
+	if n := py.pullCount(7); n != 0 {
+		t.Fatalf("%d pulls before the first read", n)
+	}
+	buf := make([]byte, 1024)
+	for i := 0; i < 3; i++ {
+		n, err := body.Read(buf)
+		if want := "data: " + strings.Repeat("x", i) + "\n\n"; err != nil || string(buf[:n]) != want {
+			t.Fatalf("read %d: %q, %v; want %q", i, buf[:n], err, want)
+		}
+	}
+	if n := py.pullCount(7); n != 3 {
+		t.Errorf("%d pulls for 3 reads", n)
+	}
+	body.Close()
+	if closed := py.closedStreams(); len(closed) != 1 || closed[0] != 7 {
+		t.Errorf("closed streams %v, want [7]", closed)
+	}
+}
+
+// A stream that fails ends with an error after what it produced.
+func TestTestAppStreamFailure(t *testing.T) {
+	table := newTable(RouteSpec{Method: "GET", Path: "/s", HandlerID: 0})
+	py := newFake(map[int]func(seenRequest) pyReply{
+		0: func(seenRequest) pyReply { return pyReply{status: 200, streaming: true, stream: 1} },
+	})
+	py.pull = func(stream, n int) (int, string) {
+		if n == 0 {
+			return 0, "partial"
+		}
+		return 2, "boom"
+	}
+	app := newTestApp(t, table, py)
+	r := serve(app, "GET", "/s", "")
+	if string(r.Body) != "partial" || r.Err == nil || !strings.Contains(r.Err.Error(), "boom") {
+		t.Errorf("body %q, error %v", r.Body, r.Err)
 	}
 }

@@ -4,6 +4,8 @@ sync handlers as much as in the thread async code's ORM calls run in."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from .runtime_helpers import runtime  # noqa: F401
@@ -42,3 +44,41 @@ def test_a_positive_conn_max_age_reuses_connections(runtime, tmp_path, path):  #
     counts, threads = run(server, path)
     # One connection per thread that ran a query, however many requests.
     assert counts[-1] == len(threads) < REQUESTS
+
+
+def run_stream(server, query: str = "") -> tuple[list[int], set[str]]:
+    """As ``run``, for a sync generator: each chunk reports after its own query."""
+    counts, threads = [], set()
+    for _ in range(REQUESTS):
+        r = server.request("GET", "/db/stream/sync" + query)
+        assert r.status_code == 200, r.text
+        rows = [json.loads(line) for line in r.text.splitlines()]
+        counts.append(rows[-1]["opened"])
+        threads.update(row["thread"] for row in rows)
+    return counts, threads
+
+
+def test_conn_max_age_0_closes_a_sync_generators_connection_at_the_end_of_its_stream(runtime, tmp_path):  # noqa: F811
+    server = runtime.start(settings=settings(tmp_path, 0))
+    counts, _ = run_stream(server)
+    # The worker thread that ran the generator closed its connection when the stream
+    # ended: the next stream opened a new one.
+    assert counts == list(range(counts[0], counts[0] + REQUESTS))
+
+
+def test_a_positive_conn_max_age_reuses_a_sync_generators_connections(runtime, tmp_path):  # noqa: F811
+    server = runtime.start(settings=settings(tmp_path, 600))
+    counts, threads = run_stream(server)
+    assert counts[-1] == len(threads) < REQUESTS
+
+
+def test_a_sync_generator_that_waits_between_chunks_queries_in_every_stretch(runtime, tmp_path):  # noqa: F811
+    server = runtime.start(settings=settings(tmp_path, 0))
+    r = server.request("GET", "/db/stream/sync?chunks=4&ms=20")
+    assert r.status_code == 200, r.text
+    rows = [json.loads(line) for line in r.text.splitlines()]
+    # A producer that ran longer than its time slice gives its worker thread back after
+    # the chunk, so each chunk here was a stretch of its own, in whichever thread: each
+    # stretch's connection was closed at its end, and each chunk's query opened a new one.
+    opened = [row["opened"] for row in rows]
+    assert opened == list(range(opened[0], opened[0] + 4))

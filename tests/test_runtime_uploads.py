@@ -7,6 +7,7 @@ import os
 import socket
 import tempfile
 
+import httpx
 import pytest
 
 
@@ -140,3 +141,36 @@ def test_file_limits_give_the_same_422_from_the_server_as_from_python(server):
     }]}
     ok = server.request("POST", "/avatar", files={"img": ("a.png", b"x" * (2 * MiB), "image/png")})
     assert ok.status_code == 200 and ok.json() == {"size": 2 * MiB}
+
+
+def python_answer(content_type: str, body: bytes) -> bytes:
+    """The 422 body Python's own checks give for ``body`` on ``/limited``."""
+    from django_bolt._forms import parse_form
+    from django_bolt.error_handlers import request_validation_error_handler
+    from django_bolt.exceptions import RequestValidationError
+    from django_bolt.uploads import FileLimits
+
+    form = parse_form(content_type, body, max_sizes={"docs": 10})
+    errors = []
+    for limits in (FileLimits("docs", 10, 2, ("text/plain",), 2), FileLimits("cover", None, 3, None, None)):
+        errors += limits.check(form.files[limits.key], form.oversized)
+    return request_validation_error_handler(RequestValidationError(errors))[2]
+
+
+@pytest.mark.parametrize("padding", [0, 2 * THRESHOLD], ids=["in memory", "spooled"])
+def test_every_file_limit_is_checked_by_the_server_with_pythons_answer(server, padding):
+    files = [("docs", ("a.txt", b"x", "text/plain")), ("cover", ("c.png", b"ab", "image/png"))]
+    if not padding:
+        # Every problem at once: the server reads a body in memory whole.
+        files += [("docs", ("b.exe", b"MZ", "application/x-msdownload")), ("docs", ("c.txt", b"0123456789x", "text/plain"))]
+    data = {"padding": "p" * padding}  # a form field: past the threshold, the body is spooled
+    request = httpx.Request("POST", server.url("/limited"), files=files, data=data)
+    body = request.read()
+    r = server.request("POST", "/limited", content=body, headers={"content-type": request.headers["content-type"]})
+    assert r.status_code == 422
+    assert r.content == python_answer(request.headers["content-type"], body)
+    types = [e["type"] for e in r.json()["detail"]]
+    assert types == (["file_too_small", "file_too_small"] if padding else [
+        "file_too_many", "file_too_small", "file_invalid_content_type", "file_too_large", "file_too_small"])
+    ok = server.request("POST", "/limited", files=[("docs", ("a.txt", b"ab", "text/plain")), ("cover", ("c.png", b"abc", "image/png"))])
+    assert ok.status_code == 200 and ok.json() == {"docs": [2], "cover": 3}

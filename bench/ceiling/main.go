@@ -20,8 +20,11 @@ import (
 	"flag"
 	"io"
 	"log"
+	"mime"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -49,6 +52,7 @@ var (
 
 type server struct {
 	samplePath string
+	staticDir  string // served under /static/ when set
 	users      []user
 	secret     []byte // the example project's SECRET_KEY, which signs its JWTs
 }
@@ -57,13 +61,14 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8001", "address to listen on")
 	file := flag.String("file", "python/examples/testproject/testproject/static_files/sample.txt",
 		"file served by GET /file-static")
+	static := flag.String("static", "", "directory served under /static/ (Django's admin static files)")
 	flag.Parse()
 
 	secret := os.Getenv("DJANGO_SECRET_KEY")
 	if secret == "" {
 		secret = "dev-insecure-testproject-key-do-not-use-in-production"
 	}
-	s := &server{samplePath: *file, users: seedUsers(10), secret: []byte(secret)}
+	s := &server{samplePath: *file, staticDir: *static, users: seedUsers(10), secret: []byte(secret)}
 	srv := &fasthttp.Server{
 		Handler: s.handle,
 		// Same Server header and header-name handling as django-bolt, so both send
@@ -115,6 +120,8 @@ func (s *server) handle(ctx *fasthttp.RequestCtx) {
 		ctx.Response.Header.Set("location", "/router/hello")
 	case path == "/file-static" && get:
 		s.fileStatic(ctx)
+	case s.staticDir != "" && strings.HasPrefix(path, "/static/") && get:
+		s.static(ctx, path[len("/static/"):])
 	case path == "/stream" && get:
 		ctx.SetStatusCode(200)
 		ctx.SetContentType("text/plain")
@@ -427,6 +434,29 @@ func (s *server) fileStatic(ctx *fasthttp.RequestCtx) {
 	}
 	ctx.SetStatusCode(200)
 	ctx.SetContentType("text/plain")
+	ctx.Response.SetBodyStream(f, int(info.Size()))
+}
+
+// static sends a file of the static directory from disk per request, with the
+// content type of its extension, like django-bolt's static files.
+func (s *server) static(ctx *fasthttp.RequestCtx, rel string) {
+	if rel == "" || strings.Contains(rel, "..") {
+		send(ctx, 400, ctJSON, []byte(`{"detail":"Invalid static file path"}`))
+		return
+	}
+	f, err := os.Open(filepath.Join(s.staticDir, filepath.FromSlash(rel)))
+	if err != nil {
+		send(ctx, 404, ctText, []byte("Not Found"))
+		return
+	}
+	info, err := f.Stat()
+	if err != nil || !info.Mode().IsRegular() {
+		f.Close()
+		send(ctx, 404, ctText, []byte("Not Found"))
+		return
+	}
+	ctx.SetStatusCode(200)
+	ctx.SetContentType(mime.TypeByExtension(filepath.Ext(rel)))
 	ctx.Response.SetBodyStream(f, int(info.Size()))
 }
 

@@ -91,7 +91,12 @@ def _bolt_base(ctx: Context, port: int):
 
 def _ceiling(ctx: Context, port: int):
     assert ctx.ceiling_binary is not None
-    return [str(ctx.ceiling_binary), "-addr", f"{HOST}:{port}", "-file", str(SAMPLE_FILE)], ROOT, {}
+    argv = [str(ctx.ceiling_binary), "-addr", f"{HOST}:{port}", "-file", str(SAMPLE_FILE)]
+    # Django's admin static files, which django-bolt serves at /static/admin/...
+    admin_static = next((ROOT / ".venv" / "lib").glob("python3*/site-packages/django/contrib/admin/static"), None)
+    if admin_static:
+        argv += ["-static", str(admin_static)]
+    return argv, ROOT, {}
 
 
 def _uvicorn(app: str, settings: str = "peer_settings"):
@@ -146,10 +151,19 @@ def label(key: str, processes: int) -> str:
     return SPECS[key].label
 
 
+_given: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
+    """A port free now and not handed to another server of this run: the kernel may
+    offer a just-released port again before the server it went to has bound it."""
+    while True:
+        with socket.socket() as s:
+            s.bind((HOST, 0))
+            port = s.getsockname()[1]
+        if port not in _given:
+            _given.add(port)
+            return port
 
 
 def build_ceiling(out_dir: Path) -> Path:

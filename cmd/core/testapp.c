@@ -26,6 +26,20 @@ static PyObject *test_app_request(PyObject *self, PyObject *args) {
                             headers, (char *)body, body_len);
 }
 
+static PyObject *test_app_read(PyObject *self, PyObject *args) {
+    (void)self;
+    long app, body;
+    if (!PyArg_ParseTuple(args, "ll:test_app_read", &app, &body)) return NULL;
+    return goTestAppRead(app, body);
+}
+
+static PyObject *test_app_close(PyObject *self, PyObject *args) {
+    (void)self;
+    long app, body;
+    if (!PyArg_ParseTuple(args, "ll:test_app_close", &app, &body)) return NULL;
+    return goTestAppClose(app, body);
+}
+
 static PyObject *test_app_destroy(PyObject *self, PyObject *arg) {
     (void)self;
     long app = PyLong_AsLong(arg);
@@ -38,9 +52,17 @@ static PyMethodDef test_app_methods[] = {
      "test_app_create(table: bytes, runner, http_layer: bool) -> int\n\n"
      "Builds an in-process app from a route table; runner(item) runs handlers inline."},
     {"test_app_request", test_app_request, METH_VARARGS,
-     "test_app_request(app, method, path, query, headers, body) -> (status, headers, body)\n\n"
-     "Runs one request through the Go pipeline on the calling thread."},
-    {"test_app_destroy", test_app_destroy, METH_O, "test_app_destroy(app) -> None"},
+     "test_app_request(app, method, path, query, headers, body) -> (status, headers, body, body_id)\n\n"
+     "Runs one request through the Go pipeline on the calling thread. body_id is None when\n"
+     "the body is whole, else the body is still being produced: read it with test_app_read."},
+    {"test_app_read", test_app_read, METH_VARARGS,
+     "test_app_read(app, body_id) -> bytes\n\n"
+     "The next piece of a body as it is produced; b'' at its end, where it is closed."},
+    {"test_app_close", test_app_close, METH_VARARGS,
+     "test_app_close(app, body_id) -> None\n\n"
+     "Closes a body before its end: a stream's generator is closed."},
+    {"test_app_destroy", test_app_destroy, METH_O,
+     "test_app_destroy(app) -> None\n\nCloses the app's open bodies and releases it."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -8,6 +8,8 @@ package main
 import "C"
 
 import (
+	"io"
+	"sync"
 	"unsafe"
 
 	"djangobolt/protocol"
@@ -16,17 +18,39 @@ import (
 )
 
 // testApp is one app of the in-process test client: the server's pipeline with Python
-// run inline on the calling thread.
+// run inline on the calling thread, and the bodies of its responses still being read.
 type testApp struct {
 	app    *server.TestApp
 	inline *pyhost.Inline
+	bodies map[int]*openBody
+	nextID int
 }
 
-// Apps are only touched with the GIL held, which serialises access.
+// openBody is a response body the client reads piece by piece. Reading calls Python,
+// which may let another thread in (an async client reads in worker threads): reading
+// marks the body busy, and a close asked for meanwhile is done by the reader.
+type openBody struct {
+	r       io.ReadCloser
+	reading bool
+	closing bool
+}
+
+// The calls come with the GIL held, but Python may release it while a handler or a
+// generator runs: mu guards the maps, and is never held while Python runs.
 var (
+	mu          sync.Mutex
 	testApps    = map[int]*testApp{}
 	nextTestApp = 1
 )
+
+// readSize bounds one read: a stream's chunk larger than this comes in several.
+const readSize = 64 << 10
+
+func lookup(id C.long) *testApp {
+	mu.Lock()
+	defer mu.Unlock()
+	return testApps[int(id)]
+}
 
 func setError(exc *C.PyObject, msg string) *C.PyObject {
 	cmsg := C.CString(msg)
@@ -43,26 +67,44 @@ func goTestAppCreate(table *C.char, n C.Py_ssize_t, runner *C.PyObject, httpLaye
 		inline.Close()
 		return setError(C.PyExc_ValueError, err.Error())
 	}
+	mu.Lock()
 	id := nextTestApp
 	nextTestApp++
-	testApps[id] = &testApp{app: app, inline: inline}
+	testApps[id] = &testApp{app: app, inline: inline, bodies: map[int]*openBody{}}
+	mu.Unlock()
 	return C.PyLong_FromLong(C.long(id))
 }
 
+// goTestAppDestroy closes the bodies still open (their generators' finally blocks run)
+// and releases the app.
+//
 //export goTestAppDestroy
 func goTestAppDestroy(id C.long) *C.PyObject {
-	if a, ok := testApps[int(id)]; ok {
-		a.inline.Close()
-		delete(testApps, int(id))
+	mu.Lock()
+	a := testApps[int(id)]
+	delete(testApps, int(id))
+	var open []int
+	if a != nil {
+		for sid := range a.bodies {
+			open = append(open, sid)
+		}
 	}
+	mu.Unlock()
+	if a == nil {
+		return C.bolt_none()
+	}
+	for _, sid := range open {
+		a.closeBody(sid)
+	}
+	a.inline.Close()
 	return C.bolt_none()
 }
 
 //export goTestAppRequest
 func goTestAppRequest(id C.long, method *C.char, mlen C.Py_ssize_t, path *C.char, plen C.Py_ssize_t,
 	query *C.char, qlen C.Py_ssize_t, headers *C.PyObject, body *C.char, blen C.Py_ssize_t) *C.PyObject {
-	a, ok := testApps[int(id)]
-	if !ok {
+	a := lookup(id)
+	if a == nil {
 		return setError(C.PyExc_KeyError, "Invalid test app id")
 	}
 	n := int(C.PyList_Size(headers))
@@ -77,14 +119,95 @@ func goTestAppRequest(id C.long, method *C.char, mlen C.Py_ssize_t, path *C.char
 	}
 	var resp protocol.Response
 	resp.Reset()
-	a.app.Serve(view(method, mlen), view(path, plen), view(query, qlen), kv, view(body, blen), &resp)
+	pending := a.app.Serve(view(method, mlen), view(path, plen), view(query, qlen), kv, view(body, blen), &resp)
+	sid := -1
+	if pending != nil {
+		mu.Lock()
+		sid = a.nextID
+		a.nextID++
+		a.bodies[sid] = &openBody{r: pending}
+		mu.Unlock()
+	}
 
 	out := C.PyList_New(0)
 	for i := 0; i < resp.NumHeaders(); i++ {
 		k, v := resp.Header(i)
 		C.bolt_list_append(out, pair(k, v))
 	}
-	return C.bolt_response_tuple(C.long(resp.Status), out, cbytes(resp.Body), C.Py_ssize_t(len(resp.Body)))
+	t := C.PyTuple_New(4)
+	C.PyTuple_SetItem(t, 0, C.PyLong_FromLong(C.long(resp.Status)))
+	C.PyTuple_SetItem(t, 1, out)
+	C.PyTuple_SetItem(t, 2, C.bolt_bytes(cbytes(resp.Body), C.Py_ssize_t(len(resp.Body))))
+	if sid < 0 {
+		C.PyTuple_SetItem(t, 3, C.bolt_none())
+	} else {
+		C.PyTuple_SetItem(t, 3, C.PyLong_FromLong(C.long(sid)))
+	}
+	return t
+}
+
+// goTestAppRead reads the next piece of an open body: bytes, empty at its end (or when
+// it broke: the runner keeps the error). A body read to its end is closed.
+//
+//export goTestAppRead
+func goTestAppRead(id C.long, sid C.long) *C.PyObject {
+	a := lookup(id)
+	if a == nil {
+		return setError(C.PyExc_KeyError, "Invalid test app id")
+	}
+	mu.Lock()
+	b := a.bodies[int(sid)]
+	busy := b != nil && b.reading
+	if b != nil {
+		b.reading = true
+	}
+	mu.Unlock()
+	if b == nil {
+		return C.bolt_bytes(nil, 0)
+	}
+	if busy {
+		return setError(C.PyExc_RuntimeError, "the response body is being read by another thread")
+	}
+	buf := make([]byte, readSize)
+	n, err := b.r.Read(buf)
+	for n == 0 && err == nil {
+		n, err = b.r.Read(buf)
+	}
+	mu.Lock()
+	b.reading = false
+	done := err != nil || b.closing
+	mu.Unlock()
+	if done {
+		a.closeBody(int(sid))
+	}
+	return C.bolt_bytes(cbytes(buf[:n]), C.Py_ssize_t(n))
+}
+
+// goTestAppClose closes a body before its end: a stream's generator is closed and its
+// finally blocks run (at once, or when a read under way returns).
+//
+//export goTestAppClose
+func goTestAppClose(id C.long, sid C.long) *C.PyObject {
+	if a := lookup(id); a != nil {
+		a.closeBody(int(sid))
+	}
+	return C.bolt_none()
+}
+
+// closeBody forgets and closes body sid, unless a read is under way: that reader closes it.
+func (a *testApp) closeBody(sid int) {
+	mu.Lock()
+	b := a.bodies[sid]
+	if b != nil && b.reading {
+		b.closing = true
+		b = nil
+	} else {
+		delete(a.bodies, sid)
+	}
+	mu.Unlock()
+	if b != nil {
+		_ = b.r.Close()
+	}
 }
 
 // view is Python's memory as a Go slice, valid while the call lasts.

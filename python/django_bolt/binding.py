@@ -730,7 +730,7 @@ class _Compiled(NamedTuple):
     uses_scope: bool
     parses_form: bool
     max_sizes: dict = {}  # File(max_size=) per field key
-    # File() limits the server checks while a large body streams (see _upload_limits).
+    # File() limits the server checks before Python runs (see _upload_limits).
     uploads: tuple = ()
 
 
@@ -769,13 +769,16 @@ def _compile_dependency_field(
 
 
 def _upload_limits(key: str, marker: Param | None) -> tuple:
-    """The limits of a File() parameter the Go core checks as a large multipart body
-    streams to disk (server/uploads.go); min_size needs the whole file, so stays here."""
-    if marker is None or (marker.max_size is None and marker.allowed_types is None and marker.max_files is None):
+    """The limits of a File() parameter, for the Go core: it checks them on every
+    multipart body before Python runs (server/uploads.go)."""
+    if marker is None or all(
+        v is None for v in (marker.max_size, marker.min_size, marker.allowed_types, marker.max_files)
+    ):
         return ()
     return ({
         "field": key,
         "max_size": None if marker.max_size is None else int(marker.max_size),
+        "min_size": None if marker.min_size is None else int(marker.min_size),
         "allowed_types": None if marker.allowed_types is None else [str(t) for t in marker.allowed_types],
         "max_files": None if marker.max_files is None else int(marker.max_files),
     },)

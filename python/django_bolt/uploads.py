@@ -5,11 +5,17 @@ Where each check happens:
 
 * the whole body over ``BOLT_MAX_UPLOAD_SIZE``: 413 from the Go core, before
   any Python runs;
-* ``max_size``: while the multipart body is read, in Python, before the
-  handler: a part is no longer stored once it passes the limit;
-* ``min_size``, ``allowed_types`` (the part's own ``Content-Type``),
-  ``max_files`` and a missing file: after the body is read, before the
-  handler.
+* ``max_size``, ``min_size``, ``allowed_types`` (the part's own
+  ``Content-Type``) and ``max_files``: by the Go core on every multipart body
+  (``server/uploads.go``), before any Python runs, with the 422 below. A body
+  spooled to disk is refused at its first file over ``max_size``,
+  ``allowed_types`` or ``max_files``, before the rest is read (that answer
+  lists only that problem); otherwise every problem is listed, as here.
+* here, ``FileLimits.check`` applies the same rules to what Python parsed, for
+  the bodies the Go core could not read as multipart (a part whose headers its
+  parser rejects; a malformed body is reported as such anyway); the parser
+  stops storing a part past ``max_size``;
+* a missing file: here, before the handler.
 
 Each failure is a 422 ``{"detail": [{"type", "loc": ["body", <field>], "msg",
 "ctx"}]}`` with the types ``file_too_large``, ``file_too_small``,

@@ -9,9 +9,13 @@ import pytest
 from django.test import override_settings
 
 from django_bolt import BoltAPI, FileSize, MediaType, UploadFile
+from django_bolt._forms import parse_form
+from django_bolt.error_handlers import request_validation_error_handler
+from django_bolt.exceptions import RequestValidationError
 from django_bolt.datastructures import UploadFile as DatastructuresUploadFile
 from django_bolt.params import File, Form
 from django_bolt.testing import TestClient
+from django_bolt.uploads import FileLimits
 
 seen: list[UploadFile] = []
 
@@ -193,3 +197,35 @@ def test_bad_limits_are_startup_errors():
         File(max_size=-1)
     with pytest.raises(TypeError, match="allowed_types"):
         File(allowed_types="image/*")
+
+
+def python_answer(content_type: str, body: bytes, limits: FileLimits) -> bytes:
+    """The 422 body Python's own check gives for ``body``."""
+    max_sizes = {limits.key: limits.max_size} if limits.max_size is not None else None
+    form = parse_form(content_type, body, max_sizes=max_sizes)
+    errors = limits.check(form.files[limits.key], form.oversized)
+    return request_validation_error_handler(RequestValidationError(errors))[2]
+
+
+def test_the_server_checks_every_limit_before_python_with_pythons_answer(client, monkeypatch):
+    files = [
+        ("docs", ("a.txt", b"x", "text/plain")),
+        ("docs", ("b.exe", b"MZ....", "application/x-msdownload")),
+        ("docs", ("c.pdf", b"%PDF-1.7 long", "application/pdf")),
+    ]
+    request = client.build_request("POST", "/limits", files=files)
+    body = request.read()
+    limits = FileLimits("docs", 10, 2, ("text/plain", "application/pdf"), 2)
+    expected = python_answer(request.headers["content-type"], body, limits)
+
+    def python_checked(*args):
+        raise AssertionError("the server let a file over its limits through to Python")
+
+    monkeypatch.setattr(FileLimits, "check", python_checked)
+    r = client.send(request)
+    assert r.status_code == 422
+    assert r.content == expected
+    for files in ([("docs", ("a.txt", b"x", "text/plain"))], [("docs", ("a.txt", b"", "text/plain"))]):
+        # min_size alone, an empty file included.
+        r = client.post("/limits", files=files)
+        assert r.status_code == 422 and r.json()["detail"][0]["type"] == "file_too_small"

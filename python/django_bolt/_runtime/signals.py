@@ -7,7 +7,9 @@ broken ones) between requests, as under Django's own handlers. Receivers run as
 Django's ASGI handler runs them (``asend``: sync receivers in the thread where async
 code's ORM calls run). Sync handlers run in the worker pool, whose threads have
 connections of their own: while a request runs with signals, each of them recycles its
-connections around the sync code it runs (``route.run_sync``).
+connections around the sync code it runs (``route.run_sync``), and so does each worker
+thread that runs a stretch of a sync generator streamed by the response
+(``streams.Streams``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from typing import Any, Callable
 
 from django.core.signals import request_finished, request_started
 
+from ..responses import StreamingResponse
 from .route import recycle_connections
+from .streams import RECYCLES
 
 __all__ = ["with_signals"]
 
@@ -36,7 +40,10 @@ def with_signals(run: Callable[[Any], Any], sender: type) -> Callable[[Any], Any
         await request_started.asend(sender=sender, scope=_scope(request))
         recycling = recycle_connections.set(True)
         try:
-            return await run(request)
+            result = await run(request)
+            if isinstance(result, StreamingResponse):
+                setattr(result, RECYCLES, True)
+            return result
         finally:
             recycle_connections.reset(recycling)
             await request_finished.asend(sender=sender)

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..responses import StreamingResponse
 from .protocol import CHUNK, END, FAILED
+from .route import _recycling
 
 __all__ = ["Streams", "StreamSource", "stream_headers", "to_bytes"]
 
@@ -71,14 +72,21 @@ def _failed(exc: BaseException) -> Pulled:
     return FAILED, str(exc).encode()
 
 
+# Set on a StreamingResponse returned under BOLT_EMIT_SIGNALS (``signals.with_signals``).
+RECYCLES = "_bolt_recycles_connections"
+
+
 class StreamSource:
     """The chunks of one ``StreamingResponse``."""
 
-    __slots__ = ("source", "is_async", "failure")
+    __slots__ = ("source", "is_async", "failure", "recycles")
 
     def __init__(self, resp: StreamingResponse) -> None:
         # The exception that ended the stream, once a pull answered FAILED.
         self.failure: BaseException | None = None
+        # Whether each worker thread that runs this (sync) source recycles its database
+        # connections around what it runs, as a sync handler's does under signals.
+        self.recycles = getattr(resp, RECYCLES, False)
         content = resp.content
         if callable(content) and not hasattr(content, "__iter__") and not hasattr(content, "__aiter__"):
             content = content()
@@ -196,7 +204,17 @@ class Streams:
             self._tasks[sid] = task
             task.add_done_callback(partial(self._forget_task, sid))
         else:
-            self._executor.submit(self._drive_sync, sid, source)
+            self._submit(self._drive_sync, sid, source)
+
+    def _submit(self, work: Any, sid: int, source: StreamSource) -> None:
+        """Run a sync source's ``work`` in the worker pool. Under signals the thread closes
+        its old database connections before and after, as Django does at a request's start
+        and end: the stream may go on in another thread, and this one serves other
+        requests meanwhile, so each stretch of the generator is one such request here."""
+        if source.recycles:
+            self._executor.submit(_recycling, work, (sid, source), {})
+        else:
+            self._executor.submit(work, sid, source)
 
     def _drive_sync(self, sid: int, source: StreamSource) -> None:
         put = self._put
@@ -214,7 +232,7 @@ class Streams:
                     break
                 if monotonic() > until:
                     # Go to the back of the pool's queue; at once when nothing waits.
-                    self._executor.submit(self._drive_sync, sid, source)
+                    self._submit(self._drive_sync, sid, source)
                     return
         except BaseException as exc:  # the generator's own error, SystemExit included
             self._fail(sid, exc)
@@ -275,7 +293,7 @@ class Streams:
         if source.is_async:
             self._loop.create_task(self._close_async(sid, source))
         else:
-            self._executor.submit(self._close_sync, sid, source)
+            self._submit(self._close_sync, sid, source)
 
     def _close_sync(self, sid: int, source: StreamSource) -> None:
         try:

@@ -154,10 +154,12 @@ class DocsAssets(_Part, kw_only=True):
 
 
 class FileLimit(_Part, kw_only=True):
-    """A ``File()`` parameter's limits, checked while its body is spooled (server.FileLimit)."""
+    """A ``File()`` parameter's limits, checked by the server on every multipart body
+    (server.FileLimit)."""
 
     field: str
     max_size: int | None = None
+    min_size: int | None = None
     allowed_types: list[str] | None = None
     max_files: int | None = None
 
@@ -183,7 +185,7 @@ class RouteSpec(msgspec.Struct, kw_only=True):
     handler_id: int
     needs: list[str]  # the request parts its binding plan reads
     security: RouteConfig | None  # None: nothing in Go
-    uploads: list[FileLimit]  # File() limits checked while a body is spooled
+    uploads: list[FileLimit]  # File() limits the server checks before Python
     name: str  # the handler's dotted name, for errors
     access_log: AccessLogPolicy | None  # the API's LoggingConfig policy
 

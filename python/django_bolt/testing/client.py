@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import codecs
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, AnyStr
 
 import httpx
 import msgspec
@@ -79,7 +79,9 @@ class _App:
         self.id = _core.test_app_create(table, self.runner, use_http_layer)
 
     def request(self, method: str, raw_path: bytes, headers: list[tuple[str, str]], body: bytes,
-                raise_server_exceptions: bool) -> tuple[int, list[tuple[str, str]], bytes]:
+                raise_server_exceptions: bool) -> tuple[int, list[tuple[str, str]], bytes, int | None]:
+        """Status, headers, and the body: whole, or ``b""`` and the id of a body still being
+        produced (``read`` it)."""
         path, _, query = raw_path.partition(b"?")
         self.runner.error = None
         try:
@@ -87,53 +89,155 @@ class _App:
         except Exception as exc:
             if raise_server_exceptions:
                 raise
-            return 500, [("content-type", "text/plain; charset=utf-8")], f"Test client error: {exc}".encode()
+            return 500, [("content-type", "text/plain; charset=utf-8")], f"Test client error: {exc}".encode(), None
+        self._raise_error(raise_server_exceptions)
+        return result
+
+    def read(self, body_id: int, raise_server_exceptions: bool) -> bytes:
+        """The next piece of an open body as it is produced; ``b""`` at its end. The
+        handler's error is raised here when its stream fails (else the body just ends)."""
+        if self.id is None:
+            raise RuntimeError("the test client is closed: read a streamed response before the client closes")
+        self.runner.error = None
+        chunk = self._core.test_app_read(self.id, body_id)
+        self._raise_error(raise_server_exceptions)
+        return chunk
+
+    def close_body(self, body_id: int) -> None:
+        """Close an open body before its end: a stream's generator is closed."""
+        if self.id is not None:
+            self._core.test_app_close(self.id, body_id)
+
+    def _raise_error(self, raise_server_exceptions: bool) -> None:
         if self.runner.error is not None and raise_server_exceptions:
             error, self.runner.error = self.runner.error, None
             raise error
-        return result
 
     def close(self) -> None:
         if self.id is not None:
             self._core.test_app_destroy(self.id)
             self.id = None
+            self.runner.close()
+
+
+class _Body(httpx.SyncByteStream):
+    """A body still being produced, read piece by piece as the client asks."""
+
+    def __init__(self, app: _App, body_id: int, raise_server_exceptions: bool) -> None:
+        self.app = app
+        self.body_id = body_id
+        self.raise_server_exceptions = raise_server_exceptions
+
+    def __iter__(self) -> Iterator[bytes]:
+        while chunk := self.app.read(self.body_id, self.raise_server_exceptions):
+            yield chunk
+
+    def close(self) -> None:
+        self.app.close_body(self.body_id)
+
+
+class _AsyncBody(httpx.AsyncByteStream):
+    """``_Body`` for the async client: each read runs in a worker thread."""
+
+    def __init__(self, app: _App, body_id: int, raise_server_exceptions: bool) -> None:
+        self.app = app
+        self.body_id = body_id
+        self.raise_server_exceptions = raise_server_exceptions
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        loop = asyncio.get_running_loop()
+        while chunk := await loop.run_in_executor(None, self.app.read, self.body_id, self.raise_server_exceptions):
+            yield chunk
+
+    async def aclose(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self.app.close_body, self.body_id)
+
+
+def _lines(pieces: Iterator[AnyStr], empty: AnyStr) -> Iterator[AnyStr]:
+    """The lines of ``pieces`` without their endings, each as soon as it is complete."""
+    cr = "\r" if isinstance(empty, str) else b"\r"
+    pending = empty
+    for piece in pieces:
+        pending += piece
+        lines = pending.splitlines(True)
+        last = lines[-1] if lines else empty
+        # A last line without its ending, or ending in \r (a \n may follow), waits.
+        pending = lines.pop() if last and (last.splitlines() == [last] or last.endswith(cr)) else empty
+        for line in lines:
+            yield line.splitlines()[0]
+    if pending:
+        yield pending.splitlines()[0]
 
 
 class TestResponse(httpx.Response):
     """An httpx response with the streaming readers of ``requests``.
 
-    The in-process client hands the body over complete (a stream is read to its end
-    first), so ``stream=True`` changes nothing but is accepted, and these iterate over
-    the whole body.
+    With ``stream=True`` the body is read as the handler produces it: a stream's chunks
+    come one by one, so an endless event stream can be read for a few events. Closing
+    the response (``close()``, leaving its ``with`` block, or leaving a reader loop
+    before the end) closes the handler's generator, whose ``finally`` blocks run. A
+    body read to its end is kept and can be read again.
     """
 
     __test__ = False
 
     def iter_content(self, chunk_size: int | None = 1024, decode_unicode: bool = False) -> Iterator[Any]:
-        """The body in pieces of ``chunk_size`` bytes (None: in one piece); with
-        ``decode_unicode``, as text decoded with the response's encoding."""
+        """The body as it comes, each piece cut to at most ``chunk_size`` bytes (None: as
+        it comes); with ``decode_unicode``, as text decoded with the response's encoding."""
         if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
             raise ValueError(f"iter_content(chunk_size=...) takes a number of bytes >= 1 or None, not {chunk_size!r}")
-        body = self.content
-        size = chunk_size or max(len(body), 1)
         decoder = codecs.getincrementaldecoder(self.encoding or "utf-8")(errors="replace") if decode_unicode else None
-        for start in range(0, len(body), size):
-            chunk = body[start:start + size]
-            if decoder is None:
-                yield chunk
-            elif text := decoder.decode(chunk):
-                yield text
+        for piece in self.iter_bytes():
+            size = chunk_size or len(piece)
+            for start in range(0, len(piece), size):
+                chunk = piece[start:start + size]
+                if decoder is None:
+                    yield chunk
+                elif text := decoder.decode(chunk):
+                    yield text
         if decoder is not None and (rest := decoder.decode(b"", final=True)):
             yield rest
 
     def iter_lines(self, decode_unicode: bool = True) -> Iterator[Any]:  # type: ignore[override]
-        """The body's lines without their line endings (``\n``, ``\r\n`` or ``\r``),
-        empty lines included and a last line without an ending too: text, or bytes
-        with ``decode_unicode=False``."""
+        """The body's lines as they come, without their line endings (``\n``, ``\r\n``
+        or ``\r``), empty lines included and a last line without an ending too: text, or
+        bytes with ``decode_unicode=False``."""
         if decode_unicode:
-            yield from self.text.splitlines()
+            yield from _lines(self.iter_text(), "")
         else:
-            yield from self.content.splitlines()
+            yield from _lines(self.iter_bytes(), b"")
+
+    def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        """httpx's ``iter_bytes``; leaving it before the end closes the response, and a body
+        read to its end is kept."""
+        if hasattr(self, "_content"):
+            yield from super().iter_bytes(chunk_size)
+            return
+        read = []
+        try:
+            for chunk in super().iter_bytes(chunk_size):
+                read.append(chunk)
+                yield chunk
+        except GeneratorExit:
+            self.close()
+            raise
+        self._content = b"".join(read)
+
+    async def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        """As ``iter_bytes``, for the async client."""
+        if hasattr(self, "_content"):
+            async for chunk in super().aiter_bytes(chunk_size):
+                yield chunk
+            return
+        read = []
+        try:
+            async for chunk in super().aiter_bytes(chunk_size):
+                read.append(chunk)
+                yield chunk
+        except GeneratorExit:
+            await self.aclose()
+            raise
+        self._content = b"".join(read)
 
     def __enter__(self) -> TestResponse:
         return self
@@ -154,9 +258,12 @@ class _Transport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         method, raw_path, headers = _request_parts(request)
-        status, out_headers, body = self.app.request(method, raw_path, headers, request.read(),
-                                                     self.raise_server_exceptions)
-        return TestResponse(status, headers=out_headers, content=body, request=request)
+        status, out_headers, body, body_id = self.app.request(method, raw_path, headers, request.read(),
+                                                              self.raise_server_exceptions)
+        if body_id is None:
+            return TestResponse(status, headers=out_headers, content=body, request=request)
+        stream = _Body(self.app, body_id, self.raise_server_exceptions)
+        return TestResponse(status, headers=out_headers, stream=stream, request=request)
 
     def close(self) -> None:
         self.app.close()
@@ -173,10 +280,13 @@ class _AsyncTransport(httpx.AsyncBaseTransport):
         method, raw_path, headers = _request_parts(request)
         body = await request.aread()
         loop = asyncio.get_running_loop()
-        status, out_headers, content = await loop.run_in_executor(
+        status, out_headers, content, body_id = await loop.run_in_executor(
             None, self.app.request, method, raw_path, headers, body, self.raise_server_exceptions
         )
-        return TestResponse(status, headers=out_headers, content=content, request=request)
+        if body_id is None:
+            return TestResponse(status, headers=out_headers, content=content, request=request)
+        stream = _AsyncBody(self.app, body_id, self.raise_server_exceptions)
+        return TestResponse(status, headers=out_headers, stream=stream, request=request)
 
     async def aclose(self) -> None:
         self.app.close()
@@ -196,8 +306,9 @@ class TestClient(httpx.Client):
     limits and compression; ``cors_allowed_origins=[...]`` is the project-wide CORS
     origin list for the test (it turns the HTTP layer on unless told otherwise);
     ``read_django_settings=False`` leaves the project's ``BOLT_*`` server settings and
-    ``CORS_*`` policy out (their defaults apply). Verb methods take ``stream=True``;
-    responses have ``iter_content()`` and ``iter_lines()`` (``TestResponse``).
+    ``CORS_*`` policy out (their defaults apply). Verb methods take ``stream=True``
+    (the body is then read as it is produced); responses have ``iter_content()`` and
+    ``iter_lines()`` (``TestResponse``).
     """
 
     __test__ = False  # not a pytest test class
@@ -216,8 +327,8 @@ class TestClient(httpx.Client):
 
     def request(self, method: str, url: Any, *, stream: bool = False, **kwargs: Any) -> Any:  # type: ignore[override]
         """``httpx.Client.request`` with ``stream``: with True, the response is returned
-        as httpx returns a streamed one (close it, or use it with ``with``); its body is
-        complete already."""
+        before its body is read, which then comes as the handler produces it (close the
+        response, or use it with ``with``)."""
         if not stream:
             return super().request(method, url, **kwargs)
         send = _split_send_options(kwargs)

@@ -4,16 +4,17 @@ The Go pipeline calls ``InlineRunner`` with the same items the server's event lo
 receives (``_runtime.protocol``), on the test's thread, and gets the same results back.
 Coroutines run to completion with asgiref's ``async_to_sync``, which keeps Django's
 thread-sensitive ORM calls on this thread. Stream chunks come from the server's own
-``StreamSource``, so both see the same bytes.
+``StreamSource``, so both see the same bytes, one pull per chunk the client reads.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
-from collections import deque
-from typing import Any, Callable, Sequence
+import threading
+from typing import Any, Awaitable, Callable, Sequence
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import AsyncToSync, async_to_sync
 
 from .._runtime import protocol as p
 from .._runtime.route import run_sync_inline
@@ -24,25 +25,49 @@ from ..responses import StreamingResponse
 __all__ = ["InlineRunner"]
 
 
-class _Replay:
-    """An async stream already pulled to its end on the handler's event loop.
+class _StreamLoop:
+    """The event loop async streams live on, in a thread of its own, from their first
+    pull to their close.
 
-    Each ``async_to_sync`` call has its own loop, and a loop that closes finalizes the
-    async generators it started, so the stream cannot be resumed in a later call: its
-    pulls are taken there and answered here in order.
+    Each ``async_to_sync`` call runs on a loop of its own that is closed when the call
+    returns, and closing a loop finalizes the async generators it started (and breaks
+    the queues and tasks they wait on): a stream read over many calls needs a loop that
+    stays, as on the server. Each step still goes through ``async_to_sync`` from the
+    reading thread, and asgiref is told to send this loop's thread-sensitive calls
+    (``sync_to_async``, the async ORM) to that thread meanwhile, where the test's
+    database connection and transaction live. Steps run one at a time.
     """
 
-    __slots__ = ("pulls", "failure")
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="bolt-test-streams", daemon=True)
+        self.thread.start()
+        self.lock = threading.Lock()
 
-    def __init__(self, pulls: deque[tuple[int, bytes]], failure: BaseException | None) -> None:
-        self.pulls = pulls
-        self.failure = failure
+    def run(self, step: Callable[[], Awaitable[Any]]) -> Any:
+        with self.lock:
+            return async_to_sync(self._there)(step)
 
-    def pull_sync(self) -> tuple[int, bytes]:
-        return self.pulls.popleft() if self.pulls else (p.END, b"")
+    async def _there(self, step: Callable[[], Awaitable[Any]]) -> Any:
+        loop = asyncio.get_running_loop()
+        if loop is self.loop:
+            # asgiref ran this call on the streams' loop itself: the reading thread last
+            # served a thread-sensitive call of it, and asgiref then routes the calls
+            # back to the reading thread on its own.
+            return await step()
+        # asgiref runs a loop's thread-sensitive calls in the thread registered for the
+        # loop: this call's loop has the reading thread, so the streams' loop gets it too.
+        executors = AsyncToSync.loop_thread_executors
+        executors[self.loop] = executors[loop]
+        try:
+            return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(step(), self.loop))
+        finally:
+            del executors[self.loop]
 
-    def close_sync(self) -> None:
-        self.pulls.clear()
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+        self.loop.close()
 
 
 class InlineRunner:
@@ -51,8 +76,9 @@ class InlineRunner:
     def __init__(self, runners: Sequence[Callable[[Request], Any]]) -> None:
         self.runners = runners
         self.error: BaseException | None = None
-        self._streams: dict[int, StreamSource | _Replay] = {}
+        self._streams: dict[int, StreamSource] = {}
         self._ids = itertools.count()
+        self._loop: _StreamLoop | None = None
 
     def __call__(self, item: tuple) -> tuple:
         try:
@@ -79,34 +105,45 @@ class InlineRunner:
 
     @staticmethod
     async def _run(runner: Callable[[Request], Any], request: Request) -> tuple[Any, Any]:
-        """Run the handler; an async stream is pulled to its end on the same event loop."""
+        """Run the handler; a stream's source is made, not started (its first pull is the
+        client's first read)."""
         run_sync_inline.set(True)
         result = await runner(request)
         if not isinstance(result, StreamingResponse):
             return result, None
-        source = StreamSource(result)
-        if not source.is_async:
-            return result, source
-        pulls: deque[tuple[int, bytes]] = deque()
-        while True:
-            pulled = await source.pull_async()
-            pulls.append(pulled)
-            if pulled[0] != p.CHUNK:
-                return result, _Replay(pulls, source.failure)
+        return result, StreamSource(result)
+
+    def _stream_loop(self) -> _StreamLoop:
+        if self._loop is None:
+            self._loop = _StreamLoop()
+        return self._loop
 
     def _pull(self, sid: int) -> tuple:
         source = self._streams.get(sid)
         if source is None:
             return (0, p.END, None, b"")
-        status, chunk = source.pull_sync()
+        if source.is_async:
+            status, chunk = self._stream_loop().run(source.pull_async)
+        else:
+            status, chunk = source.pull_sync()
         if status != p.CHUNK:
             self._streams.pop(sid, None)
         if status == p.FAILED:
-            # The client raises it after the response, as it does for a handler's error.
+            # The client raises it where the body is read, as it does for a handler's error.
             self.error = source.failure
         return (0, status, None, chunk)
 
     def _close(self, sid: int) -> None:
         source = self._streams.pop(sid, None)
-        if source is not None:
+        if source is None:
+            return
+        if source.is_async:
+            self._stream_loop().run(source.close_async)
+        else:
             source.close_sync()
+
+    def close(self) -> None:
+        """Stop the streams' loop, once the app has closed its streams."""
+        if self._loop is not None:
+            self._loop.close()
+            self._loop = None

@@ -101,7 +101,7 @@ class WebSocketTestClient:
             ("sec-websocket-version", "13"),
             *self.headers.items(),
         ]
-        status, _, body = _core.test_app_request(app, "GET", self.path, self.query_string.encode(), headers, b"")
+        status, _, body, _ = _core.test_app_request(app, "GET", self.path, self.query_string.encode(), headers, b"")
         if status == 404:
             raise ValueError(f"No WebSocket handler found for path: {self.path}")
         if status != 101:

@@ -194,6 +194,30 @@ async def logged_status(code: int = 200):
 api.mount("/logged", logged)
 
 
+@api.get("/db/stream/sync")
+def db_stream_sync(chunks: int = 1, ms: int = 0):
+    """A sync generator that waits ``ms`` and queries before each of its chunks: the
+    worker pool runs it."""
+    import json
+    import time
+
+    def rows():
+        for _ in range(chunks):
+            time.sleep(ms / 1000)
+            yield json.dumps(_query()) + "\n"
+
+    return StreamingResponse(rows(), media_type="application/x-ndjson")
+
+
+@api.post("/limited")
+async def limited(
+    docs: Annotated[list[UploadFile], File(min_size=2, max_size=10, allowed_types=["text/plain"], max_files=2)],
+    cover: Annotated[UploadFile, File(min_size=3)],
+):
+    """Every File() limit, on two parameters."""
+    return {"docs": [d.size for d in docs], "cover": cover.size}
+
+
 # Thread-sensitive sync calls from async handlers (Django's async ORM runs its queries
 # through them): the tests check which thread runs them and that they share a connection.
 def _call_site() -> dict:
