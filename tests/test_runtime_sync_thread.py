@@ -56,3 +56,11 @@ def test_an_exception_in_the_call_reaches_the_handler(runtime, tmp_path):  # noq
     r = server.request("GET", "/db/raises")
     assert r.status_code == 200, r.text
     assert r.json() == {"raised": "LookupError", "message": "no such note"}
+
+
+def test_sync_code_may_call_async_code_that_calls_sync_code(runtime, tmp_path):  # noqa: F811
+    server = runtime.start(settings=settings(tmp_path))
+    r = server.request("GET", "/db/nested")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["inner"] == body["outer"]

@@ -282,3 +282,25 @@ async def db_raises():
     except LookupError as exc:
         return {"raised": type(exc).__name__, "message": str(exc)}
     return {"raised": None}
+
+
+def _nested() -> dict:
+    """Sync code that awaits async code that calls sync code again (asgiref's nesting):
+    the inner call runs on this same thread, which waits for it."""
+    import threading
+
+    from asgiref.sync import async_to_sync, sync_to_async
+
+    outer = threading.get_ident()
+
+    async def inner() -> int:
+        return await sync_to_async(threading.get_ident)()
+
+    return {"outer": outer, "inner": async_to_sync(inner)()}
+
+
+@api.get("/db/nested")
+async def db_nested():
+    from asgiref.sync import sync_to_async
+
+    return await sync_to_async(_nested)()
