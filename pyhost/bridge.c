@@ -4,124 +4,10 @@
 #include "stream.h"
 #include "websocket.h"
 #include "_cgo_export.h"
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- module django_bolt._core ---------------------------------------------------- */
-
-
-/* ---- the lane: handlers run on the thread that received the request ------------------- */
-
-/* The loop thread holds lane_mu whenever it runs Python, and lets go of it only while its
- * selector waits for events (lane_poll). A server thread that takes it then owns the
- * event loop's state: it takes the GIL and runs one request with lane_fn, so a handler
- * that finishes at once needs no thread hand-off. Neither side ever waits for lane_mu
- * while holding the GIL, so the two locks cannot deadlock. */
-static pthread_mutex_t lane_mu = PTHREAD_MUTEX_INITIALIZER;
-static int lane_held;            /* the loop thread holds lane_mu (loop thread only) */
-static PyObject *lane_fn;        /* Dispatcher.run_now while the loop serves; else NULL */
-static PyObject *lane_thread_init; /* prepares a server thread for the lane (its running loop) */
-static unsigned lane_gen;        /* counts lane_begin calls: each serve has its own loop */
-static PyInterpreterState *lane_interp;
-static __thread PyThreadState *lane_ts; /* one per server thread, made once, never freed */
-static __thread unsigned lane_thread_gen;
-
-static void lane_lock(void) {
-    if (pthread_mutex_trylock(&lane_mu) != 0) {
-        Py_BEGIN_ALLOW_THREADS
-        pthread_mutex_lock(&lane_mu);
-        Py_END_ALLOW_THREADS
-    }
-}
-
-static PyObject *core_lane_begin(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    (void)self;
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "lane_begin(run_now, thread_init) takes two arguments");
-        return NULL;
-    }
-    if (lane_held) {
-        PyErr_SetString(PyExc_RuntimeError, "the lane is already open");
-        return NULL;
-    }
-    lane_lock();
-    lane_held = 1;
-    lane_gen++;
-    lane_interp = PyThreadState_GetInterpreter(PyThreadState_Get());
-    Py_INCREF(args[0]);
-    lane_fn = args[0];
-    Py_INCREF(args[1]);
-    lane_thread_init = args[1];
-    Py_RETURN_NONE;
-}
-
-static PyObject *core_lane_end(PyObject *self, PyObject *unused) {
-    (void)self;
-    (void)unused;
-    if (lane_held) {
-        Py_CLEAR(lane_fn);
-        Py_CLEAR(lane_thread_init);
-        lane_held = 0;
-        pthread_mutex_unlock(&lane_mu);
-    }
-    Py_RETURN_NONE;
-}
-
-static PyObject *core_lane_poll(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    (void)self;
-    if (nargs < 1) {
-        PyErr_SetString(PyExc_TypeError, "lane_poll(poll, *args) needs the poll function");
-        return NULL;
-    }
-    int held = lane_held;
-    if (held) pthread_mutex_unlock(&lane_mu);
-    PyObject *res = PyObject_Vectorcall(args[0], args + 1, (size_t)(nargs - 1), NULL);
-    if (held) lane_lock();
-    return res;
-}
-
-int bolt_lane_enter(void) {
-    if (pthread_mutex_trylock(&lane_mu) != 0) return 0;
-    if (!lane_fn) {
-        pthread_mutex_unlock(&lane_mu);
-        return 0;
-    }
-    if (!lane_ts) {
-        lane_ts = PyThreadState_New(lane_interp);
-        if (!lane_ts) {
-            pthread_mutex_unlock(&lane_mu);
-            return 0;
-        }
-    }
-    PyEval_RestoreThread(lane_ts);
-    return 1;
-}
-
-void bolt_lane_leave(PyObject *res) {
-    Py_XDECREF(res);
-    PyEval_SaveThread();
-    pthread_mutex_unlock(&lane_mu);
-}
-
-PyObject *bolt_lane_run(long rid, long handler, const char *strs, const int *lens, int nparams, int nheaders,
-                        const char *query, Py_ssize_t qlen, const char *body, Py_ssize_t blen, int body_file,
-                        PyObject *context, bolt_result *view) {
-    if (lane_thread_gen != lane_gen) {
-        PyObject *done = PyObject_CallNoArgs(lane_thread_init);
-        if (!done) return NULL;
-        Py_DECREF(done);
-        lane_thread_gen = lane_gen;
-    }
-    PyObject *item = bolt_request_item(rid, handler, strs, lens, nparams, nheaders, query, qlen, body, blen, body_file,
-                                       context);
-    if (!item) return NULL;
-    PyObject *res = PyObject_CallOneArg(lane_fn, item);
-    Py_DECREF(item);
-    if (res && res != Py_None && bolt_result_view(res, view) < 0) Py_CLEAR(res);
-    return res;
-}
-
 
 static PyObject *core_exchange(PyObject *self, PyObject *results) {
     (void)self;
@@ -133,13 +19,13 @@ static PyMethodDef core_methods[] = {
      "exchange(results) -> list | None\n\n"
      "Hands finished results to the server and takes the requests waiting for Python.\n"
      "Returns None when nothing is waiting (the loop then sleeps until the next wake-up)."},
-    {"lane_begin", (PyCFunction)(void (*)(void))core_lane_begin, METH_FASTCALL,
-     "lane_begin(run_now, thread_init) -> None\n\n"
+    {"lane_begin", bolt_core_lane_begin, METH_VARARGS,
+     "lane_begin(thread_init, Request, runners, loop, context, result, suspended, eager_spec) -> None\n\n"
      "Called on the loop thread before it serves: from now on, while the loop waits in\n"
-     "lane_poll, server threads may run a request themselves with run_now(item), each\n"
-     "thread after one call of thread_init()."},
-    {"lane_end", core_lane_end, METH_NOARGS, "lane_end() -> None\n\nCloses the lane (the loop stopped)."},
-    {"lane_poll", (PyCFunction)(void (*)(void))core_lane_poll, METH_FASTCALL,
+     "lane_poll, a server thread may run a request itself (pyhost/lane.c), each thread\n"
+     "after one call of thread_init()."},
+    {"lane_end", bolt_core_lane_end, METH_NOARGS, "lane_end() -> None\n\nCloses the lane (the loop stopped)."},
+    {"lane_poll", (PyCFunction)(void (*)(void))bolt_core_lane_poll, METH_FASTCALL,
      "lane_poll(poll, *args) -> poll(*args)\n\n"
      "The selector's wait: the lane is open to server threads while poll blocks."},
     {"stream_open", bolt_core_stream_open, METH_O,
@@ -322,53 +208,61 @@ static PyObject *pairs_dict(const char **cursor, const int **lens, int n) {
     return d;
 }
 
+int bolt_request_fields(PyObject *out[BOLT_REQUEST_FIELDS], const char *strs, const int *lens, int nparams,
+                        int nheaders, const char *query, Py_ssize_t qlen, const char *body, Py_ssize_t blen,
+                        int body_file, PyObject *context) {
+    for (int i = 0; i < BOLT_REQUEST_FIELDS; i++) out[i] = NULL;
+    const char *cur = strs;
+    out[0] = PyUnicode_DecodeLatin1(cur, lens[0], NULL);
+    cur += lens[0];
+    out[1] = PyUnicode_DecodeUTF8(cur, lens[1], "replace");
+    cur += lens[1];
+    lens += 2;
+    if (!out[0] || !out[1]) goto fail;
+    if (nparams >= 0) {
+        out[2] = pairs_dict(&cur, &lens, nparams);
+        if (!out[2]) goto fail;
+    } else {
+        out[2] = Py_NewRef(Py_None);
+    }
+    out[3] = qlen >= 0 ? PyBytes_FromStringAndSize(query, qlen) : Py_NewRef(Py_None);
+    if (!out[3]) goto fail;
+    if (nheaders >= 0) {
+        out[4] = pairs_dict(&cur, &lens, nheaders);
+        if (!out[4]) goto fail;
+    } else {
+        out[4] = Py_NewRef(Py_None);
+    }
+    out[5] = blen < 0     ? Py_NewRef(Py_None)
+             : body_file ? PyUnicode_DecodeFSDefaultAndSize(body, blen)
+                         : PyBytes_FromStringAndSize(body, blen);
+    if (!out[5]) goto fail;
+    out[6] = Py_NewRef(context ? context : Py_None);
+    return 0;
+fail:
+    for (int i = 0; i < BOLT_REQUEST_FIELDS; i++) Py_CLEAR(out[i]);
+    return -1;
+}
+
 PyObject *bolt_request_item(long rid, long handler, const char *strs, const int *lens,
                             int nparams, int nheaders, const char *query, Py_ssize_t qlen,
                             const char *body, Py_ssize_t blen, int body_file, PyObject *context) {
+    PyObject *fields[BOLT_REQUEST_FIELDS];
+    if (bolt_request_fields(fields, strs, lens, nparams, nheaders, query, qlen, body, blen, body_file, context) < 0)
+        return NULL;
     PyObject *t = PyTuple_New(BOLT_REQUEST_ITEM_LEN);
-    if (!t) return NULL;
-    const char *cur = strs;
-    PyObject *method = PyUnicode_DecodeLatin1(cur, lens[0], NULL);
-    cur += lens[0];
-    PyObject *path = PyUnicode_DecodeUTF8(cur, lens[1], "replace");
-    cur += lens[1];
-    lens += 2;
-    PyTuple_SET_ITEM(t, 0, PyLong_FromLong(rid));
-    PyTuple_SET_ITEM(t, 1, PyLong_FromLong(handler));
-    PyTuple_SET_ITEM(t, 2, method);
-    PyTuple_SET_ITEM(t, 3, path);
-    if (!method || !path) goto fail;
-    PyObject *params = Py_None;
-    if (nparams >= 0) {
-        params = pairs_dict(&cur, &lens, nparams);
-        if (!params) goto fail;
-    } else {
-        Py_INCREF(Py_None);
+    PyObject *ids[2] = {PyLong_FromLong(rid), PyLong_FromLong(handler)};
+    if (!t || !ids[0] || !ids[1]) {
+        Py_XDECREF(t);
+        Py_XDECREF(ids[0]);
+        Py_XDECREF(ids[1]);
+        for (int i = 0; i < BOLT_REQUEST_FIELDS; i++) Py_DECREF(fields[i]);
+        return NULL;
     }
-    PyTuple_SET_ITEM(t, 4, params);
-    PyObject *q = qlen >= 0 ? PyBytes_FromStringAndSize(query, qlen) : (Py_INCREF(Py_None), Py_None);
-    PyTuple_SET_ITEM(t, 5, q);
-    if (!q) goto fail;
-    PyObject *headers = Py_None;
-    if (nheaders >= 0) {
-        headers = pairs_dict(&cur, &lens, nheaders);
-        if (!headers) goto fail;
-    } else {
-        Py_INCREF(Py_None);
-    }
-    PyTuple_SET_ITEM(t, 6, headers);
-    PyObject *b = blen < 0     ? (Py_INCREF(Py_None), Py_None)
-                  : body_file ? PyUnicode_DecodeFSDefaultAndSize(body, blen)
-                              : PyBytes_FromStringAndSize(body, blen);
-    PyTuple_SET_ITEM(t, 7, b);
-    if (!b) goto fail;
-    if (!context) context = Py_None;
-    Py_INCREF(context);
-    PyTuple_SET_ITEM(t, 8, context);
+    PyTuple_SET_ITEM(t, 0, ids[0]);
+    PyTuple_SET_ITEM(t, 1, ids[1]);
+    for (int i = 0; i < BOLT_REQUEST_FIELDS; i++) PyTuple_SET_ITEM(t, 2 + i, fields[i]);
     return t;
-fail:
-    Py_DECREF(t);
-    return NULL;
 }
 
 PyObject *bolt_control_item(long rid, long kind, long arg) {

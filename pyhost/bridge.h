@@ -46,6 +46,11 @@ PyObject *bolt_fetch_error(void);
 PyObject *bolt_request_item(long rid, long handler, const char *strs, const int *lens,
                             int nparams, int nheaders, const char *query, Py_ssize_t qlen,
                             const char *body, Py_ssize_t blen, int body_file, PyObject *context);
+/* The item's last seven fields, Request's arguments (new references): 0, or -1 with an error set. */
+#define BOLT_REQUEST_FIELDS 7
+int bolt_request_fields(PyObject *out[BOLT_REQUEST_FIELDS], const char *strs, const int *lens, int nparams,
+                        int nheaders, const char *query, Py_ssize_t qlen, const char *body, Py_ssize_t blen,
+                        int body_file, PyObject *context);
 /* A control item for the loop: (rid, kind, arg). */
 PyObject *bolt_control_item(long rid, long kind, long arg);
 
@@ -69,17 +74,22 @@ long bolt_result_rid(PyObject *item);
 int bolt_result_header(PyObject *item, int i, const char **name, Py_ssize_t *nlen,
                        const char **value, Py_ssize_t *vlen);
 
-/* The lane (bridge.c): a server thread runs a request itself while the loop waits.
+/* The lane (lane.c): a server thread runs a request itself while the loop waits.
  * bolt_lane_enter returns 1 with the GIL held and the loop's state owned, or 0 when the
  * loop is busy or not serving; bolt_lane_leave(res) drops res (may be NULL) and gives
- * both back. bolt_lane_run builds the request item (as bolt_request_item) and runs
- * run_now(item): the result tuple with *view filled, None when the handler suspended
- * (its result then comes through exchange), or NULL with an error set. */
+ * both back. bolt_lane_run builds the Request (from what bolt_request_item takes), calls
+ * the route's runner and takes the coroutine's first step: 1 with *res the result tuple
+ * and *view filled, 0 when the handler suspended (*res is None; its result comes through
+ * exchange), or -1 with an error set. */
 int bolt_lane_enter(void);
 void bolt_lane_leave(PyObject *res);
-PyObject *bolt_lane_run(long rid, long handler, const char *strs, const int *lens, int nparams, int nheaders,
-                        const char *query, Py_ssize_t qlen, const char *body, Py_ssize_t blen, int body_file,
-                        PyObject *context, bolt_result *view);
+int bolt_lane_run(long rid, long handler, const char *strs, const int *lens, int nparams, int nheaders,
+                  const char *query, Py_ssize_t qlen, const char *body, Py_ssize_t blen, int body_file,
+                  PyObject *context, PyObject **res, bolt_result *view);
+/* django_bolt._core.lane_begin, lane_end and lane_poll. */
+PyObject *bolt_core_lane_begin(PyObject *self, PyObject *args);
+PyObject *bolt_core_lane_end(PyObject *self, PyObject *unused);
+PyObject *bolt_core_lane_poll(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 
 /* The plain type of an object, for conversion to Go. */
 enum { BOLT_OTHER, BOLT_NONE, BOLT_BOOL, BOLT_INT, BOLT_FLOAT, BOLT_BYTES, BOLT_STR, BOLT_SEQ, BOLT_DICT };

@@ -12,14 +12,15 @@ import "runtime"
 // that finishes without suspending (most do) is then answered with no thread hand-off
 // at all: no eventfd write, no wake-up of the loop thread, no wake-up of the goroutine.
 //
-// The loop thread holds the lane lock (bridge.c) whenever it runs Python and lets go of
+// The loop thread holds the lane lock (lane.c) whenever it runs Python and lets go of
 // it only inside its selector's wait, so whoever holds the lock owns the event loop's
 // state. A server thread that gets the lock takes the GIL with its own thread state
-// (one per OS thread, made once) and runs Dispatcher.run_now with the event loop set as
-// the thread's running loop: the handler is started eagerly, in its own context, inside
-// a real Task, exactly as the loop thread would start it. One that suspends stays with
-// the loop as a Task (run_now wakes the loop thread), and its answer comes back through
-// exchange. When the lock is taken (the loop is busy, or another thread is in the lane)
+// (one per OS thread, made once) and, with the event loop set as the thread's running
+// loop, takes the request's first step in C (lane.c): the Request is built from the
+// server's strings, and the handler is started eagerly, in its own context, inside a
+// real Task, exactly as the loop thread would start it (eager.py). One that suspends
+// stays with the loop as a Task (the step wakes the loop thread), and its answer comes
+// back through exchange. When the lock is taken (the loop is busy, or another thread is in the lane)
 // the request is queued as before: the lane never waits, so goroutines never pile up on
 // the GIL.
 
@@ -59,13 +60,14 @@ func (l *Loop) runNow(c *call) laneOutcome {
 		return ranToEnd
 	}
 	var v C.bolt_result
-	res := C.bolt_lane_run(C.long(c.rid), C.long(c.req.Handler), a.strs, a.lens, a.nparams, a.nheaders,
-		a.query, a.qlen, a.body, a.blen, a.bodyFile, a.ctx, &v)
+	var res *C.PyObject
+	ran := C.bolt_lane_run(C.long(c.rid), C.long(c.req.Handler), a.strs, a.lens, a.nparams, a.nheaders,
+		a.query, a.qlen, a.body, a.blen, a.bodyFile, a.ctx, &res, &v)
 	a.release()
 	switch {
-	case res == nil:
+	case ran < 0:
 		err = fetchError()
-	case C.bolt_is_none(res) != 0:
+	case ran == 0:
 		C.bolt_lane_leave(res)
 		return suspended
 	case !fill(c.resp, &v, res):

@@ -29,7 +29,8 @@ func isWebSocketUpgrade(ctx *fasthttp.RequestCtx) bool {
 }
 
 func hasTokenFold(list []byte, token string) bool {
-	for _, t := range bytes.Split(list, []byte(",")) {
+	// Every request is asked this: SplitSeq, unlike Split, allocates nothing.
+	for t := range bytes.SplitSeq(list, []byte(",")) {
 		if bytes.EqualFold(bytes.TrimSpace(t), []byte(token)) {
 			return true
 		}

@@ -5,6 +5,7 @@ serve_raw drains the items by hand so the tests can see exactly what crossed.
 """
 
 import asyncio
+import contextvars
 import json
 import logging
 import threading
@@ -107,8 +108,44 @@ async def late_stream(request):
     return await slow_async_stream(request)
 
 
+request_var = contextvars.ContextVar("request_var", default="unset")
+started = []  # (path, "lane" or "loop") of each outcome request
+fired = []  # paths whose done callback, added during the first step, ran
+
+
+async def outcome(request):
+    """Each way a handler's first step can end, by path (the lane takes that step in C)."""
+    path = request.path
+    started.append((path, "loop" if threading.current_thread() is threading.main_thread() else "lane"))
+    task = asyncio.current_task()
+    kind = path.split("/")[2]
+    if kind == "value":
+        return 200, [("x-task", task.get_name())], b"value"
+    if kind == "context":
+        before = request_var.get()
+        request_var.set(path)
+        return 200, [], before.encode()
+    if kind == "callback":
+        task.add_done_callback(lambda t: fired.append(path))
+        return 200, [], b"callback"
+    if kind == "cancel":
+        task.cancel()
+        return 200, [], b"cancelled itself"
+    if kind == "raise":
+        raise RuntimeError("handler broke")
+    if kind == "timeout":
+        try:
+            async with asyncio.timeout(0.01):
+                await asyncio.sleep(5)
+        except TimeoutError:
+            return 200, [], b"timed out"
+    if kind == "stream":
+        return await async_stream(request)
+    return 404, [], b""
+
+
 RUNNERS = [echo, echo_later, async_stream, endless_sync_stream, failing_stream, slow_sync_stream,
-           slow_async_stream, where, late_stream]
+           slow_async_stream, where, late_stream, outcome]
 
 
 def _run(loop, fd, drain, timeout):
@@ -145,6 +182,8 @@ def serve_dispatcher(fd, timeout, lane=False):
     """Serve with the runtime's Dispatcher (with the lane open when lane is true); returns
     the finalised streams and what the runtime logged (kept out of the test output)."""
     closed.clear()
+    started.clear()
+    fired.clear()
     logger = logging.getLogger("django_bolt")
     collect = _Collect()
     logger.addHandler(collect)
@@ -162,7 +201,8 @@ def serve_dispatcher(fd, timeout, lane=False):
         loop.close()
         logger.removeHandler(collect)
         logger.propagate = propagate
-    return {"timed_out": timed_out, "closed": sorted(closed), "logged": collect.messages}
+    return {"timed_out": timed_out, "closed": sorted(closed), "logged": collect.messages,
+            "started": [list(s) for s in started], "fired": fired}
 
 
 def _text(value):

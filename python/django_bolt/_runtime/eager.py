@@ -20,13 +20,17 @@ import sys
 from asyncio import futures, tasks
 from typing import Any, Coroutine
 
-__all__ = ["start"]
+__all__ = ["start", "lane_spec"]
 
 
 if sys.version_info >= (3, 12):
 
     def start(coro: Coroutine[Any, Any, Any], loop: asyncio.AbstractEventLoop) -> asyncio.Future:
         return asyncio.Task(coro, loop=loop, context=contextvars.copy_context(), eager_start=True)
+
+    def lane_spec() -> tuple:
+        """What the lane's step in C (pyhost/lane.c) builds its tasks with."""
+        return (asyncio.Task,)
 
 else:
     import inspect
@@ -64,32 +68,50 @@ else:
         try:
             result = ctx.run(coro.send, None)
         except StopIteration as exc:
-            if task._must_cancel:
-                # The handler cancelled its own task just before returning.
-                task._must_cancel = False
-                _Future.cancel(task, msg=task._cancel_message)
-            elif task._callbacks:
-                _Future.set_result(task, exc.value)
-            else:
-                # What set_result does when no callback subscribed: most handlers.
-                task._result = exc.value
-                task._state = _FINISHED
+            returned(task, exc.value)
             return task
-        except asyncio.CancelledError as exc:
-            task._cancelled_exc = exc
-            _Future.cancel(task)
-            return task
-        except (KeyboardInterrupt, SystemExit) as exc:
-            _Future.set_exception(task, exc)
-            raise
         except BaseException as exc:
-            _Future.set_exception(task, exc)
+            raised(task, exc)
             return task
         finally:
             _leave_task(loop, task)
+        suspended(task, result)
+        return task
+
+    # What follows the first step, by its outcome: also called by the lane's step in C
+    # (pyhost/lane.c), which takes the same first step itself.
+
+    def lane_spec() -> tuple:
+        """What the lane's step in C builds and finishes its tasks with."""
+        return (_EagerTask, _counter, _enter_task, _leave_task, returned, raised, suspended, _FINISHED)
+
+    def returned(task: Any, value: Any) -> None:
+        """The coroutine returned ``value``."""
+        if task._must_cancel:
+            # The handler cancelled its own task just before returning.
+            task._must_cancel = False
+            _Future.cancel(task, msg=task._cancel_message)
+        elif task._callbacks:
+            _Future.set_result(task, value)
+        else:
+            # What set_result does when no callback subscribed: most handlers.
+            task._result = value
+            task._state = _FINISHED
+
+    def raised(task: Any, exc: BaseException) -> None:
+        """The coroutine raised ``exc``; KeyboardInterrupt and SystemExit go on up."""
+        if isinstance(exc, asyncio.CancelledError):
+            task._cancelled_exc = exc
+            _Future.cancel(task)
+        else:
+            _Future.set_exception(task, exc)
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise exc
+
+    def suspended(task: Any, result: Any) -> None:
+        """The coroutine yielded ``result``: the task waits on it, registered with the loop."""
         _hand_over(task, result)
         _register_task(task)
-        return task
 
     def _hand_over(task: Any, result: Any) -> None:
         """What Task.__step does with the value a suspending coroutine yielded."""

@@ -8,8 +8,9 @@ and handed over together at the end of the loop iteration.
 
 While the loop waits for events with nothing to do, a server thread may run a request
 itself instead of queueing it (the lane, ``pyhost/lane.go``): it takes the loop's state
-over for that time, calls ``Dispatcher.run_now`` with the loop set as its running loop,
-and answers at once when the handler does not suspend. The loop thread gives its state up
+over for that time and, with the loop set as its running loop, builds the Request and
+takes the handler's first step in C (``pyhost/lane.c``) as ``drain`` would here, and
+answers at once when the handler does not suspend. The loop thread gives its state up
 only inside the selector's wait (``_LanePoll``) and takes it back before it handles the
 events, so the loop's state is never touched by two threads at once.
 """
@@ -95,35 +96,20 @@ class Dispatcher:
             results.extend(self.results)
             self.results = []
 
-    def run_now(self, item: tuple) -> tuple | None:
-        """Start one request on the calling server thread, which holds the lane (the loop
-        thread waits in its selector): its result, or None when the handler suspended (its
-        result then goes out through ``exchange`` like any other). The thread's running
-        loop is this loop (``lane_thread``)."""
-        return self.context.run(self._run_now, item)
-
     def lane_thread(self) -> None:
         """Prepare a server thread for the lane, once: only the lane runs Python there, so
         its running loop stays set (asyncio looks it up on every ``get_running_loop``)."""
         _set_running_loop(self.loop)
 
-    def _run_now(self, item: tuple) -> tuple | None:
-        loop = self.loop
-        ready, timers = len(loop._ready), len(loop._scheduled)  # type: ignore[attr-defined]
-        rid = item[RID]
-        request = Request(item[METHOD], item[PATH], item[PARAMS], item[QUERY], item[HEADERS], item[BODY],
-                          item[CONTEXT])
-        task = eager.start(self.runners[item[KIND]](request), loop)
-        if task.done():
-            result = self._result(rid, task)
-        else:
-            task.add_done_callback(partial(self._finished, rid))
-            result = None
-        if result is None or len(loop._ready) != ready or len(loop._scheduled) != timers:  # type: ignore[attr-defined]
-            # Work was left for the loop (a suspended task, a callback, a timer): the
-            # selector's wait must end now, not at the deadline it computed before.
-            loop._write_to_self()  # type: ignore[attr-defined]
-        return result
+    def lane_spec(self) -> tuple:
+        """What the lane's step (``pyhost/lane.c``) needs: ``_core.lane_begin``'s arguments.
+        Each request runs in a copy of ``self.context``, as those ``drain`` starts do."""
+        return (self.lane_thread, Request, tuple(self.runners), self.loop, self.context, self._result,
+                self._suspended, eager.lane_spec())
+
+    def _suspended(self, rid: int, task: asyncio.Future) -> None:
+        """A request started in the lane suspended: its result goes out through ``exchange``."""
+        task.add_done_callback(partial(self._finished, rid))
 
     def _result(self, rid: int, task: asyncio.Future) -> tuple:
         try:
@@ -167,15 +153,14 @@ class _LanePoll:
 
 
 def open_lane(loop: asyncio.AbstractEventLoop, dispatcher: Dispatcher) -> bool:
-    """Let server threads run requests with ``dispatcher.run_now`` while ``loop`` waits
-    for events; False (requests are then always queued) for a loop without an epoll
+    """Let server threads run ``dispatcher``'s requests while ``loop`` waits for events; False (requests are then always queued) for a loop without an epoll
     selector, or in asyncio's debug mode, which rejects loop calls from other threads.
     Call on the loop thread before it runs; ``_core.lane_end()`` closes the lane."""
     selector = getattr(loop, "_selector", None)
     if not isinstance(selector, selectors.EpollSelector) or loop.get_debug():
         return False
     selector._selector = _LanePoll(selector._selector)  # type: ignore[attr-defined]
-    _core.lane_begin(dispatcher.run_now, dispatcher.lane_thread)
+    _core.lane_begin(*dispatcher.lane_spec())
     return True
 
 
