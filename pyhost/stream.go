@@ -224,6 +224,18 @@ func (l *Loop) Pull(id int, resp *protocol.Response) {
 	}
 }
 
+// Waiting reports whether Pull(id) would wait for the producer: nothing is buffered and
+// the producer has not ended.
+func (l *Loop) Waiting(id int) bool {
+	s := l.streams.get(id)
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.pending) == 0 && !s.done
+}
+
 // CloseStream tells Python that nobody will pull stream id again: the generator is
 // closed (its finally blocks run) unless it has ended.
 func (l *Loop) CloseStream(id int) {

@@ -20,6 +20,9 @@ type listener struct {
 	net.Listener
 	mu    sync.Mutex
 	conns map[*conn]struct{}
+	// full reports that no connection can be taken on (BOLT_MAX_CONNECTIONS, counting
+	// the streams written outside fasthttp: handover.go).
+	full func() bool
 }
 
 func newListener(ln net.Listener) *listener {
@@ -28,6 +31,10 @@ func newListener(ln net.Listener) *listener {
 
 func (l *listener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
+	for err == nil && l.full != nil && l.full() {
+		refuseConn(c)
+		c, err = l.Listener.Accept()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -80,9 +87,23 @@ type conn struct {
 	linger atomic.Bool // drain the client's input before closing (linger.go)
 
 	readDeadline lazyDeadline // see deadline.go
+
+	// keepOpen counts the closes to ignore: fasthttp closes a connection whose stream
+	// was handed over once its part of the response has ended (handover.go).
+	keepOpen atomic.Int32
+	requests int // requests fasthttp began to read on the connection
+	// pending holds the first byte of the next request, read while the connection
+	// waited between requests after a stream handed over; read before the socket's.
+	pending []byte
 }
 
 func (c *conn) Read(p []byte) (int, error) {
+	if len(c.pending) > 0 {
+		// Scanned already, when it was first read.
+		n := copy(p, c.pending)
+		c.pending = c.pending[n:]
+		return n, nil
+	}
 	n, err := c.Conn.Read(p)
 	for n == 0 && err != nil && c.readDeadline.rearm(c.Conn, err) {
 		n, err = c.Conn.Read(p)
@@ -111,6 +132,11 @@ func (c *conn) ReadFrom(r io.Reader) (int64, error) {
 }
 
 func (c *conn) Close() error {
+	for n := c.keepOpen.Load(); n > 0; n = c.keepOpen.Load() {
+		if c.keepOpen.CompareAndSwap(n, n-1) {
+			return nil
+		}
+	}
 	err := net.ErrClosed
 	c.closeOnce.Do(func() {
 		if c.linger.Load() {
@@ -142,7 +168,10 @@ func connState(nc net.Conn, state fasthttp.ConnState) {
 	switch state {
 	case fasthttp.StateIdle:
 		c.idleSince.Store(time.Now().UnixNano())
-	case fasthttp.StateActive, fasthttp.StateHijacked:
+	case fasthttp.StateActive:
+		c.idleSince.Store(0)
+		c.requests++
+	case fasthttp.StateHijacked:
 		c.idleSince.Store(0)
 	}
 }

@@ -31,6 +31,8 @@ type headGuard struct {
 	remain int64 // body or chunk bytes (with the chunk's CRLF) left to skip
 	digits int   // hex digits of the chunk size read so far
 	inExt  bool  // in a chunk extension, after the size
+
+	starts int // heads begun on the connection: requests read whole, plus one
 }
 
 type guardState uint8
@@ -47,7 +49,7 @@ const (
 // start scans the next request head. The byte before it is taken as a CR: a read may
 // begin inside a CRLF split by the previous one.
 func (g *headGuard) start() {
-	*g = headGuard{state: guardHead, prev: '\r', length: -1}
+	*g = headGuard{state: guardHead, prev: '\r', length: -1, starts: g.starts + 1}
 }
 
 // resync resumes scanning with the next request once the server handled one, if the

@@ -36,7 +36,7 @@ func (s *Server) writeResponse(ctx *fasthttp.RequestCtx, r *route, resp *protoco
 	}
 	switch {
 	case resp.Stream >= 0:
-		s.stream(ctx, resp.Stream)
+		s.stream(ctx, r, resp.Stream)
 	case resp.File != "":
 		serveFile(ctx, resp.File) // its error answers replace the response
 	default:

@@ -49,6 +49,8 @@ type Server struct {
 	obs      *observer
 	ws       *wsHub       // nil without WebSocket routes
 	pending  atomic.Int64 // requests handed to Python and not answered yet
+	// handedOver is the number of streams written outside fasthttp (handover.go).
+	handedOver atomic.Int64
 	// answerTimeout bounds the wait for a handler's answer (BOLT_WRITE_TIMEOUT); 0: none.
 	answerTimeout time.Duration
 	ln            atomic.Pointer[listener]
@@ -133,7 +135,7 @@ func NewWorker(t *Table, py Python, logger *log.Logger, p Process) (*Server, err
 		KeepHijackedConns: true,
 		CloseOnShutdown:   true,
 		ConnState:         connState,
-		Logger:            logger,
+		Logger:            fasthttpLog{logger},
 	}
 	if st.Metrics {
 		if err := s.checkReserved("BOLT_METRICS_PATH", st.MetricsPath, added); err != nil {
@@ -233,6 +235,7 @@ func (s *Server) addRoute(spec RouteSpec) error {
 // Serve accepts connections on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error {
 	l := newListener(ln)
+	l.full = s.full
 	s.ln.Store(l)
 	return s.http.Serve(l)
 }
@@ -263,8 +266,10 @@ func (s *Server) Shutdown(timeout time.Duration) error {
 // Handler exposes the request handler, for in-memory tests.
 func (s *Server) Handler() fasthttp.RequestHandler { return s.serveHTTP }
 
-// OpenConnections is the number of connections being served.
-func (s *Server) OpenConnections() int32 { return s.http.GetOpenConnectionsCount() }
+// OpenConnections is the number of connections being served, streams included.
+func (s *Server) OpenConnections() int32 {
+	return s.http.GetOpenConnectionsCount() + int32(s.handedOver.Load())
+}
 
 // handleParseError answers requests fasthttp could not read.
 func (s *Server) handleParseError(ctx *fasthttp.RequestCtx, err error) {

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"io"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -10,26 +11,29 @@ import (
 )
 
 // stream sends a StreamingResponse with chunked transfer encoding: fasthttp takes the
-// body from a pythonStream and flushes every chunk it writes.
-func (s *Server) stream(ctx *fasthttp.RequestCtx, id int) {
+// body from a pythonStream and flushes every chunk it writes. A stream that has to
+// wait for Python is handed over on its way (handover.go).
+func (s *Server) stream(ctx *fasthttp.RequestCtx, r *route, id int) {
 	if ctx.IsHead() {
 		s.python.CloseStream(id)
 		return
 	}
-	ctx.Response.SetBodyStream(&pythonStream{py: s.python, id: id}, -1)
+	ctx.Response.SetBodyStream(&pythonStream{py: s.python, id: id, handover: s.handover(ctx, r)}, -1)
 }
 
 // pythonStream takes what Python has produced, waiting for it when nothing is there.
 // Each Pull returns every byte produced since the previous one, so a fast generator's
 // chunks go out in few writes and a slow one's each go out as soon as produced.
 // Close (called by fasthttp when the body is done or the client is gone) tells Python
-// to close the generator if it has not ended.
+// to close the generator if it has not ended; once the stream is handed over, its own
+// writer does (stop).
 type pythonStream struct {
-	py    Python
-	id    int
-	resp  protocol.Response
-	rest  []byte
-	ended bool
+	py       Python
+	id       int
+	resp     protocol.Response
+	rest     []byte
+	ended    bool
+	handover *handover // nil: fasthttp writes the whole body
 }
 
 // next fills p.rest, or returns io.EOF at the end or the error that broke the stream.
@@ -70,10 +74,24 @@ func (p *pythonStream) Read(b []byte) (int, error) {
 
 // WriteTo writes each batch straight from the pulled buffer: fasthttp frames and
 // flushes every Write as one chunk, with no copy buffer held for the stream's life.
+// Once a chunk is out and the next one has to wait for a slow stream, the stream is
+// handed over and WriteTo ends with errHandedOver.
 func (p *pythonStream) WriteTo(w io.Writer) (int64, error) {
 	var total int64
 	for {
-		if err := p.next(); err != nil {
+		var waitFrom time.Time
+		if h := p.handover; h != nil && !h.started && total > 0 && len(p.rest) == 0 && !p.ended && h.ready(p.id) {
+			if h.slow {
+				h.start(p)
+				return total, errHandedOver
+			}
+			waitFrom = time.Now()
+		}
+		err := p.next()
+		if !waitFrom.IsZero() && time.Since(waitFrom) >= slowStreamWait {
+			p.handover.slow = true
+		}
+		if err != nil {
 			if err == io.EOF {
 				return total, nil
 			}
@@ -92,9 +110,16 @@ func (p *pythonStream) WriteTo(w io.Writer) (int64, error) {
 func (p *pythonStream) SupportsBodyWriteTo() bool { return true }
 
 func (p *pythonStream) Close() error {
+	if p.handover == nil || !p.handover.started {
+		p.stop()
+	}
+	return nil
+}
+
+// stop closes the generator unless it has ended.
+func (p *pythonStream) stop() {
 	if !p.ended {
 		p.ended = true
 		p.py.CloseStream(p.id)
 	}
-	return nil
 }

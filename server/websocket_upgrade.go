@@ -23,10 +23,17 @@ import (
 
 // isWebSocketUpgrade reports whether a request asks for a WebSocket: Connection holds
 // the "upgrade" token and Upgrade the "websocket" one (both case-insensitive).
+// Every request is asked this: Upgrade, which few requests have, is looked at first,
+// by its canonical name (no per-call re-casing, see middleware/headers.go).
 func isWebSocketUpgrade(ctx *fasthttp.RequestCtx) bool {
-	return hasTokenFold(ctx.Request.Header.Peek("Connection"), "upgrade") &&
-		hasTokenFold(ctx.Request.Header.Peek("Upgrade"), "websocket")
+	return hasTokenFold(ctx.Request.Header.PeekCanonical(canonicalUpgrade), "websocket") &&
+		hasTokenFold(ctx.Request.Header.PeekCanonical(canonicalConnection), "upgrade")
 }
+
+var (
+	canonicalUpgrade    = []byte(fasthttp.HeaderUpgrade)
+	canonicalConnection = []byte(fasthttp.HeaderConnection)
+)
 
 func hasTokenFold(list []byte, token string) bool {
 	// Every request is asked this: SplitSeq, unlike Split, allocates nothing.

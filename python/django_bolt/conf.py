@@ -71,7 +71,7 @@ SERVER_SETTINGS: tuple[Setting, ...] = (
     Setting("BOLT_READ_TIMEOUT", 30, "seconds", "Time a client has to send a request's head and body; slower clients are disconnected.", minimum=0.001),
     Setting("BOLT_WRITE_TIMEOUT", 0, "seconds", "Time allowed to produce and write one response, streams included: a handler that has not answered by then gets a 500 (logged); 0 means no limit."),
     Setting("BOLT_KEEP_ALIVE", 75, "seconds", "How long an idle keep-alive connection stays open; 0 closes every connection after one response."),
-    Setting("BOLT_MAX_CONNECTIONS", 10000, "int", "Most concurrent connections per process; more are answered 503 and closed.", minimum=1),
+    Setting("BOLT_MAX_CONNECTIONS", 10000, "int", "Most concurrent connections per process, open streams included (WebSockets have their own limit); more are answered 503 and closed.", minimum=1),
     Setting("BOLT_MAX_PENDING", 0, "int", "Most requests waiting for or running in Python per process; more are answered 503 with Retry-After at once, in Go. 0 means unbounded."),
     Setting("BOLT_SHUTDOWN_TIMEOUT", 30, "seconds", "On SIGTERM/SIGINT, how long in-flight requests and streams may take to finish."),
     Setting("BOLT_BACKLOG", 1024, "int", "Listen backlog: connections the kernel queues before the server accepts them.", minimum=1),

@@ -30,6 +30,7 @@ from abc import ABC, abstractmethod
 from typing import Any, Callable, Generic, TypeVar
 
 import msgspec
+from asgiref.sync import sync_to_async
 
 __all__ = [
     "PaginatedResponse",
@@ -72,14 +73,20 @@ def _int(value: Any) -> int | None:
         return None
 
 
-async def _count(items: Any) -> int:
-    return await items.acount() if _is_queryset(items) else len(items)
+def _count_and_slice(items: Any, bounds: Callable[[int], tuple[int, int]]) -> tuple[int, list[Any], int]:
+    """The number of items, the page ``bounds(total)`` gives as ``(start, stop)``, and start."""
+    total = items.count() if _is_queryset(items) else len(items)
+    start, stop = bounds(total)
+    return total, list(items[start:stop]), start
 
 
-async def _slice(items: Any, start: int, stop: int) -> list[Any]:
+async def _page(items: Any, bounds: Callable[[int], tuple[int, int]]) -> tuple[int, list[Any], int]:
+    """``_count_and_slice`` for a list, or for a QuerySet in one thread-sensitive call
+    (what ``acount()`` and ``async for`` would do in two), so the count and the page
+    cost a single hand-off to the ORM's thread."""
     if _is_queryset(items):
-        return [obj async for obj in items[start:stop]]
-    return list(items[start:stop])
+        return await sync_to_async(_count_and_slice)(items, bounds)
+    return _count_and_slice(items, bounds)
 
 
 def _query(request: Any) -> dict[str, str]:
@@ -130,10 +137,14 @@ class PageNumberPagination(PaginationBase):
     async def paginate_queryset(self, queryset: Any, request: Any, **params: Any) -> PaginatedResponse:
         params = params or await self.get_page_params(request)
         size = params["page_size"]
-        total = await _count(queryset)
+
+        def bounds(total: int) -> tuple[int, int]:
+            page = max(1, min(params["page"], math.ceil(total / size)))
+            return (page - 1) * size, page * size
+
+        total, items, start = await _page(queryset, bounds)
         total_pages = math.ceil(total / size)
-        page = max(1, min(params["page"], total_pages))
-        items = await _slice(queryset, (page - 1) * size, page * size)
+        page = start // size + 1
         has_next, has_previous = page < total_pages, page > 1
         return PaginatedResponse(
             items=items, total=total, has_next=has_next, has_previous=has_previous, page=page, page_size=size,
@@ -156,12 +167,15 @@ class LimitOffsetPagination(PaginationBase):
 
     async def paginate_queryset(self, queryset: Any, request: Any, **params: Any) -> PaginatedResponse:
         params = params or await self.get_page_params(request)
-        limit, offset = params["limit"], params["offset"]
-        total = await _count(queryset)
-        # Past the end there is nothing to fetch; a huge offset must not reach the database
-        # (SQLite and others refuse an OFFSET beyond 64 bits).
-        offset = min(offset, total)
-        items = await _slice(queryset, offset, offset + limit)
+        limit = params["limit"]
+
+        def bounds(total: int) -> tuple[int, int]:
+            # Past the end there is nothing to fetch; a huge offset must not reach the
+            # database (SQLite and others refuse an OFFSET beyond 64 bits).
+            offset = min(params["offset"], total)
+            return offset, offset + limit
+
+        total, items, offset = await _page(queryset, bounds)
         return PaginatedResponse(items=items, total=total, has_next=offset + limit < total, has_previous=offset > 0,
                                  limit=limit, offset=offset)
 

@@ -22,6 +22,7 @@ class Feed:
         self.produced = 0
         self.closed = threading.Event()
         self.threads: set[int] = set()
+        self.producer = None
 
 
 def feed_api(feed: Feed) -> BoltAPI:
@@ -72,6 +73,25 @@ def feed_api(feed: Feed) -> BoltAPI:
             raise RuntimeError("the feed broke")
 
         return StreamingResponse(events())
+
+    @api.get("/fed")
+    async def fed():
+        # A feed whose producer is a task the handler starts, as a pub/sub feed is.
+        queue: asyncio.Queue = asyncio.Queue()
+
+        async def produce():
+            for i in range(3):
+                await queue.put(f"{i}\n")
+                await asyncio.sleep(0)
+            await queue.put(None)
+
+        feed.producer = asyncio.create_task(produce())
+
+        async def consume():
+            while (item := await queue.get()) is not None:
+                yield item
+
+        return StreamingResponse(consume(), media_type="text/plain")
 
     @api.get("/slow")
     async def slow():
@@ -143,6 +163,16 @@ def test_the_readers_of_a_stream_read_to_its_end_can_read_it_again():
             assert r.text == "0\n1\n2\n"
             assert b"".join(r.iter_content(chunk_size=1)) == b"0\n1\n2\n"
         assert client.get("/slow").text == "0\n1\n2\n"
+
+
+def test_a_task_the_handler_starts_keeps_feeding_the_stream():
+    # The handler and its stream share one event loop for the client's life, as on the server.
+    feed = Feed()
+    with TestClient(feed_api(feed)) as client:
+        with client.get("/fed", stream=True) as r:
+            assert not feed.producer.cancelled()  # the handler's return did not end it
+            assert list(r.iter_lines()) == ["0", "1", "2"]
+        assert feed.producer.done() and not feed.producer.cancelled()
 
 
 def test_an_async_generators_thread_sensitive_calls_run_on_the_reading_thread():

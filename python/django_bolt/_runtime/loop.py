@@ -26,6 +26,8 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, Callable, Sequence
 
+from asgiref.sync import AsyncToSync
+
 from .. import _core
 from ..request import Request
 from ..responses import StreamingResponse
@@ -33,6 +35,7 @@ from . import eager
 from .protocol import ARG, BODY, CONTEXT, HEADERS, INTERNAL_ERROR, KIND, KIND_CLOSE, KIND_PULL, KIND_STOP, METHOD
 from .protocol import PARAMS, PATH, QUERY, RID
 from .streams import Streams, stream_headers
+from .sync_thread import SyncThread
 from .websockets import WebSockets
 
 __all__ = ["serve", "Dispatcher"]
@@ -168,6 +171,8 @@ def serve(fd: int, runners: Sequence[Runner], workers: int, websocket_routes: Se
     asyncio.set_event_loop(loop)
     executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bolt-worker")
     loop.set_default_executor(executor)
+    # Where asgiref runs this loop's thread-sensitive calls (Django's async ORM).
+    sync_thread = AsyncToSync.loop_thread_executors[loop] = SyncThread(loop)
     websockets = WebSockets(loop, websocket_routes, websocket_channel_size, _core.ws_send)
     dispatcher = Dispatcher(loop, runners, executor, _core.exchange, websockets)
     loop.add_reader(fd, dispatcher.drain)
@@ -178,3 +183,5 @@ def serve(fd: int, runners: Sequence[Runner], workers: int, websocket_routes: Se
         _core.lane_end()
         loop.remove_reader(fd)
         executor.shutdown(wait=False, cancel_futures=True)
+        del AsyncToSync.loop_thread_executors[loop]
+        sync_thread.shutdown(wait=False)

@@ -2,9 +2,10 @@
 
 The Go pipeline calls ``InlineRunner`` with the same items the server's event loop
 receives (``_runtime.protocol``), on the test's thread, and gets the same results back.
-Coroutines run to completion with asgiref's ``async_to_sync``, which keeps Django's
-thread-sensitive ORM calls on this thread. Stream chunks come from the server's own
-``StreamSource``, so both see the same bytes, one pull per chunk the client reads.
+Coroutines run on the app's own event loop (``_AppLoop``), called through asgiref's
+``async_to_sync``, which keeps Django's thread-sensitive ORM calls on this thread.
+Stream chunks come from the server's own ``StreamSource``, so both see the same bytes,
+one pull per chunk the client reads.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import threading
+from functools import partial
 from typing import Any, Awaitable, Callable, Sequence
 
 from asgiref.sync import AsyncToSync, async_to_sync
@@ -25,49 +27,47 @@ from ..responses import StreamingResponse
 __all__ = ["InlineRunner"]
 
 
-class _StreamLoop:
-    """The event loop async streams live on, in a thread of its own, from their first
-    pull to their close.
+class _AppLoop:
+    """The event loop an app's handlers and async streams run on, in a thread of its own,
+    for the app's life, as the server's loop is.
 
     Each ``async_to_sync`` call runs on a loop of its own that is closed when the call
-    returns, and closing a loop finalizes the async generators it started (and breaks
-    the queues and tasks they wait on): a stream read over many calls needs a loop that
-    stays, as on the server. Each step still goes through ``async_to_sync`` from the
-    reading thread, and asgiref is told to send this loop's thread-sensitive calls
-    (``sync_to_async``, the async ORM) to that thread meanwhile, where the test's
-    database connection and transaction live. Steps run one at a time.
+    returns, and closing a loop finalizes the async generators it started and cancels
+    the tasks left on it: a stream read over many calls, or fed by a task its handler
+    started, needs a loop that stays. Each request and each pull still goes through
+    ``async_to_sync`` from the calling thread, and its step runs with that call's
+    executor, so its thread-sensitive calls (``sync_to_async``, the async ORM, sync
+    handlers) run on the calling thread, where the test's database connection and
+    transaction live.
     """
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="bolt-test-streams", daemon=True)
+        self.thread = threading.Thread(target=self.loop.run_forever, name="bolt-test-loop", daemon=True)
         self.thread.start()
-        self.lock = threading.Lock()
 
     def run(self, step: Callable[[], Awaitable[Any]]) -> Any:
-        with self.lock:
-            return async_to_sync(self._there)(step)
+        return async_to_sync(self._there)(step)
 
     async def _there(self, step: Callable[[], Awaitable[Any]]) -> Any:
-        loop = asyncio.get_running_loop()
-        if loop is self.loop:
-            # asgiref ran this call on the streams' loop itself: the reading thread last
-            # served a thread-sensitive call of it, and asgiref then routes the calls
-            # back to the reading thread on its own.
+        if asyncio.get_running_loop() is self.loop:
+            # asgiref ran this call on the app's loop itself (the calling thread last
+            # served a thread-sensitive call of it), with the calling thread's executor.
             return await step()
-        # asgiref runs a loop's thread-sensitive calls in the thread registered for the
-        # loop: this call's loop has the reading thread, so the streams' loop gets it too.
-        executors = AsyncToSync.loop_thread_executors
-        executors[self.loop] = executors[loop]
-        try:
-            return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(step(), self.loop))
-        finally:
-            del executors[self.loop]
+        executor = AsyncToSync.executors.current
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(_routed(executor, step), self.loop))
 
     def close(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join()
         self.loop.close()
+
+
+async def _routed(executor: Any, step: Callable[[], Awaitable[Any]]) -> Any:
+    # asgiref sends thread-sensitive calls to the executor of the innermost async_to_sync
+    # call: for this task (and the tasks it starts), the calling thread's.
+    AsyncToSync.executors.current = executor
+    return await step()
 
 
 class InlineRunner:
@@ -78,7 +78,7 @@ class InlineRunner:
         self.error: BaseException | None = None
         self._streams: dict[int, StreamSource] = {}
         self._ids = itertools.count()
-        self._loop: _StreamLoop | None = None
+        self._loop: _AppLoop | None = None
 
     def __call__(self, item: tuple) -> tuple:
         try:
@@ -96,7 +96,7 @@ class InlineRunner:
             raise
 
     def _request(self, handler_id: int, request: Request) -> tuple:
-        result, source = async_to_sync(self._run)(self.runners[handler_id], request)
+        result, source = self._app_loop().run(partial(self._run, self.runners[handler_id], request))
         if source is not None:
             sid = next(self._ids)
             self._streams[sid] = source
@@ -113,9 +113,9 @@ class InlineRunner:
             return result, None
         return result, StreamSource(result)
 
-    def _stream_loop(self) -> _StreamLoop:
+    def _app_loop(self) -> _AppLoop:
         if self._loop is None:
-            self._loop = _StreamLoop()
+            self._loop = _AppLoop()
         return self._loop
 
     def _pull(self, sid: int) -> tuple:
@@ -123,7 +123,7 @@ class InlineRunner:
         if source is None:
             return (0, p.END, None, b"")
         if source.is_async:
-            status, chunk = self._stream_loop().run(source.pull_async)
+            status, chunk = self._app_loop().run(source.pull_async)
         else:
             status, chunk = source.pull_sync()
         if status != p.CHUNK:
@@ -138,12 +138,12 @@ class InlineRunner:
         if source is None:
             return
         if source.is_async:
-            self._stream_loop().run(source.close_async)
+            self._app_loop().run(source.close_async)
         else:
             source.close_sync()
 
     def close(self) -> None:
-        """Stop the streams' loop, once the app has closed its streams."""
+        """Stop the app's loop, once the app has closed its streams."""
         if self._loop is not None:
             self._loop.close()
             self._loop = None

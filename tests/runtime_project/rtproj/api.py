@@ -216,3 +216,91 @@ async def limited(
 ):
     """Every File() limit, on two parameters."""
     return {"docs": [d.size for d in docs], "cover": cover.size}
+
+
+# Thread-sensitive sync calls from async handlers (Django's async ORM runs its queries
+# through them): the tests check which thread runs them and that they share a connection.
+def _call_site() -> dict:
+    import asyncio
+    import threading
+
+    try:
+        asyncio.get_running_loop()
+        loop_running = True
+    except RuntimeError:
+        loop_running = False
+    return {"thread": threading.get_ident(), "name": threading.current_thread().name, "loop_running": loop_running}
+
+
+@api.get("/db/threads")
+async def db_threads(calls: int = 3):
+    import threading
+
+    from asgiref.sync import sync_to_async
+
+    sites = [await sync_to_async(_call_site)() for _ in range(calls)]
+    return {"handler": threading.get_ident(), "calls": sites}
+
+
+def _sql(statement: str, *params) -> list:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchall()
+
+
+@api.get("/db/rollback")
+async def db_rollback():
+    """A transaction opened by one call and rolled back by a later one: both must use the
+    same connection, so the same thread."""
+    from asgiref.sync import sync_to_async
+    from django.db import transaction
+
+    await sync_to_async(_sql)("create table if not exists notes (body text)")
+    await sync_to_async(transaction.set_autocommit)(False)
+    try:
+        await sync_to_async(_sql)("insert into notes values (%s)", "draft")
+        inside = (await sync_to_async(_sql)("select count(*) from notes"))[0][0]
+        await sync_to_async(transaction.rollback)()
+    finally:
+        await sync_to_async(transaction.set_autocommit)(True)
+    after = (await sync_to_async(_sql)("select count(*) from notes"))[0][0]
+    return {"inside": inside, "after": after}
+
+
+def _fail() -> None:
+    raise LookupError("no such note")
+
+
+@api.get("/db/raises")
+async def db_raises():
+    from asgiref.sync import sync_to_async
+
+    try:
+        await sync_to_async(_fail)()
+    except LookupError as exc:
+        return {"raised": type(exc).__name__, "message": str(exc)}
+    return {"raised": None}
+
+
+def _nested() -> dict:
+    """Sync code that awaits async code that calls sync code again (asgiref's nesting):
+    the inner call runs on this same thread, which waits for it."""
+    import threading
+
+    from asgiref.sync import async_to_sync, sync_to_async
+
+    outer = threading.get_ident()
+
+    async def inner() -> int:
+        return await sync_to_async(threading.get_ident)()
+
+    return {"outer": outer, "inner": async_to_sync(inner)()}
+
+
+@api.get("/db/nested")
+async def db_nested():
+    from asgiref.sync import sync_to_async
+
+    return await sync_to_async(_nested)()

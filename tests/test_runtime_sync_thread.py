@@ -1,0 +1,66 @@
+"""Thread-sensitive sync calls from async handlers (``sync_to_async``, which Django's async
+ORM uses for every query) on a real server: they run on one thread that is not the one
+running the handler, one request's calls share that thread's database connection (so a
+transaction spans calls), exceptions reach the handler, and many concurrent requests all
+get their answers."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from .runtime_helpers import runtime  # noqa: F401
+
+
+def settings(tmp_path) -> dict:
+    return {"DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "db.sqlite3")}}}
+
+
+def test_calls_run_on_one_sync_thread_without_a_running_loop(runtime, tmp_path):  # noqa: F811
+    server = runtime.start(settings=settings(tmp_path))
+    threads = set()
+    for _ in range(5):
+        r = server.request("GET", "/db/threads?calls=3")
+        assert r.status_code == 200, r.text
+        body = r.json()
+        for site in body["calls"]:
+            assert site["thread"] != body["handler"]
+            assert site["loop_running"] is False  # Django's async_unsafe would refuse a query here
+            assert site["name"] == "bolt-sync"
+            threads.add(site["thread"])
+    assert len(threads) == 1
+
+
+def test_concurrent_requests_all_answer_from_the_same_thread(runtime, tmp_path):  # noqa: F811
+    server = runtime.start(settings=settings(tmp_path))
+
+    def get(_):
+        r = server.request("GET", "/db/threads?calls=2")
+        assert r.status_code == 200, r.text
+        return {site["thread"] for site in r.json()["calls"]}
+
+    with ThreadPoolExecutor(32) as pool:
+        threads = set().union(*pool.map(get, range(200)))
+    assert len(threads) == 1
+
+
+def test_a_transaction_spans_calls_of_one_request(runtime, tmp_path):  # noqa: F811
+    server = runtime.start(settings=settings(tmp_path))
+    for _ in range(2):
+        r = server.request("GET", "/db/rollback")
+        assert r.status_code == 200, r.text
+        assert r.json() == {"inside": 1, "after": 0}
+
+
+def test_an_exception_in_the_call_reaches_the_handler(runtime, tmp_path):  # noqa: F811
+    server = runtime.start(settings=settings(tmp_path))
+    r = server.request("GET", "/db/raises")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"raised": "LookupError", "message": "no such note"}
+
+
+def test_sync_code_may_call_async_code_that_calls_sync_code(runtime, tmp_path):  # noqa: F811
+    server = runtime.start(settings=settings(tmp_path))
+    r = server.request("GET", "/db/nested")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["inner"] == body["outer"]
