@@ -206,13 +206,8 @@ func (c *wsConn) abandon() {
 	c.mu.Lock()
 	c.state = wsDone
 	c.decision = nil
-	tell := !c.pythonKnows
-	c.pythonKnows = true
 	c.mu.Unlock()
-	if tell {
-		c.hub.py.WSClosed(c.id, int(ws.StatusAbnormalClosure), "")
-	}
-	c.finish()
+	c.lost()
 }
 
 // upgrade completes the handshake as the handler decided (websocket_upgrade.go).
