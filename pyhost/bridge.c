@@ -136,7 +136,6 @@ fail:
 
 void bolt_incref(PyObject *o) { Py_INCREF(o); }
 void bolt_decref(PyObject *o) { Py_DECREF(o); }
-void bolt_xdecref(PyObject *o) { Py_XDECREF(o); }
 PyObject *bolt_none(void) { Py_RETURN_NONE; }
 int bolt_is_none(PyObject *o) { return o == Py_None; }
 
@@ -350,14 +349,14 @@ PyObject *bolt_type_name(PyObject *o) { return PyUnicode_FromString(Py_TYPE(o)->
 
 PyObject *bolt_call_one(PyObject *fn, PyObject *arg) { return PyObject_CallOneArg(fn, arg); }
 
-PyObject *bolt_response_tuple(long status, PyObject *headers, const char *body, Py_ssize_t body_len) {
+PyObject *bolt_response_tuple(long status, PyObject *headers, const char *body, Py_ssize_t body_len, long stream) {
     PyObject *b = PyBytes_FromStringAndSize(body, body_len);
     if (!b) {
         Py_DECREF(headers);
         return NULL;
     }
-    PyObject *t = Py_BuildValue("(lNN)", status, headers, b);
-    return t;
+    if (stream < 0) return Py_BuildValue("(lNNO)", status, headers, b, Py_None);
+    return Py_BuildValue("(lNNl)", status, headers, b, stream);
 }
 
 /* ---- conversions for auth contexts --------------------------------------------------- */

@@ -23,7 +23,6 @@ char *bolt_initialize(const char *executable, const char *program_name);
 /* Reference counting and type checks are macros or inline functions. */
 void bolt_incref(PyObject *o);
 void bolt_decref(PyObject *o);
-void bolt_xdecref(PyObject *o);
 PyObject *bolt_none(void);
 int bolt_is_none(PyObject *o);
 
@@ -98,8 +97,9 @@ PyObject *bolt_type_name(PyObject *o); /* new str reference, never NULL */
 
 /* Calls fn(arg); new reference or NULL. */
 PyObject *bolt_call_one(PyObject *fn, PyObject *arg);
-/* A (status, headers, body) tuple for the test client (cmd/core); steals headers. */
-PyObject *bolt_response_tuple(long status, PyObject *headers, const char *body, Py_ssize_t body_len);
+/* A (status, headers, body, stream) tuple for the test client (cmd/core), stream None
+   when negative (the body is whole); steals headers. */
+PyObject *bolt_response_tuple(long status, PyObject *headers, const char *body, Py_ssize_t body_len, long stream);
 /* Header pair i of a list of (str, str) tuples, as UTF-8 views. */
 int bolt_header_pair(PyObject *list, Py_ssize_t i, const char **name, Py_ssize_t *nlen, const char **value,
                      Py_ssize_t *vlen);

@@ -134,16 +134,7 @@ func goTestAppRequest(id C.long, method *C.char, mlen C.Py_ssize_t, path *C.char
 		k, v := resp.Header(i)
 		C.bolt_list_append(out, pair(k, v))
 	}
-	t := C.PyTuple_New(4)
-	C.PyTuple_SetItem(t, 0, C.PyLong_FromLong(C.long(resp.Status)))
-	C.PyTuple_SetItem(t, 1, out)
-	C.PyTuple_SetItem(t, 2, C.bolt_bytes(cbytes(resp.Body), C.Py_ssize_t(len(resp.Body))))
-	if sid < 0 {
-		C.PyTuple_SetItem(t, 3, C.bolt_none())
-	} else {
-		C.PyTuple_SetItem(t, 3, C.PyLong_FromLong(C.long(sid)))
-	}
-	return t
+	return C.bolt_response_tuple(C.long(resp.Status), out, cbytes(resp.Body), C.Py_ssize_t(len(resp.Body)), C.long(sid))
 }
 
 // goTestAppRead reads the next piece of an open body: bytes, empty at its end (or when
