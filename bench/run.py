@@ -50,9 +50,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-c", "--connections", type=int, default=64, help="wrk connections (default 64)")
-    p.add_argument("-d", "--duration", type=int, default=10, help="seconds per measurement (default 10)")
-    p.add_argument("--rounds", type=int, default=3, help="rounds, interleaved across servers (default 3)")
-    p.add_argument("--warmup", type=int, default=2, help="warm-up seconds before the first round (default 2)")
+    p.add_argument("-d", "--duration", type=int, default=5, help="seconds per measurement (default 5)")
+    p.add_argument("--rounds", type=int, default=2, help="rounds, interleaved across servers (default 2)")
+    p.add_argument("--warmup", type=int, default=1, help="warm-up seconds before the first round (default 1)")
     p.add_argument("--only", help="comma-separated endpoints or tags (core, stream, orm, auth, views, middleware, "
                                          "serializer, static, growth); default all")
     p.add_argument("--servers", help=f"comma-separated, from {', '.join(SPECS)} (default {DEFAULT_SERVERS})")
