@@ -59,6 +59,7 @@ type Server struct {
 	docs          *docsAssets       // nil without docs
 	site          *site             // nil unless the rest of the Django site is served
 	hosts         *middleware.Hosts // nil: every Host is allowed
+	known         knownHeads        // first path segments something may answer under
 }
 
 // New compiles the table: builds the router and each route's middleware pipeline.
@@ -105,6 +106,7 @@ func NewWorker(t *Table, py Python, logger *log.Logger, p Process) (*Server, err
 	if s.ws, err = newWSHub(t, py, shared, logger.Printf); err != nil {
 		return nil, err
 	}
+	s.known = newKnownHeads(s)
 	st := &t.Settings
 	s.http = &fasthttp.Server{
 		Handler:               s.serveHTTP,
