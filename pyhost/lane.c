@@ -230,9 +230,7 @@ static PyObject *eager_step(PyObject *coro, PyObject *ctx, int *outcome, PyObjec
     PyObject *task = type->tp_alloc(type, 0);
     if (!task) return NULL;
     PyObject *callbacks = PyList_New(0);
-    PyObject *n = callbacks ? PyObject_CallNoArgs(lane.counter) : NULL;
-    PyObject *name = n ? PyUnicode_FromFormat("Task-%S", n) : NULL;
-    Py_XDECREF(n);
+    PyObject *name = callbacks ? PyObject_CallNoArgs(lane.counter) : NULL; /* get_name formats it */
     int ok = name && PyObject_SetAttr(task, str_loop, lane.loop) == 0 &&
              PyObject_SetAttr(task, str_callbacks, callbacks) == 0 && PyObject_SetAttr(task, str_name, name) == 0 &&
              PyObject_SetAttr(task, str_coro, coro) == 0 && PyObject_SetAttr(task, str_context, ctx) == 0;
