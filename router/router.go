@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Router maps a method and a raw path to a handler id. Register every route
@@ -23,6 +24,9 @@ type Router struct {
 	// map lookups however many methods have trees.
 	heads   map[string]MethodSet
 	anyHead MethodSet
+	// The methods that have any route: a request for another one (an OPTIONS
+	// preflight, mostly) misses without looking at its path.
+	methods MethodSet
 	routes  []Route
 }
 
@@ -89,6 +93,7 @@ func (r *Router) Add(method, pattern string, handlerID int) error {
 			r.anyHead |= 1 << m
 		}
 	}
+	r.methods |= 1 << m
 	r.routes = append(r.routes, Route{Method: method, Pattern: pattern, HandlerID: handlerID, Params: p.params})
 	return nil
 }
@@ -105,7 +110,7 @@ func conflict(method, pattern, existing string) error {
 func (r *Router) Lookup(method, path []byte, ps *Params) (handlerID int, ok bool) {
 	ps.Reset()
 	m := methodIndex(method)
-	if m < 0 {
+	if m < 0 || r.methods&(1<<m) == 0 {
 		return 0, false
 	}
 	return r.lookup(m, path, ps)
@@ -160,6 +165,27 @@ func (r *Router) Allowed(path []byte) MethodSet {
 		}
 	}
 	return set
+}
+
+// FirstSegments returns the literal first segments of the registered routes'
+// patterns ("users" for "/users/{id}", "" for "/"), and whether some route's
+// first segment holds a parameter, so that it may match any path. A path whose
+// first segment is not in the list then matches no route under any method:
+// Lookup misses and Allowed is empty.
+func (r *Router) FirstSegments() (literals []string, anyFirst bool) {
+	seen := map[string]bool{}
+	for path := range r.static {
+		head, _, _ := strings.Cut(path[1:], "/")
+		seen[head] = true
+	}
+	for head := range r.heads {
+		seen[head] = true
+	}
+	for head := range seen {
+		literals = append(literals, head)
+	}
+	slices.Sort(literals)
+	return literals, r.anyHead != 0
 }
 
 // Routes returns the registered routes in registration order.

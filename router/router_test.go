@@ -222,6 +222,60 @@ func TestAllowed(t *testing.T) {
 	}
 }
 
+func TestFirstSegments(t *testing.T) {
+	r := New()
+	for i, pattern := range []string{"/", "/users", "/users/{id}", "/files/{p:path}", "/a/b/c", "//x"} {
+		if err := r.Add("GET", pattern, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.Add("POST", "/orders/{id}/lines", 9); err != nil {
+		t.Fatal(err)
+	}
+	literals, anyFirst := r.FirstSegments()
+	if want := []string{"", "a", "files", "orders", "users"}; !reflect.DeepEqual(literals, want) || anyFirst {
+		t.Errorf("FirstSegments() = %q, %v; want %q, false", literals, anyFirst, want)
+	}
+	// A path under none of them matches nothing, under any method.
+	for _, path := range []string{"/nope", "/nope/users", "/usersx"} {
+		if got := r.Allowed([]byte(path)); got != 0 {
+			t.Errorf("Allowed(%q) = %q, want none", path, got)
+		}
+	}
+	for _, pattern := range []string{"/{slug}", "/v{n}/items", "/{rest:path}"} {
+		r := New()
+		if err := r.Add("GET", "/users", 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Add("PUT", pattern, 1); err != nil {
+			t.Fatal(err)
+		}
+		if _, anyFirst := r.FirstSegments(); !anyFirst {
+			t.Errorf("with %s, FirstSegments says no route matches any first segment", pattern)
+		}
+	}
+}
+
+// A method no route has misses at once, even on a path other methods have.
+func TestLookupOfAMethodWithoutRoutes(t *testing.T) {
+	r := New()
+	if err := r.Add("GET", "/cors", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Add("GET", "/items/{id}", 1); err != nil {
+		t.Fatal(err)
+	}
+	var ps Params
+	for _, path := range []string{"/cors", "/items/1"} {
+		if id, ok := r.Lookup([]byte("OPTIONS"), []byte(path), &ps); ok {
+			t.Errorf("Lookup(OPTIONS, %s) = %d, want a miss", path, id)
+		}
+		if _, ok := r.Lookup([]byte("GET"), []byte(path), &ps); !ok {
+			t.Errorf("Lookup(GET, %s) missed", path)
+		}
+	}
+}
+
 func TestRoutes(t *testing.T) {
 	r := New()
 	must := func(err error) {

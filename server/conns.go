@@ -6,6 +6,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -39,6 +40,11 @@ func (l *listener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	tc := &conn{Conn: c, owner: l}
+	if sc, ok := c.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			tc.raw, tc.readFD = raw, tc.readReady
+		}
+	}
 	tc.guard.start()
 	l.mu.Lock()
 	l.conns[tc] = struct{}{}
@@ -92,26 +98,38 @@ type conn struct {
 	// was handed over once its part of the response has ended (handover.go).
 	keepOpen atomic.Int32
 	requests int // requests fasthttp began to read on the connection
-	// pending holds the first byte of the next request, read while the connection
-	// waited between requests after a stream handed over; read before the socket's.
+
+	// Read ahead of fasthttp's first-byte read (readahead.go): pending holds bytes read
+	// and scanned, not handed out yet, in the pooled buffer ahead; readErr is the
+	// error to hand out after them.
 	pending []byte
+	ahead   *aheadBuffer
+	readErr error
+	raw     syscall.RawConn // the socket's; nil without one
+	readFD  func(fd uintptr) bool
+	got     int   // what readFD read
+	gotErr  error // and its error
 }
 
 func (c *conn) Read(p []byte) (int, error) {
-	if len(c.pending) > 0 {
-		// Scanned already, when it was first read.
-		n := copy(p, c.pending)
-		c.pending = c.pending[n:]
-		return n, nil
+	if len(p) == 1 && len(c.pending) == 0 && c.readErr == nil {
+		// fasthttp's read of the first byte of a request (readahead.go).
+		if err := c.fill(); err != nil {
+			return 0, err
+		}
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if len(c.pending) > 0 || c.readErr != nil {
+		return c.readPending(p) // scanned already, when it was read
 	}
 	n, err := c.Conn.Read(p)
 	for n == 0 && err != nil && c.readDeadline.rearm(c.Conn, err) {
 		n, err = c.Conn.Read(p)
 	}
 	if n > 0 {
-		if t := c.idleSince.Load(); t > 0 {
-			c.idleSince.CompareAndSwap(t, 0) // unless closeIdle claimed it first
-		}
+		c.arrived()
 		if at := c.guard.scan(p[:n]); at >= 0 {
 			// The bytes before the bare LF are handed over with the error, so the
 			// server sees a request that began and answers it (an empty read would
@@ -120,6 +138,13 @@ func (c *conn) Read(p []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// arrived marks the connection busy: bytes of a request came.
+func (c *conn) arrived() {
+	if t := c.idleSince.Load(); t > 0 {
+		c.idleSince.CompareAndSwap(t, 0) // unless closeIdle claimed it first
+	}
 }
 
 // ReadFrom keeps sendfile for file responses: the server writes files through the

@@ -108,14 +108,23 @@ func (s *Server) answer(ctx *fasthttp.RequestCtx, x *exchange) (int, *middleware
 		id, ok = s.router.Lookup(methodGET, path, &x.params)
 	}
 	if !ok {
+		if s.known.unknown(path) {
+			return -1, s.notFound(ctx) // nothing is under its first segment (known.go)
+		}
 		if s.static.serve(ctx, method, path) || s.slashRedirect(ctx, method, path, x) {
 			return -1, s.unrouted
+		}
+		if bytes.Equal(method, methodOPTIONS) && middleware.IsPreflight(ctx) && s.preflight(ctx, path, x) {
+			// A preflight for a method with a route here and CORS: neither the docs
+			// (GET and HEAD only) nor the site (only where no route is) would answer.
+			return -1, nil
 		}
 		if s.docs.serve(ctx, method, path) {
 			return -1, s.docs.finish
 		}
-		if id, ok = s.siteRoute(path); !ok {
-			return -1, s.noRoute(ctx, method, path, x)
+		allowed := s.router.Allowed(path)
+		if id, ok = s.siteRoute(path, allowed); !ok {
+			return -1, s.noRoute(ctx, method, path, allowed)
 		}
 	}
 	r := s.routes[id]
@@ -162,29 +171,26 @@ func (s *Server) preflight(ctx *fasthttp.RequestCtx, path []byte, x *exchange) b
 }
 
 // noRoute answers a path/method without a handler: a preflight or automatic OPTIONS,
-// 405 with Allow when the path exists under other methods, else 404. It returns the
-// pipeline that finishes the answer (nil for a preflight answer).
-func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, x *exchange) *middleware.Pipeline {
-	allowed := s.router.Allowed(path)
-	if allowed == 0 && s.ws.isWebSocketPath(path) {
-		middleware.WriteText(ctx, fasthttp.StatusBadRequest, protocol.TextWebSocketExpected)
-		return s.unrouted
+// 405 with Allow when the path exists under other methods (allowed, from
+// Router.Allowed), else 404. It returns the pipeline that finishes the answer (nil
+// for a preflight answer).
+func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, allowed router.MethodSet) *middleware.Pipeline {
+	if allowed == 0 {
+		if s.ws.isWebSocketPath(path) {
+			middleware.WriteText(ctx, fasthttp.StatusBadRequest, protocol.TextWebSocketExpected)
+			return s.unrouted
+		}
+		return s.notFound(ctx)
 	}
 	preflight := middleware.IsPreflight(ctx)
-	if allowed == 0 {
-		if preflight && s.unrouted.Preflight(ctx) {
-			return nil
-		}
-		middleware.WriteText(ctx, fasthttp.StatusNotFound, protocol.TextNotFound)
-		return s.unrouted
-	}
 	// HEAD is answered for every GET route and OPTIONS for every path.
 	if allowed.Has(fasthttp.MethodGet) {
 		allowed = allowed.With(fasthttp.MethodHead)
 	}
 	allowed = allowed.With(fasthttp.MethodOptions)
 	if bytes.Equal(method, methodOPTIONS) {
-		if preflight && (s.preflight(ctx, path, x) || s.unrouted.Preflight(ctx)) {
+		// The requested method's route, if it has CORS, answered a preflight already.
+		if preflight && s.unrouted.Preflight(ctx) {
 			return nil
 		}
 		middleware.WriteJSON(ctx, fasthttp.StatusOK, protocol.BodyAutomaticOptions)
@@ -193,6 +199,16 @@ func (s *Server) noRoute(ctx *fasthttp.RequestCtx, method, path []byte, x *excha
 	}
 	var allow [64]byte // "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS" fits
 	ctx.Response.Header.SetCanonical(headerAllow, allowed.AppendAllow(allow[:0]))
+	return s.unrouted
+}
+
+// notFound answers a path that has no route under any method: 404, or the
+// project-wide CORS policy's answer to a preflight.
+func (s *Server) notFound(ctx *fasthttp.RequestCtx) *middleware.Pipeline {
+	if middleware.IsPreflight(ctx) && s.unrouted.Preflight(ctx) {
+		return nil
+	}
+	middleware.WriteText(ctx, fasthttp.StatusNotFound, protocol.TextNotFound)
 	return s.unrouted
 }
 

@@ -142,21 +142,15 @@ func (h *handover) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// resume waits for the first byte of the connection's next request as an idle
+// resume waits for the first bytes of the connection's next request as an idle
 // keep-alive connection (Shutdown closes it), then gives the connection back to
-// fasthttp with that byte.
+// fasthttp, which reads them first (readahead.go).
 func (s *Server) resume(c *conn) {
 	c.idleSince.Store(time.Now().UnixNano())
-	var first [1]byte
-	n := 0
-	if !s.draining.Load() && c.SetReadDeadline(time.Now().Add(s.http.IdleTimeout)) == nil {
-		n, _ = c.Read(first[:])
-	}
-	if n == 0 {
+	if s.draining.Load() || c.SetReadDeadline(time.Now().Add(s.http.IdleTimeout)) != nil || c.fill() != nil {
 		c.Close()
 		return
 	}
-	c.pending = append(c.pending[:0], first[0])
 	s.http.ServeConn(c)
 }
 

@@ -59,6 +59,7 @@ type Server struct {
 	docs          *docsAssets       // nil without docs
 	site          *site             // nil unless the rest of the Django site is served
 	hosts         *middleware.Hosts // nil: every Host is allowed
+	known         knownHeads        // first path segments something may answer under
 }
 
 // New compiles the table: builds the router and each route's middleware pipeline.
@@ -105,6 +106,7 @@ func NewWorker(t *Table, py Python, logger *log.Logger, p Process) (*Server, err
 	if s.ws, err = newWSHub(t, py, shared, logger.Printf); err != nil {
 		return nil, err
 	}
+	s.known = newKnownHeads(s)
 	st := &t.Settings
 	s.http = &fasthttp.Server{
 		Handler:               s.serveHTTP,
@@ -127,8 +129,12 @@ func NewWorker(t *Table, py Python, logger *log.Logger, p Process) (*Server, err
 		Concurrency:      st.MaxConnections,
 		// Read and write buffers go back to pools while a handler or a stream runs and
 		// between requests, so long streams and idle keep-alive connections hold
-		// almost no memory (10,000 open streams: see bench/results/sse.md).
+		// almost no memory (10,000 open streams: see bench/results/sse.md); reading
+		// each request ahead keeps this from costing a read system call more per
+		// request (readahead.go).
 		ReduceMemoryUsage: true,
+		// Nothing reads RequestCtx.Time: no clock read per request for it.
+		LazyRequestTime: true,
 		// A WebSocket outlives its upgrade's handler, so that fasthttp frees the
 		// request context (its header buffers) instead of holding it as long as the
 		// socket; the WebSocket code closes its connections itself.

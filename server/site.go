@@ -2,6 +2,8 @@ package server
 
 import (
 	"bytes"
+
+	"djangobolt/router"
 )
 
 // The rest of the Django site. A request no API route answers, whose path the
@@ -49,10 +51,10 @@ func (st *site) serves(path []byte) bool {
 }
 
 // siteRoute is the Django site's handler id for a path no API route matched, when
-// the site may resolve it and the API has no route there under another method (the
-// API's 405 wins).
-func (s *Server) siteRoute(path []byte) (int, bool) {
-	if s.site == nil || !s.site.serves(path) || s.router.Allowed(path) != 0 {
+// the site may resolve it and the API has no route there under another method
+// (allowed, from Router.Allowed, is empty: the API's 405 wins).
+func (s *Server) siteRoute(path []byte, allowed router.MethodSet) (int, bool) {
+	if s.site == nil || allowed != 0 || !s.site.serves(path) {
 		return -1, false
 	}
 	return s.site.id, true

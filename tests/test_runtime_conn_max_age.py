@@ -4,7 +4,9 @@ sync handlers as much as in the thread async code's ORM calls run in."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import time
 
 import pytest
 
@@ -82,3 +84,23 @@ def test_a_sync_generator_that_waits_between_chunks_queries_in_every_stretch(run
     # stretch's connection was closed at its end, and each chunk's query opened a new one.
     opened = [row["opened"] for row in rows]
     assert opened == list(range(opened[0], opened[0] + 4))
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_request_finished_of_a_stream_is_sent_once_the_stream_has_ended(runtime, tmp_path, kind):  # noqa: F811
+    server = runtime.start(settings=settings(tmp_path, 0))
+    before = server.request("GET", "/signals/finished").json()["finished"]
+    r = server.request("GET", f"/signals/stream/{kind}")
+    assert r.status_code == 200, r.text
+    # While the stream ran, only the previous request had finished (Django sends
+    # request_finished when it closes a streamed response, not when the view returns).
+    assert [json.loads(line)["finished"] for line in r.text.splitlines()] == [before + 1] * 3
+    # Then the stream's own, once: each poll's own request_finished is sent before its
+    # answer goes out, so poll k (from 0) sees before + 2 + k once the stream's has come.
+    deadline = time.monotonic() + 10
+    for polls in itertools.count():
+        seen = server.request("GET", "/signals/finished").json()["finished"]
+        if seen == before + 2 + polls:
+            break
+        assert seen == before + 1 + polls, "request_finished sent more than once"
+        assert time.monotonic() < deadline, "the stream's request_finished never came"

@@ -34,6 +34,7 @@ from typing import Any, Callable
 import msgspec
 
 from .exceptions import HTTPException
+from .pagination import as_rows, pages_rows
 
 __all__ = [
     "APIView",
@@ -171,9 +172,13 @@ class _ModelActions(ViewSet):
         queryset = await self.filter_queryset(await self.get_queryset())
         serializer = self.get_serializer_class("list")
         if self.pagination_class is not None:
+            if type(self).paginate_queryset is ViewSet.paginate_queryset and pages_rows(self.pagination_class):
+                # An overridden paginate_queryset may read other attributes of the model.
+                queryset = as_rows(queryset, serializer)
             page = await self.paginate_queryset(queryset)
             page.items = [_to_output(serializer, obj) for obj in page.items]
             return page
+        queryset = as_rows(queryset, serializer)
         if hasattr(queryset, "aiterator"):
             return [_to_output(serializer, obj) async for obj in queryset]
         return [_to_output(serializer, obj) for obj in queryset]

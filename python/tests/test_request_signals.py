@@ -83,3 +83,70 @@ def test_setting_must_be_a_bool():
     with override_settings(BOLT_EMIT_SIGNALS="yes"):
         with pytest.raises(ImproperlyConfigured, match="BOLT_EMIT_SIGNALS"):
             BoltAPI()
+
+
+def make_stream_api(log: list) -> BoltAPI:
+    from django_bolt.responses import StreamingResponse
+
+    with override_settings(BOLT_EMIT_SIGNALS=True):
+        api = BoltAPI()
+
+    def sync_chunks(n: int):
+        try:
+            for i in range(n):
+                log.append(("chunk", i))
+                yield f"{i}\n"
+        finally:
+            log.append(("closed",))
+
+    async def async_chunks(n: int):
+        try:
+            for i in range(n):
+                log.append(("chunk", i))
+                yield f"{i}\n"
+        finally:
+            log.append(("closed",))
+
+    @api.get("/sync")
+    async def sync_stream(n: int = 3):
+        return StreamingResponse(sync_chunks(n), media_type="text/plain")
+
+    @api.get("/async")
+    async def async_stream(n: int = 3):
+        return StreamingResponse(async_chunks(n), media_type="text/plain")
+
+    @api.get("/broken")
+    async def broken():
+        return StreamingResponse(42, media_type="text/plain")
+
+    return api
+
+
+@pytest.mark.parametrize("path", ["/sync", "/async"])
+def test_a_streams_finished_comes_after_its_last_chunk(events, path):
+    api = make_stream_api(events)
+    with TestClient(api) as client:
+        assert client.get(path).text == "0\n1\n2\n"
+    names = [e[0] for e in events]
+    # As Django sends it when it closes a streamed response: once the body is out.
+    assert names == ["started", "chunk", "chunk", "chunk", "closed", "finished"]
+
+
+@pytest.mark.parametrize("path", ["/sync", "/async"])
+def test_a_stream_closed_early_is_finished_after_its_generator_closed(events, path):
+    api = make_stream_api(events)
+    with TestClient(api) as client:
+        with client.get(path + "?n=1000", stream=True) as response:
+            lines = response.iter_lines()
+            assert next(lines) == "0"
+            assert "finished" not in [e[0] for e in events]
+    names = [e[0] for e in events]
+    assert names[0] == "started" and names[-2:] == ["closed", "finished"]
+    assert names.count("finished") == 1
+
+
+def test_a_stream_that_cannot_start_is_finished_too(events):
+    api = make_stream_api(events)
+    with TestClient(api, raise_server_exceptions=False) as client:
+        assert client.get("/broken").status_code == 500
+    assert [e[0] for e in events] == ["started", "finished"]

@@ -9,18 +9,21 @@ code's ORM calls run). Sync handlers run in the worker pool, whose threads have
 connections of their own: while a request runs with signals, each of them recycles its
 connections around the sync code it runs (``route.run_sync``), and so does each worker
 thread that runs a stretch of a sync generator streamed by the response
-(``streams.Streams``).
+(``streams.Streams``). For a streamed response ``request_finished`` is sent when the
+stream has ended (its last chunk written, its generator failed or closed because the
+client went away), as Django sends it when it closes a streamed response.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Callable
 
 from django.core.signals import request_finished, request_started
 
 from ..responses import StreamingResponse
 from .route import recycle_connections
-from .streams import RECYCLES
+from .streams import FINISHED, RECYCLES
 
 __all__ = ["with_signals"]
 
@@ -39,13 +42,17 @@ def with_signals(run: Callable[[Any], Any], sender: type) -> Callable[[Any], Any
     async def run_with_signals(request: Any) -> Any:
         await request_started.asend(sender=sender, scope=_scope(request))
         recycling = recycle_connections.set(True)
+        streamed = False
         try:
             result = await run(request)
             if isinstance(result, StreamingResponse):
                 setattr(result, RECYCLES, True)
+                setattr(result, FINISHED, partial(request_finished.asend, sender=sender))
+                streamed = True
             return result
         finally:
             recycle_connections.reset(recycling)
-            await request_finished.asend(sender=sender)
+            if not streamed:
+                await request_finished.asend(sender=sender)
 
     return run_with_signals

@@ -20,7 +20,7 @@ import logging
 from concurrent.futures import Executor
 from functools import partial
 from time import monotonic
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from ..responses import StreamingResponse
 from .protocol import CHUNK, END, FAILED
@@ -74,12 +74,16 @@ def _failed(exc: BaseException) -> Pulled:
 
 # Set on a StreamingResponse returned under BOLT_EMIT_SIGNALS (``signals.with_signals``).
 RECYCLES = "_bolt_recycles_connections"
+# Also set then: an async callable that sends Django's ``request_finished``, which for a
+# stream comes when the stream has ended (as Django sends it when it closes a streamed
+# response), not when the handler returned.
+FINISHED = "_bolt_request_finished"
 
 
 class StreamSource:
     """The chunks of one ``StreamingResponse``."""
 
-    __slots__ = ("source", "is_async", "failure", "recycles")
+    __slots__ = ("source", "is_async", "failure", "recycles", "finished")
 
     def __init__(self, resp: StreamingResponse) -> None:
         # The exception that ended the stream, once a pull answered FAILED.
@@ -87,6 +91,8 @@ class StreamSource:
         # Whether each worker thread that runs this (sync) source recycles its database
         # connections around what it runs, as a sync handler's does under signals.
         self.recycles = getattr(resp, RECYCLES, False)
+        # Sent once the stream has ended, however it ended (``FINISHED``).
+        self.finished: Callable[[], Awaitable[Any]] | None = getattr(resp, FINISHED, None)
         content = resp.content
         if callable(content) and not hasattr(content, "__iter__") and not hasattr(content, "__aiter__"):
             content = content()
@@ -150,6 +156,14 @@ class StreamSource:
             await aclose()
 
 
+async def _request_finished(finished: Callable[[], Awaitable[Any]]) -> None:
+    try:
+        await finished()
+    except Exception:
+        # The response is out: a failing receiver can only be reported.
+        logger.exception("A request_finished receiver failed after a stream ended")
+
+
 # Answers of _core.stream_put (pyhost/stream.go).
 PUT_MORE = 0
 PUT_FULL = 1  # the core's buffer is full: stop until the core resumes the stream
@@ -183,9 +197,14 @@ class Streams:
         self._end = core.stream_end
         self._open: dict[int, StreamSource] = {}
         self._tasks: dict[int, asyncio.Task] = {}
+        self._finishing: set[asyncio.Task] = set()
 
     def open(self, resp: StreamingResponse) -> int:
-        source = StreamSource(resp)
+        try:
+            source = StreamSource(resp)
+        except BaseException:
+            self._send_finished(getattr(resp, FINISHED, None))
+            raise
         sid = self._stream_open(source.is_async)
         self._open[sid] = source
         self._start(sid, source)
@@ -235,9 +254,9 @@ class Streams:
                     self._submit(self._drive_sync, sid, source)
                     return
         except BaseException as exc:  # the generator's own error, SystemExit included
-            self._fail(sid, exc)
+            self._fail(sid, source, exc)
             return
-        self._finish(sid)
+        self._finish(sid, source)
 
     async def _drive_async(self, sid: int, source: StreamSource) -> None:
         put = self._put
@@ -260,9 +279,9 @@ class Streams:
             # blocks ran where it was waiting.
             pass
         except BaseException as exc:
-            self._fail(sid, exc)
+            self._fail(sid, source, exc)
             return
-        self._finish(sid)
+        self._finish(sid, source)
 
     def _forget_task(self, sid: int, task: asyncio.Task) -> None:
         if self._tasks.get(sid) is task:
@@ -272,14 +291,27 @@ class Streams:
             # Cancelled before its first step (a running one catches it): close here.
             self._loop.create_task(self._close_async(sid, source))
 
-    def _finish(self, sid: int) -> None:
+    def _finish(self, sid: int, source: StreamSource) -> None:
         self._open.pop(sid, None)
         self._end(sid, None)
+        self._send_finished(source.finished)
 
-    def _fail(self, sid: int, exc: BaseException) -> None:
+    def _fail(self, sid: int, source: StreamSource, exc: BaseException) -> None:
         self._open.pop(sid, None)
         _log_failure(exc)
         self._end(sid, str(exc))
+        self._send_finished(source.finished)
+
+    def _send_finished(self, finished: Callable[[], Awaitable[Any]] | None) -> None:
+        """Send the stream's ``request_finished`` from the loop (a sync source ends in a
+        worker thread)."""
+        if finished is not None:
+            self._loop.call_soon_threadsafe(self._start_finished, finished)
+
+    def _start_finished(self, finished: Callable[[], Awaitable[Any]]) -> None:
+        task = self._loop.create_task(_request_finished(finished))
+        self._finishing.add(task)  # the loop keeps only a weak reference to a task
+        task.add_done_callback(self._finishing.discard)
 
     def close(self, sid: int) -> None:
         """The client went away: close the generator so its ``finally`` runs."""
@@ -299,14 +331,14 @@ class Streams:
         try:
             source.close_sync()
         except BaseException as exc:
-            self._fail(sid, exc)
+            self._fail(sid, source, exc)
             return
-        self._finish(sid)
+        self._finish(sid, source)
 
     async def _close_async(self, sid: int, source: StreamSource) -> None:
         try:
             await source.close_async()
         except BaseException as exc:
-            self._fail(sid, exc)
+            self._fail(sid, source, exc)
             return
-        self._finish(sid)
+        self._finish(sid, source)

@@ -20,7 +20,7 @@ from asgiref.sync import AsyncToSync, async_to_sync
 
 from .._runtime import protocol as p
 from .._runtime.route import run_sync_inline
-from .._runtime.streams import StreamSource, stream_headers
+from .._runtime.streams import FINISHED, StreamSource, stream_headers
 from ..request import Request
 from ..responses import StreamingResponse
 
@@ -111,7 +111,13 @@ class InlineRunner:
         result = await runner(request)
         if not isinstance(result, StreamingResponse):
             return result, None
-        return result, StreamSource(result)
+        try:
+            return result, StreamSource(result)
+        except BaseException:
+            finished = getattr(result, FINISHED, None)
+            if finished is not None:
+                await finished()
+            raise
 
     def _app_loop(self) -> _AppLoop:
         if self._loop is None:
@@ -128,6 +134,7 @@ class InlineRunner:
             status, chunk = source.pull_sync()
         if status != p.CHUNK:
             self._streams.pop(sid, None)
+            self._ended(source)
         if status == p.FAILED:
             # The client raises it where the body is read, as it does for a handler's error.
             self.error = source.failure
@@ -137,10 +144,18 @@ class InlineRunner:
         source = self._streams.pop(sid, None)
         if source is None:
             return
-        if source.is_async:
-            self._app_loop().run(source.close_async)
-        else:
-            source.close_sync()
+        try:
+            if source.is_async:
+                self._app_loop().run(source.close_async)
+            else:
+                source.close_sync()
+        finally:
+            self._ended(source)
+
+    def _ended(self, source: StreamSource) -> None:
+        """The stream ended: send its ``request_finished`` (``BOLT_EMIT_SIGNALS``)."""
+        if source.finished is not None:
+            self._app_loop().run(source.finished)
 
     def close(self) -> None:
         """Stop the app's loop, once the app has closed its streams."""

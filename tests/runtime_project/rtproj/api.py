@@ -304,3 +304,44 @@ async def db_nested():
     from asgiref.sync import sync_to_async
 
     return await sync_to_async(_nested)()
+
+
+# Django's request_finished, counted (the signal tests start the server with
+# BOLT_EMIT_SIGNALS): each chunk of /signals/stream reports how many were sent so far.
+_finished = [0]
+
+
+def _count_finished(sender, **kwargs):
+    _finished[0] += 1
+
+
+def _connect_finished():
+    from django.core.signals import request_finished
+
+    request_finished.connect(_count_finished)
+
+
+_connect_finished()
+
+
+@api.get("/signals/finished")
+async def signals_finished():
+    return {"finished": _finished[0]}
+
+
+@api.get("/signals/stream/{kind}")
+async def signals_stream(kind: str, chunks: int = 3, ms: int = 20):
+    import json
+    import time
+
+    def sync_rows():
+        for _ in range(chunks):
+            time.sleep(ms / 1000)
+            yield json.dumps({"finished": _finished[0]}) + "\n"
+
+    async def async_rows():
+        for _ in range(chunks):
+            await asyncio.sleep(ms / 1000)
+            yield json.dumps({"finished": _finished[0]}) + "\n"
+
+    return StreamingResponse(sync_rows() if kind == "sync" else async_rows(), media_type="application/x-ndjson")
