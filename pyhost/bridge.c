@@ -305,6 +305,10 @@ int bolt_result_view(PyObject *item, bolt_result *out) {
         PyErr_SetString(PyExc_TypeError, "result body must be bytes, a stream id, a SendFile or None");
         return -1;
     }
+    for (int i = 0; i < out->nheaders && i < BOLT_VIEW_HEADERS; i++) {
+        if (bolt_header_pair(headers, i, &out->name[i], &out->name_len[i], &out->value[i], &out->value_len[i]) < 0)
+            return -1;
+    }
     return 0;
 }
 

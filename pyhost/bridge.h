@@ -50,8 +50,19 @@ PyObject *bolt_request_item(long rid, long handler, const char *strs, const int 
 int bolt_request_fields(PyObject *out[BOLT_REQUEST_FIELDS], const char *strs, const int *lens, int nparams,
                         int nheaders, const char *query, Py_ssize_t qlen, const char *body, Py_ssize_t blen,
                         int body_file, PyObject *context);
+/* The lane's Request (request.c): bolt_request_layout reads the class's slots (0, or -1
+ * with an error set when the class is not one request.c can fill); bolt_request_new
+ * builds one from what bolt_request_fields takes, as Request.__init__ would. */
+int bolt_request_layout(PyObject *cls);
+void bolt_request_layout_clear(void);
+PyObject *bolt_request_new(const char *strs, const int *lens, int nparams, int nheaders, const char *query,
+                           Py_ssize_t qlen, const char *body, Py_ssize_t blen, int body_file, PyObject *context);
 /* A control item for the loop: (rid, kind, arg). */
 PyObject *bolt_control_item(long rid, long kind, long arg);
+
+/* How many headers a result view holds: enough for most answers, so Go copies them with
+ * no call per header; the others are read with bolt_result_header. */
+#define BOLT_VIEW_HEADERS 8
 
 /* A view of one result tuple (rid, status, headers, body) without copying. */
 typedef struct bolt_result {
@@ -63,9 +74,13 @@ typedef struct bolt_result {
     long stream;            /* body was an int: a stream id; -1 otherwise */
     const char *file;       /* body was a SendFile: the path (UTF-8); NULL otherwise */
     Py_ssize_t file_len;
+    /* The first BOLT_VIEW_HEADERS headers as UTF-8 views. */
+    const char *name[BOLT_VIEW_HEADERS], *value[BOLT_VIEW_HEADERS];
+    Py_ssize_t name_len[BOLT_VIEW_HEADERS], value_len[BOLT_VIEW_HEADERS];
 } bolt_result;
 
-/* Fills out from item; returns 0, or -1 with a Python error set. */
+/* Fills out from item (a header that is not a pair of str is an error); returns 0, or -1
+ * with a Python error set. */
 int bolt_result_view(PyObject *item, bolt_result *out);
 /* The request id of a result item that failed bolt_result_view, or -1. */
 long bolt_result_rid(PyObject *item);

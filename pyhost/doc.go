@@ -29,8 +29,9 @@
 // of it only while its selector waits for events. A goroutine that takes the lock with
 // a try-lock owns the event loop's state until it lets go: it locks itself to its OS
 // thread, takes the GIL with that thread's own thread state (made once per thread,
-// never freed), builds the Request and starts the handler eagerly in C (lane.c), with the
-// event loop as the thread's running loop. A handler that finishes at once is
+// never freed), builds the Request (request.c, without running its __init__) and starts
+// the handler eagerly in C (lane.c), with the event loop as the thread's running loop.
+// A handler that finishes at once is
 // answered from there: no eventfd write, no wake-up of the loop thread or of the
 // goroutine. One that suspends stays with the loop as a Task, continues on the loop
 // thread, and is answered through exchange like a queued request; the lane wakes the

@@ -105,6 +105,11 @@ func fill(resp *protocol.Response, v *C.bolt_result, item *C.PyObject) bool {
 		resp.File = string(unsafe.Slice((*byte)(unsafe.Pointer(v.file)), int(v.file_len)))
 	}
 	for i := 0; i < int(v.nheaders); i++ {
+		if i < C.BOLT_VIEW_HEADERS {
+			resp.AddHeader(unsafe.Slice((*byte)(unsafe.Pointer(v.name[i])), int(v.name_len[i])),
+				unsafe.Slice((*byte)(unsafe.Pointer(v.value[i])), int(v.value_len[i])))
+			continue
+		}
 		var name, value *C.char
 		var nlen, vlen C.Py_ssize_t
 		if C.bolt_result_header(item, C.int(i), &name, &nlen, &value, &vlen) < 0 {

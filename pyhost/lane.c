@@ -8,12 +8,12 @@
  * while holding the GIL, so the two locks cannot deadlock.
  *
  * lane_step does what Dispatcher.drain does for one item, without the item: it builds
- * the Request from the server's strings, calls the route's runner, and starts the
- * coroutine eagerly as eager.start does (its first step inside a Task, in a copy of the
- * dispatcher's context), driving it with PyIter_Send. A handler that returns a result
- * tuple is answered from here; every other outcome (a stream, an exception, a
- * suspension, a cancelled task) is handed to the Python code that handles it for the
- * loop thread, so there is one definition of each. */
+ * the Request from the server's strings (request.c), calls the route's runner, and
+ * starts the coroutine eagerly as eager.start does (its first step inside a Task, in a
+ * copy of the dispatcher's context), driving it with PyIter_Send. A handler that
+ * returns a result tuple is answered from here; every other outcome (a stream, an
+ * exception, a suspension, a cancelled task) is handed to the Python code that handles
+ * it for the loop thread, so there is one definition of each. */
 #include "bridge.h"
 #include <pthread.h>
 #include <string.h>
@@ -63,6 +63,7 @@ static void lane_clear(void) {
 #endif
     };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) Py_CLEAR(*all[i]);
+    bolt_request_layout_clear();
 }
 
 static int intern_names(void) {
@@ -106,7 +107,8 @@ PyObject *bolt_core_lane_begin(PyObject *self, PyObject *args) {
     lane.runners = PySequence_Tuple(runners);
     lane.ready = PyObject_GetAttrString(lane.loop, "_ready");
     lane.wake = PyObject_GetAttrString(lane.loop, "_write_to_self");
-    int ok = lane.runners && lane.ready && lane.wake && intern_names() == 0;
+    int ok = lane.runners && lane.ready && lane.wake && intern_names() == 0 &&
+             bolt_request_layout(lane.request) == 0;
 #if PY_VERSION_HEX >= 0x030C0000
     ok = ok && PyArg_ParseTuple(eager, "O:eager.lane_spec", &lane.task_type);
     if (ok) {
@@ -228,9 +230,7 @@ static PyObject *eager_step(PyObject *coro, PyObject *ctx, int *outcome, PyObjec
     PyObject *task = type->tp_alloc(type, 0);
     if (!task) return NULL;
     PyObject *callbacks = PyList_New(0);
-    PyObject *n = callbacks ? PyObject_CallNoArgs(lane.counter) : NULL;
-    PyObject *name = n ? PyUnicode_FromFormat("Task-%S", n) : NULL;
-    Py_XDECREF(n);
+    PyObject *name = callbacks ? PyObject_CallNoArgs(lane.counter) : NULL; /* get_name formats it */
     int ok = name && PyObject_SetAttr(task, str_loop, lane.loop) == 0 &&
              PyObject_SetAttr(task, str_callbacks, callbacks) == 0 && PyObject_SetAttr(task, str_name, name) == 0 &&
              PyObject_SetAttr(task, str_coro, coro) == 0 && PyObject_SetAttr(task, str_context, ctx) == 0;
@@ -327,11 +327,7 @@ int bolt_lane_run(long rid, long handler, const char *strs, const int *lens, int
         PyErr_Format(PyExc_IndexError, "no runner for handler %ld", handler);
         return -1;
     }
-    PyObject *fields[BOLT_REQUEST_FIELDS];
-    if (bolt_request_fields(fields, strs, lens, nparams, nheaders, query, qlen, body, blen, body_file, context) < 0)
-        return -1;
-    PyObject *request = PyObject_Vectorcall(lane.request, fields, BOLT_REQUEST_FIELDS, NULL);
-    for (int i = 0; i < BOLT_REQUEST_FIELDS; i++) Py_DECREF(fields[i]);
+    PyObject *request = bolt_request_new(strs, lens, nparams, nheaders, query, qlen, body, blen, body_file, context);
     if (!request) return -1;
     PyObject *coro = PyObject_CallOneArg(PyTuple_GET_ITEM(lane.runners, handler), request);
     Py_DECREF(request);

@@ -59,10 +59,9 @@ func (l *Loop) runNow(c *call) laneOutcome {
 		c.resp.Err = err
 		return ranToEnd
 	}
-	var v C.bolt_result
 	var res *C.PyObject
 	ran := C.bolt_lane_run(C.long(c.rid), C.long(c.req.Handler), a.strs, a.lens, a.nparams, a.nheaders,
-		a.query, a.qlen, a.body, a.blen, a.bodyFile, a.ctx, &res, &v)
+		a.query, a.qlen, a.body, a.blen, a.bodyFile, a.ctx, &res, &c.view)
 	a.release()
 	switch {
 	case ran < 0:
@@ -70,7 +69,7 @@ func (l *Loop) runNow(c *call) laneOutcome {
 	case ran == 0:
 		C.bolt_lane_leave(res)
 		return suspended
-	case !fill(c.resp, &v, res):
+	case !fill(c.resp, &c.view, res):
 		err = fetchError()
 	}
 	C.bolt_lane_leave(res)

@@ -32,6 +32,9 @@ type call struct {
 	// abandoned is set (under Loop.mu, while the call is in its slot) when its submitter
 	// stopped waiting: complete then disposes of the answer instead of delivering it.
 	abandoned bool
+	// view is where the lane reads its answer: a local handed to C would be allocated
+	// on the heap for every request.
+	view C.bolt_result
 }
 
 var callPool = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}

@@ -145,6 +145,8 @@ const (
 	runWhere
 	runLateStream
 	runOutcome
+	runSlots
+	runManyHeaders
 )
 
 func TestLoopAnswersEachWaitingGoroutine(t *testing.T) {
@@ -306,6 +308,98 @@ func TestLoopLaneStepOutcomes(t *testing.T) {
 				t.Errorf("the failed and the cancelled task were not logged: %s", logged)
 			}
 		})
+	}
+}
+
+// A result's first headers are read from its view, the others one call each: all of
+// them arrive, in order, whoever answered.
+func TestLoopAnswersWithManyHeaders(t *testing.T) {
+	for _, serve := range []string{"serve_lane", "serve_dispatcher"} {
+		runLoop(t, serve, func(l *Loop) {
+			for i := range 3 {
+				path := fmt.Sprintf("/many/%d", i)
+				resp := newResponse()
+				if !doWithin(l, newRequest(runManyHeaders, "GET", path, nil, nil), resp, 10*time.Second) ||
+					resp.Err != nil || resp.Status != 200 {
+					t.Fatalf("%s %s: status %d err %v", serve, path, resp.Status, resp.Err)
+				}
+				var got, want []string
+				for j := range resp.NumHeaders() {
+					k, v := resp.Header(j)
+					got = append(got, string(k)+"="+string(v))
+				}
+				for j := range 12 {
+					want = append(want, fmt.Sprintf("x-%d=%s:%d", j, path, j))
+				}
+				want = append(want, "x-last=ü")
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%s %s: headers %q", serve, path, got)
+				}
+			}
+		})
+	}
+}
+
+// The lane builds its Request in C (request.c) without running Request.__init__: every
+// slot must come out as the loop thread's call of the class makes it, whatever the route
+// asked the server to send.
+func TestLoopLaneBuildsTheLoopsRequest(t *testing.T) {
+	full := *newRequest(runSlots, "PATCH", "/p/\xc3\xa9/\xff", []string{"id", "4 2", "name", "ünï"},
+		[]string{"x-a", "1", "cookie", "a=b"})
+	full.Query = []byte("a=1&b=%20")
+	full.Body = []byte("pay\x00load\xff")
+	spooled := full
+	spooled.Body, spooled.BodyFile = []byte("/tmp/bolt-body-1234"), true
+	authed := full
+	authed.Context = map[string]any{"user_id": "42", "auth_claims": map[string]any{"n": json.Number("1")}}
+	bare := *newRequest(runSlots, "GET", "/", nil, nil)
+	cases := []struct {
+		name string
+		req  Request
+		want Want
+	}{
+		{"everything", full, WantParams | WantQuery | WantHeaders | WantBody},
+		{"nothing", full, 0},
+		{"params and headers", full, WantParams | WantHeaders},
+		{"spooled body", spooled, WantHeaders | WantBody},
+		{"auth context", authed, WantParams | WantQuery | WantHeaders | WantBody},
+		{"empty parts", bare, WantParams | WantQuery | WantHeaders | WantBody},
+	}
+	seen := map[string]map[string]string{}
+	for _, serve := range []string{"serve_lane", "serve_dispatcher"} {
+		runLoop(t, serve, func(l *Loop) {
+			want := map[string]string{"serve_lane": "lane", "serve_dispatcher": "loop"}[serve]
+			for _, tc := range cases {
+				// Sent to an idle loop, the lane takes a request; a busy machine may keep
+				// the loop thread from its selector for a moment, so a few tries.
+				var resp *Response
+				for try := 0; try < 20; try++ {
+					time.Sleep(5 * time.Millisecond)
+					req := tc.req
+					req.Want = tc.want
+					resp = newResponse()
+					if !doWithin(l, &req, resp, 10*time.Second) || resp.Err != nil || resp.Status != 200 {
+						t.Fatalf("%s %s: status %d err %v", serve, tc.name, resp.Status, resp.Err)
+					}
+					if headers(resp)["x-started"] == want {
+						break
+					}
+				}
+				if got := headers(resp)["x-started"]; got != want {
+					t.Errorf("%s %s: the Request was built on the %s thread", serve, tc.name, got)
+				}
+				if seen[tc.name] == nil {
+					seen[tc.name] = map[string]string{}
+				}
+				seen[tc.name][serve] = string(resp.Body)
+			}
+		})
+	}
+	for _, tc := range cases {
+		lane, loop := seen[tc.name]["serve_lane"], seen[tc.name]["serve_dispatcher"]
+		if lane != loop || strings.Contains(lane, "unset") {
+			t.Errorf("%s: the lane built\n  %s\nthe loop thread\n  %s", tc.name, lane, loop)
+		}
 	}
 }
 

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django_bolt import _core
 from django_bolt._runtime.loop import Dispatcher, open_lane
 from django_bolt._runtime.protocol import KIND_STOP as STOP
+from django_bolt.request import Request
 from django_bolt.responses import StreamingResponse
 
 closed = []  # paths of the streams whose generator was closed or finished
@@ -144,8 +145,28 @@ async def outcome(request):
     return 404, [], b""
 
 
+async def slots(request):
+    """Every slot of the Request as type and repr, and where it was built: the lane builds
+    it in C, the loop thread by calling the class."""
+    built = "loop" if threading.current_thread() is threading.main_thread() else "lane"
+    seen = {"class": type(request).__qualname__}
+    for name in Request.__slots__:
+        try:
+            value = getattr(request, name)
+        except AttributeError:
+            seen[name] = "unset"
+            continue
+        seen[name] = f"{type(value).__name__} {value!r}"
+    return 200, [("x-started", built)], json.dumps(seen, sort_keys=True).encode()
+
+
+async def many_headers(request):
+    """More headers than a result view holds (bridge.h): x-0 .. x-11, then x-last."""
+    return 200, [*((f"x-{i}", f"{request.path}:{i}") for i in range(12)), ("x-last", "ü")], b"many"
+
+
 RUNNERS = [echo, echo_later, async_stream, endless_sync_stream, failing_stream, slow_sync_stream,
-           slow_async_stream, where, late_stream, outcome]
+           slow_async_stream, where, late_stream, outcome, slots, many_headers]
 
 
 def _run(loop, fd, drain, timeout):

@@ -226,10 +226,12 @@ class BindingPlan:
     ``needs``: what the runtime must put into the ``Request``;
     ``request_only``: the handler takes just the request (call ``fn(request)``);
     ``needs_await``: binding calls async dependencies, use ``abind``;
+    ``takes_nothing``: the handler has no parameters (call ``fn()``, nothing to bind);
     ``meta``: the analysed signature, for documentation generators.
     """
 
-    __slots__ = ("needs", "request_only", "needs_await", "meta", "_steps", "_uses_scope", "_max_sizes")
+    __slots__ = ("needs", "request_only", "needs_await", "takes_nothing", "meta", "_steps", "_uses_scope",
+                 "_max_sizes")
 
     def __init__(
         self,
@@ -243,6 +245,7 @@ class BindingPlan:
         self.needs = needs
         self.request_only = request_only
         self.needs_await = any(step.is_async for step in steps)
+        self.takes_nothing = not steps
         self._uses_scope = uses_scope
         self.meta = meta
         self._max_sizes = meta.get("file_max_sizes") or None

@@ -127,6 +127,8 @@ class Request(Generic[UserT, ClaimsT, StateT]):
         body: bytes | str | None,
         context: dict | None,
     ) -> None:
+        # The server's lane builds its Requests without calling __init__ (pyhost/request.c
+        # stores the slots as this does): change both together.
         self.method = method
         self.path = path
         if body.__class__ is str:

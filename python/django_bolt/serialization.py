@@ -89,6 +89,9 @@ def make_validator(response_type: Any) -> Validator | None:
 def serialize(result: Any, status_code: int, validate: Validator | None) -> Result | StreamingResponse:
     """Encode ``result``; ``status_code`` applies to plain values only. A plain value
     (``None``, a dict...) under status 204 is sent without a body, as HTTP requires."""
+    if result.__class__ is dict and validate is None and status_code != 204:
+        # What the branches below do with a plain dict, checked first: most handlers return one.
+        return status_code, [("content-type", JSON_TYPE)], _encode(result)
     if status_code == 204 and (result is None or isinstance(result, (dict, list))):
         return 204, [], b""
     if isinstance(result, (dict, list)):

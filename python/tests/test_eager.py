@@ -191,3 +191,41 @@ def test_starting_from_inside_a_task_still_works(loop):
         return await start(child(), asyncio.get_running_loop())
 
     assert loop.run_until_complete(parent()) == "child"
+
+
+def test_each_task_has_its_own_name(loop):
+    async def handler():
+        return asyncio.current_task().get_name()
+
+    first, second = (run_in_callback(loop, handler()) for _ in range(2))
+    assert first.result().startswith("Task-") and second.result().startswith("Task-")
+    assert first.result() != second.result()
+    assert first.get_name() == first.result() and f"name={first.result()!r}" in repr(first)
+    second.set_name("renamed")
+    assert second.get_name() == "renamed"
+
+
+@pytest.mark.parametrize("suspend", [False, True])
+def test_an_exception_nobody_retrieved_is_reported_when_the_task_goes(suspend):
+    loop = asyncio.new_event_loop()
+    reported = []
+    loop.set_exception_handler(lambda _loop, context: reported.append(context["message"]))
+
+    async def handler():
+        if suspend:
+            await asyncio.sleep(0)
+        raise ValueError("boom")
+
+    async def fine():
+        return "fine"
+
+    try:
+        run_in_callback(loop, fine())
+        task = run_in_callback(loop, handler())
+        loop.run_until_complete(asyncio.sleep(0.01))
+        assert task.done()
+        del task
+        gc.collect()
+        assert len(reported) == 1 and reported[0].endswith("exception was never retrieved"), reported
+    finally:
+        loop.close()

@@ -110,6 +110,20 @@ def _compile_runner(route: Any) -> Callable[[Any], Any]:
         return result
 
     if not guards and not revocation and not middleware:
+        if is_async and plan.takes_nothing:
+            # The hottest path: a handler without parameters has nothing to bind.
+
+            async def run(request: Any) -> Any:
+                try:
+                    result = await fn()
+                    if result.__class__ is not dict and _is_queryset(result):
+                        result = [obj async for obj in result]
+                    return serialize(result, status_code, validate)
+                except BaseException as exc:
+                    return handle_exception(exc, None, request)
+
+            return run
+
         if is_async and not plan.needs_await and not plan.request_only:
             # The hot path: bind, await, encode.
             bind = plan.bind
@@ -118,7 +132,7 @@ def _compile_runner(route: Any) -> Callable[[Any], Any]:
                 try:
                     args, kwargs = bind(request)
                     result = await fn(*args, **kwargs)
-                    if _is_queryset(result):
+                    if result.__class__ is not dict and _is_queryset(result):
                         result = [obj async for obj in result]
                     return serialize(result, status_code, validate)
                 except BaseException as exc:
