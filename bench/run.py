@@ -43,7 +43,7 @@ RESULTS = servers.BENCH / "results"
 DEFAULT_SERVERS = "bolt,ceiling,fastapi,ninja,litestar,original,bolt312,bolt312-r100,bolt312-r1000,bolt-mp"
 # Servers from bench/.venv*: a default run goes on without them on a machine not set up.
 PEERS = {"fastapi", "ninja", "litestar", "original", "bolt312", "bolt312-r100", "bolt312-r1000"}
-NEUTRAL_SERVERS = ("original", "bolt312", "bolt312-r100", "bolt312-r1000")
+NEUTRAL_SERVERS = ("original", "bolt312", "bolt312-r100", "bolt312-r1000", "bolt312-base")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -117,6 +117,7 @@ func (c *compressor) compress(ctx *fasthttp.RequestCtx) {
 	if len(w.b) < len(body) {
 		resp.SetBody(w.b)
 		resp.Header.SetContentEncoding(encodingNames[enc])
+		weakenETag(&resp.Header)
 	}
 	if cap(w.b) <= maxPooledBuffer {
 		c.bufPool.Put(w)
@@ -159,14 +160,21 @@ func (c *compressor) compressFile(ctx *fasthttp.RequestCtx) {
 	if len(w.b) < len(body) {
 		resp.SetBody(w.b) // closes the file
 		resp.Header.SetContentEncoding(encodingNames[enc])
-		if etag := resp.Header.Peek(fasthttp.HeaderETag); len(etag) > 0 && !bytes.HasPrefix(etag, []byte("W/")) {
-			resp.Header.SetBytesV(fasthttp.HeaderETag, append([]byte("W/"), etag...))
-		}
+		weakenETag(&resp.Header)
 	} else {
 		resp.SetBody(body)
 	}
 	if cap(w.b) <= maxPooledBuffer {
 		c.bufPool.Put(w)
+	}
+}
+
+// weakenETag marks a strong ETag weak once the body is compressed: the bytes sent are
+// no longer the ones it names, though they mean the same (RFC 9110 section 8.8.1), as
+// Django's GZipMiddleware does.
+func weakenETag(h *fasthttp.ResponseHeader) {
+	if etag := h.Peek(fasthttp.HeaderETag); len(etag) > 0 && !bytes.HasPrefix(etag, []byte("W/")) {
+		h.SetBytesV(fasthttp.HeaderETag, append([]byte("W/"), etag...))
 	}
 }
 

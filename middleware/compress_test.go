@@ -164,6 +164,25 @@ func TestCompressKeepsVaryAndCORS(t *testing.T) {
 	}
 }
 
+func TestCompressWeakensTheETag(t *testing.T) {
+	s := mustShared(t, GlobalConfig{Compression: compressionConfig("gzip", false)})
+	p := mustPipeline(t, s, RouteConfig{})
+	for _, tc := range []struct{ accept, etag, want string }{
+		{"gzip", `"v1"`, `W/"v1"`},
+		{"gzip", `W/"v1"`, `W/"v1"`},
+		{"identity", `"v1"`, `"v1"`}, // sent as it is: the tag still names these bytes
+	} {
+		ctx := get("Accept-Encoding", tc.accept)
+		ctx.SetContentType("application/json")
+		ctx.Response.Header.Set(fasthttp.HeaderETag, tc.etag)
+		ctx.SetBodyString(strings.Repeat(`{"id":1},`, 100))
+		p.Finish(ctx)
+		if got := respHeader(ctx, "ETag"); got != tc.want {
+			t.Fatalf("Accept-Encoding %s, ETag %s: got %s, want %s", tc.accept, tc.etag, got, tc.want)
+		}
+	}
+}
+
 func TestCompressStreamUntouched(t *testing.T) {
 	s := mustShared(t, GlobalConfig{Compression: compressionConfig("gzip", false)})
 	p := mustPipeline(t, s, RouteConfig{})

@@ -41,41 +41,10 @@ func serveFile(ctx *fasthttp.RequestCtx, path string) {
 	size := info.Size()
 	h := &ctx.Response.Header
 	setValidators(h, info)
-	h.Set(fasthttp.HeaderAcceptRanges, "bytes")
-
-	offset, length := int64(0), size
-	if ctx.Response.StatusCode() == fasthttp.StatusOK {
-		v := currentValidators(h)
-		switch precondition(&ctx.Request.Header, v) {
-		case fasthttp.StatusNotModified:
-			f.Close()
-			notModified(ctx)
-			return
-		case fasthttp.StatusPreconditionFailed:
-			f.Close()
-			refuse(ctx, fasthttp.StatusPreconditionFailed, protocol.TextPreconditionFailed)
-			return
-		}
-		start, n, res := requestedRange(ctx, size, v)
-		switch res {
-		case rangeUnsatisfiable:
-			f.Close()
-			refuse(ctx, fasthttp.StatusRequestedRangeNotSatisfiable, protocol.TextRangeNotSatisfiable)
-			h.Set(fasthttp.HeaderContentRange, "bytes */"+strconv.FormatInt(size, 10))
-			return
-		case rangeSatisfiable:
-			offset, length = start, n
-			ctx.SetStatusCode(fasthttp.StatusPartialContent)
-			h.Set(fasthttp.HeaderContentRange, "bytes "+strconv.FormatInt(start, 10)+"-"+
-				strconv.FormatInt(start+n-1, 10)+"/"+strconv.FormatInt(size, 10))
-		}
-	}
-
-	if ctx.IsHead() {
-		// No body goes out, so there is no reason to keep the file open; fasthttp keeps
-		// an explicit Content-Length on a bodiless HEAD response.
+	offset, length, send := answerFile(ctx, size, currentValidators(h))
+	if !send {
+		// Answered without the body (304, 412, 416, HEAD): no reason to keep it open.
 		f.Close()
-		h.SetContentLength(int(length))
 		return
 	}
 	if offset == 0 && length == size {
@@ -85,6 +54,53 @@ func serveFile(ctx *fasthttp.RequestCtx, path string) {
 	}
 	ctx.Response.SetBodyStream(fileSection{io.NewSectionReader(f, offset, length), f}, int(length))
 }
+
+// answerFile decides what a file response of size bytes carries, once its validators
+// (v) are set: it adds Accept-Ranges and, when the handler kept status 200, answers the
+// conditional headers (304, 412) and Range (206, or 416 for a range past the end). It
+// returns the byte range to send, and send false when the answer is complete without
+// a body: a refusal, or a HEAD response, which gets the Content-Length instead.
+func answerFile(ctx *fasthttp.RequestCtx, size int64, v validators) (offset, length int64, send bool) {
+	h := &ctx.Response.Header
+	h.SetCanonical(hAcceptRanges, bytesUnit)
+	offset, length = 0, size
+	if ctx.Response.StatusCode() == fasthttp.StatusOK {
+		switch precondition(&ctx.Request.Header, v) {
+		case fasthttp.StatusNotModified:
+			notModified(ctx)
+			return 0, 0, false
+		case fasthttp.StatusPreconditionFailed:
+			refuse(ctx, fasthttp.StatusPreconditionFailed, protocol.TextPreconditionFailed)
+			return 0, 0, false
+		}
+		start, n, res := requestedRange(ctx, size, v)
+		switch res {
+		case rangeUnsatisfiable:
+			refuse(ctx, fasthttp.StatusRequestedRangeNotSatisfiable, protocol.TextRangeNotSatisfiable)
+			h.Set(fasthttp.HeaderContentRange, "bytes */"+strconv.FormatInt(size, 10))
+			return 0, 0, false
+		case rangeSatisfiable:
+			offset, length = start, n
+			ctx.SetStatusCode(fasthttp.StatusPartialContent)
+			h.Set(fasthttp.HeaderContentRange, "bytes "+strconv.FormatInt(start, 10)+"-"+
+				strconv.FormatInt(start+n-1, 10)+"/"+strconv.FormatInt(size, 10))
+		}
+	}
+	if ctx.IsHead() {
+		// fasthttp keeps an explicit Content-Length on a bodiless HEAD response.
+		h.SetContentLength(int(length))
+		return offset, length, false
+	}
+	return offset, length, true
+}
+
+// Header names in fasthttp's normalized form, as SetCanonical and PeekCanonical take them.
+var (
+	hAcceptRanges = []byte(fasthttp.HeaderAcceptRanges)
+	hETag         = []byte("Etag")
+	hLastModified = []byte(fasthttp.HeaderLastModified)
+	bytesUnit     = []byte("bytes")
+)
 
 // fileSection streams one byte range of an open file and closes the file when
 // fasthttp is done with the body; the section bounds every reader, not just the
@@ -118,16 +134,23 @@ func fileError(ctx *fasthttp.RequestCtx, err error) {
 // setValidators adds Last-Modified and ETag derived from the file unless the handler
 // chose its own, so caches can revalidate without downloading the file again.
 func setValidators(h *fasthttp.ResponseHeader, info fs.FileInfo) {
-	if len(h.Peek(fasthttp.HeaderLastModified)) == 0 {
-		h.SetBytesV(fasthttp.HeaderLastModified, fasthttp.AppendHTTPDate(nil, info.ModTime()))
+	lastModified, etag := fileValidators(info)
+	if len(h.PeekCanonical(hLastModified)) == 0 {
+		h.SetCanonical(hLastModified, lastModified)
 	}
-	if len(h.Peek(fasthttp.HeaderETag)) == 0 {
-		// Size and nanosecond mtime change whenever the content is rewritten in place.
-		tag := strconv.AppendInt([]byte{'"'}, info.Size(), 16)
-		tag = append(tag, '-')
-		tag = strconv.AppendInt(tag, info.ModTime().UnixNano(), 16)
-		h.SetBytesV(fasthttp.HeaderETag, append(tag, '"'))
+	if len(h.PeekCanonical(hETag)) == 0 {
+		h.SetCanonical(hETag, etag)
 	}
+}
+
+// fileValidators are the Last-Modified and ETag values of a file's current content.
+func fileValidators(info fs.FileInfo) (lastModified, etag []byte) {
+	lastModified = fasthttp.AppendHTTPDate(nil, info.ModTime())
+	// Size and nanosecond mtime change whenever the content is rewritten in place.
+	etag = strconv.AppendInt([]byte{'"'}, info.Size(), 16)
+	etag = append(etag, '-')
+	etag = strconv.AppendInt(etag, info.ModTime().UnixNano(), 16)
+	return lastModified, append(etag, '"')
 }
 
 // validators is what the response says identifies the file's current content.

@@ -40,6 +40,9 @@ func (s *Server) writeResponse(ctx *fasthttp.RequestCtx, r *route, resp *protoco
 	case resp.File != "":
 		serveFile(ctx, resp.File) // its error answers replace the response
 	default:
-		ctx.Response.SetBody(resp.Body)
+		// Swapped, not copied: the response takes the exchange's buffer and the
+		// exchange keeps the response's for its next body, so a large body is not
+		// copied a second time.
+		resp.Body = ctx.Response.SwapBody(resp.Body)
 	}
 }

@@ -40,7 +40,8 @@ type StaticDir struct {
 type staticFiles struct {
 	prefix []byte // "/static/"
 	dirs   []staticDir
-	csp    string
+	csp    []byte // nil: no Content-Security-Policy header
+	cache  staticCache
 }
 
 type staticDir struct {
@@ -61,7 +62,10 @@ func newStaticFiles(c *StaticConfig) (*staticFiles, error) {
 	if prefix == "//" {
 		return nil, fmt.Errorf("static files: url_prefix %q would serve every path; set STATIC_URL to e.g. \"static/\"", c.URLPrefix)
 	}
-	sf := &staticFiles{prefix: []byte(prefix), csp: c.CSPHeader}
+	sf := &staticFiles{prefix: []byte(prefix)}
+	if c.CSPHeader != "" {
+		sf.csp = []byte(c.CSPHeader)
+	}
 	for _, d := range c.Directories {
 		root, err := filepath.EvalSymlinks(d.Root)
 		if err != nil {
@@ -88,14 +92,25 @@ func (sf *staticFiles) serve(ctx *fasthttp.RequestCtx, method, path []byte) bool
 		!(bytes.Equal(method, methodGET) || bytes.Equal(method, methodHEAD)) {
 		return false
 	}
-	rel, err := staticRelPath(path[len(sf.prefix):])
+	var buf [128]byte
+	decoded := appendUnescaped(buf[:0], path[len(sf.prefix):])
+	// A cached path was checked like any other when it was cached.
+	if e := sf.lookup(decoded); e != nil {
+		sf.sendCached(ctx, e)
+		return true
+	}
+	rel, err := staticRelPath(decoded)
 	if err != nil {
 		middleware.WriteJSON(ctx, fasthttp.StatusBadRequest, protocol.BodyBadStaticPath)
 		return true
 	}
-	file, err := sf.find(rel)
+	file, info, err := sf.find(rel)
 	if err != nil {
 		middleware.WriteJSON(ctx, fasthttp.StatusNotFound, protocol.ErrorJSON("Static file not found: "+rel))
+		return true
+	}
+	if e := sf.load(rel, file, info); e != nil {
+		sf.sendCached(ctx, e)
 		return true
 	}
 	ctx.Response.SetStatusCode(fasthttp.StatusOK)
@@ -104,18 +119,18 @@ func (sf *staticFiles) serve(ctx *fasthttp.RequestCtx, method, path []byte) bool
 		ctype = "application/octet-stream"
 	}
 	ctx.Response.Header.SetContentType(ctype)
-	if sf.csp != "" {
-		ctx.Response.Header.Set("Content-Security-Policy", sf.csp)
+	if sf.csp != nil {
+		ctx.Response.Header.SetCanonical(hContentSecurityPolicy, sf.csp)
 	}
 	serveFile(ctx, file)
 	return true
 }
 
-// staticRelPath decodes the raw path after the prefix and refuses anything that
+// staticRelPath checks the decoded path after the prefix and refuses anything that
 // could leave a static directory: ".." segments, an absolute path, backslashes and
 // NUL bytes.
-func staticRelPath(raw []byte) (string, error) {
-	rel := string(appendUnescaped(nil, raw))
+func staticRelPath(decoded []byte) (string, error) {
+	rel := string(decoded)
 	if rel == "" || strings.HasPrefix(rel, "/") || strings.ContainsAny(rel, "\\\x00") {
 		return rel, errInvalidStaticPath
 	}
@@ -127,9 +142,9 @@ func staticRelPath(raw []byte) (string, error) {
 	return rel, nil
 }
 
-// find returns the first regular file for rel that resolves inside its directory.
-// Directories and symlinks pointing outside are not served.
-func (sf *staticFiles) find(rel string) (string, error) {
+// find returns the first regular file for rel that resolves inside its directory,
+// with its FileInfo. Directories and symlinks pointing outside are not served.
+func (sf *staticFiles) find(rel string) (string, os.FileInfo, error) {
 	for _, d := range sf.dirs {
 		name, ok := strings.CutPrefix(rel, d.prefix)
 		if !ok || name == "" {
@@ -144,7 +159,7 @@ func (sf *staticFiles) find(rel string) (string, error) {
 		if err != nil || !info.Mode().IsRegular() {
 			continue
 		}
-		return resolved, nil
+		return resolved, info, nil
 	}
-	return "", errStaticNotFound
+	return "", nil, errStaticNotFound
 }

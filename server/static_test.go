@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -163,5 +164,149 @@ func TestStaticFilesAreCompressedLikeFileResponses(t *testing.T) {
 	}
 	if len(r.body) >= len(big) {
 		t.Fatalf("not smaller: %d >= %d", len(r.body), len(big))
+	}
+}
+
+// get serves one GET of uri (with headers) and returns what goes out.
+func get(t *testing.T, s *Server, uri string, headers ...string) sentResponse {
+	t.Helper()
+	ctx := newCtx("GET", uri, headers...)
+	s.handle(ctx)
+	return send(t, ctx)
+}
+
+func TestStaticChangesAreSeenWithinARecheck(t *testing.T) {
+	s, root := staticServer(t)
+	name := filepath.Join(root, "css", "site.css")
+	first := get(t, s, "/static/css/site.css")
+	if first.body != "body{}" {
+		t.Fatalf("first body %q", first.body)
+	}
+
+	// Replaced by a rename, with the same size and mtime: only the inode differs.
+	info, _ := os.Stat(name)
+	other := filepath.Join(root, "css", "next.tmp")
+	if err := os.WriteFile(other, []byte("p{m:0}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(other, info.ModTime(), info.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(other, name); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(staticRecheck + 50*time.Millisecond)
+	if r := get(t, s, "/static/css/site.css"); r.body != "p{m:0}" {
+		t.Fatalf("after a rename: %q", r.body)
+	}
+
+	if err := os.WriteFile(name, []byte("body{color:red}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(staticRecheck + 50*time.Millisecond)
+	r := get(t, s, "/static/css/site.css")
+	if r.body != "body{color:red}" || r.get("ETag") == first.get("ETag") {
+		t.Fatalf("after an edit: %q, ETag %s (was %s)", r.body, r.get("ETag"), first.get("ETag"))
+	}
+
+	if err := os.Remove(name); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(staticRecheck + 50*time.Millisecond)
+	if r := get(t, s, "/static/css/site.css"); r.status != fasthttp.StatusNotFound {
+		t.Fatalf("after removal: %d %q", r.status, r.body)
+	}
+	if n := len(s.static.cache.entries); n != 0 {
+		t.Fatalf("%d entries left after the only cached file went", n)
+	}
+}
+
+func TestStaticCacheKeepsOneEntryPerFile(t *testing.T) {
+	s, _ := staticServer(t)
+	for _, uri := range []string{"/static/css/site.css", "/static/css/site%2Ecss", "/static/css//site.css",
+		"/static/./css/site.css", "/static/css/./site.css"} {
+		if r := get(t, s, uri); r.status != 200 || r.body != "body{}" {
+			t.Fatalf("%s: %d %q", uri, r.status, r.body)
+		}
+	}
+	if n := len(s.static.cache.entries); n != 1 || s.static.cache.size != int64(len("body{}")) {
+		t.Fatalf("%d entries of %d bytes, want the canonical spelling only", n, s.static.cache.size)
+	}
+}
+
+func TestStaticLargeFilesAreSentFromDisk(t *testing.T) {
+	s, root := staticServer(t)
+	big := strings.Repeat("0123456789abcdef", maxCachedStaticFile/16+1)
+	if err := os.WriteFile(filepath.Join(root, "big.txt"), []byte(big), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := get(t, s, "/static/big.txt")
+	if r.status != 200 || r.body != big || r.get("Content-Type") != "text/plain; charset=utf-8" ||
+		r.get("Content-Security-Policy") == "" || r.get("Accept-Ranges") != "bytes" {
+		t.Fatalf("got %d, %d bytes, headers:\n%s", r.status, len(r.body), r.raw)
+	}
+	if r := get(t, s, "/static/big.txt", "If-None-Match", r.get("ETag")); r.status != fasthttp.StatusNotModified {
+		t.Fatalf("If-None-Match: %d", r.status)
+	}
+	if r := get(t, s, "/static/big.txt", "Range", "bytes=16-31"); r.status != 206 || r.body != "0123456789abcdef" {
+		t.Fatalf("Range: %d %q", r.status, r.body)
+	}
+	if _, ok := s.static.cache.entries["big.txt"]; ok {
+		t.Fatal("a file above maxCachedStaticFile was cached")
+	}
+}
+
+func TestStaticCachedAnswers(t *testing.T) {
+	s, _ := staticServer(t)
+	first := get(t, s, "/static/app.js")
+	if _, ok := s.static.cache.entries["app.js"]; !ok {
+		t.Fatal("app.js was not cached")
+	}
+	full := "let a=1;" + strings.Repeat("x", 100)
+	for _, tc := range []struct {
+		name, method string
+		headers      []string
+		status       int
+		body         string
+		check        map[string]string
+	}{
+		{"whole", "GET", nil, 200, full, map[string]string{"Content-Length": "108", "Accept-Ranges": "bytes",
+			"Content-Type": "text/javascript; charset=utf-8", "Last-Modified": first.get("Last-Modified")}},
+		{"head", "HEAD", nil, 200, "", map[string]string{"Content-Length": "108", "ETag": first.get("ETag")}},
+		{"if-none-match", "GET", []string{"If-None-Match", first.get("ETag")}, 304, "", map[string]string{"ETag": first.get("ETag")}},
+		{"if-modified-since", "GET", []string{"If-Modified-Since", first.get("Last-Modified")}, 304, "", nil},
+		{"if-match other", "GET", []string{"If-Match", `"other"`}, 412, "Precondition Failed", nil},
+		{"range", "GET", []string{"Range", "bytes=-3"}, 206, "xxx", map[string]string{"Content-Range": "bytes 105-107/108"}},
+		{"range past the end", "GET", []string{"Range", "bytes=500-"}, 416, "Range Not Satisfiable",
+			map[string]string{"Content-Range": "bytes */108"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := newCtx(tc.method, "/static/app.js", tc.headers...)
+			s.handle(ctx)
+			r := send(t, ctx)
+			if r.status != tc.status || r.body != tc.body {
+				t.Fatalf("got %d %q, want %d %q", r.status, r.body, tc.status, tc.body)
+			}
+			for k, v := range tc.check {
+				if r.get(k) != v {
+					t.Fatalf("%s = %q, want %q\n%s", k, r.get(k), v, r.raw)
+				}
+			}
+		})
+	}
+}
+
+func TestStaticCachedFileAllocatesNothing(t *testing.T) {
+	s, _ := staticServer(t)
+	ctx := newCtx("GET", "/static/css/site.css")
+	s.handle(ctx)
+	if n := testing.AllocsPerRun(100, func() {
+		ctx.Response.Reset()
+		s.handle(ctx)
+	}); n != 0 {
+		t.Fatalf("%v allocations per cached file", n)
+	}
+	if string(ctx.Response.Body()) != "body{}" {
+		t.Fatalf("body %q", ctx.Response.Body())
 	}
 }

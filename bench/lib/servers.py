@@ -89,6 +89,10 @@ def _bolt_base(ctx: Context, port: int):
     return argv, base / "python" / "examples" / "testproject", _project_env(ctx)
 
 
+def _base_bolt312_python() -> Path:
+    return Path(os.environ.get("BOLT_BASE", "/nonexistent")) / "bench" / ".venv-bolt312" / "bin" / "python"
+
+
 def _ceiling(ctx: Context, port: int):
     assert ctx.ceiling_binary is not None
     argv = [str(ctx.ceiling_binary), "-addr", f"{HOST}:{port}", "-file", str(SAMPLE_FILE)]
@@ -139,6 +143,11 @@ SPECS: dict[str, ServerSpec] = {s.key: s for s in [
     ServerSpec("bolt-base", "django-bolt (BOLT_BASE checkout)", True, _bolt_base,
                (Path(os.environ.get("BOLT_BASE", "/nonexistent")) / ".venv" / "bin" / "python",),
                "set BOLT_BASE to a checkout that has run `make build`"),
+    # The same for the neutral project on Python 3.12 (the json-*, chunks-* and other
+    # rows only it serves): BOLT_BASE's bench/.venv-bolt312, which its bench/setup.sh makes.
+    ServerSpec("bolt312-base", "django-bolt (neutral project, Py 3.12, BOLT_BASE checkout)", True,
+               _neutral(_base_bolt312_python()), (_base_bolt312_python(),),
+               "set BOLT_BASE to a checkout that has run bench/setup.sh"),
     # Not pinned: several processes are only worth measuring with both cores.
     ServerSpec("bolt-mp", "django-bolt, N processes, unpinned", False,
                _bolt(lambda ctx: ctx.processes), (BOLT_BINARY,), "run `make build`"),

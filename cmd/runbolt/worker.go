@@ -30,6 +30,7 @@ func runWorker(o options) int {
 		return 2
 	}
 	restoreLibraryPath()
+	tuneMalloc(os.Environ())
 	if err := pyhost.Initialize(exe, filepath.Base(os.Args[0])); err != nil {
 		logger.Print(err)
 		return 1

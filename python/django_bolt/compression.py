@@ -12,12 +12,13 @@ Where the configuration comes from, first match wins:
 2. ``BoltAPI(compression=...)``: a ``CompressionConfig``, False for off, or
    None (the default) for ``CompressionConfig()``.
 
-A route opts out with ``@no_compress``.
+A route opts out with ``@no_compress``. A compressed response's strong ``ETag``
+becomes weak (``W/"…"``), as Django's ``GZipMiddleware`` makes it: the bytes sent are
+not the ones it names.
 
 Files sent from disk (``FileResponse``, the admin's static files) follow the same
 rules when they are sent whole: a text-like file (by ``Content-Type``) of at least
-``minimum_size`` and at most 1 MiB is compressed, and its ``ETag`` becomes weak.
-A range request, a larger file or another type is sent as it is. Streams
+``minimum_size`` and at most 1 MiB is compressed. A range request, a larger file or another type is sent as it is. Streams
 (``StreamingResponse``) are never compressed.
 """
 

@@ -4,6 +4,7 @@ server; the real-server checks are in tests/test_static_files.py)."""
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -58,6 +59,26 @@ def test_served_from_settings_in_order(dirs):
             missing = client.get("/assets/nope.js")
             assert missing.status_code == 404
             assert missing.json() == {"detail": "Static file not found: nope.js"}
+
+
+def test_edited_and_removed_files_are_seen_within_a_second(dirs):
+    # Files are kept in memory once served; each is looked at on disk again at most
+    # once a second.
+    root, _ = dirs
+    css = root / "css" / "site.css"
+    with override_settings(STATIC_URL="static/", STATIC_ROOT=str(root), STATICFILES_DIRS=[]):
+        with TestClient(make_api()) as client:
+            first = client.get("/static/css/site.css")
+            assert first.text == "body { margin: 0 }"
+            css.write_text("body { margin: 1em }")
+            time.sleep(1.1)
+            edited = client.get("/static/css/site.css")
+            assert edited.text == "body { margin: 1em }"
+            assert edited.headers["etag"] != first.headers["etag"]
+            assert client.get("/static/css/site.css", headers={"If-None-Match": first.headers["etag"]}).status_code == 200
+            css.unlink()
+            time.sleep(1.1)
+            assert client.get("/static/css/site.css").status_code == 404
 
 
 def test_routes_win_over_files_under_the_prefix(dirs):

@@ -1,0 +1,196 @@
+package server
+
+import (
+	"bytes"
+	"io"
+	"mime"
+	"os"
+	"path"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// Static files are small and asked for again and again (a page's CSS and scripts),
+// so their bytes and headers are kept in memory: a request for one costs no system
+// call but the write. Each cached file is looked up on disk again at most once per
+// staticRecheck, so an edited, replaced or removed file is served as it is now within
+// that time. Larger files, and files beyond the cache's budget, are sent from disk.
+const (
+	maxCachedStaticFile = 512 << 10
+	maxCachedStatic     = 32 << 20 // bytes of all cached files together
+	staticRecheck       = time.Second
+)
+
+// staticCache maps a decoded path below the static prefix to its cached file.
+type staticCache struct {
+	mu      sync.RWMutex
+	entries map[string]*staticEntry
+	size    int64 // bytes of all bodies, under mu
+}
+
+// staticEntry is one file as it was when last checked. Only checked and refreshing
+// change after it is made; a file that changed gets a new entry.
+type staticEntry struct {
+	file         string      // the resolved path find returned
+	info         os.FileInfo // of file when it was read
+	body         []byte
+	contentType  []byte
+	lastModified []byte
+	etag         []byte
+	validators   validators
+	checked      atomic.Int64 // staticClock reading of the last look on disk
+	refreshing   atomic.Bool  // a request is looking now; the others use the entry as it is
+}
+
+// staticEpoch makes staticClock monotonic: wall-clock jumps do not delay a recheck.
+var staticEpoch = time.Now()
+
+func staticClock() int64 { return int64(time.Since(staticEpoch)) }
+
+// lookup returns the entry for rel, checked on disk within staticRecheck, or nil when
+// rel is not cached (or is no longer there).
+func (sf *staticFiles) lookup(rel []byte) *staticEntry {
+	c := &sf.cache
+	c.mu.RLock()
+	e := c.entries[string(rel)]
+	c.mu.RUnlock()
+	if e == nil {
+		return nil
+	}
+	if staticClock()-e.checked.Load() < int64(staticRecheck) || !e.refreshing.CompareAndSwap(false, true) {
+		return e
+	}
+	defer e.refreshing.Store(false)
+	return sf.recheck(string(rel), e)
+}
+
+// recheck looks rel up on disk again and keeps e when it still names the same,
+// unchanged file; otherwise it caches the file now found, if any.
+func (sf *staticFiles) recheck(rel string, e *staticEntry) *staticEntry {
+	file, info, err := sf.find(rel)
+	if err == nil && file == e.file && os.SameFile(info, e.info) &&
+		info.Size() == e.info.Size() && info.ModTime().Equal(e.info.ModTime()) {
+		e.checked.Store(staticClock())
+		return e
+	}
+	sf.cache.drop(rel, e)
+	if err != nil {
+		return nil
+	}
+	return sf.load(rel, file, info)
+}
+
+// load reads file (found for rel, with info) into a new entry and caches it. It
+// returns nil when the file is not to be cached: too large, over the budget, changed
+// while read, or a path spelled other than in its one canonical form (so that
+// "a//b.css" or "a/./b.css" cannot fill the cache with copies of one file).
+func (sf *staticFiles) load(rel, file string, info os.FileInfo) *staticEntry {
+	size := info.Size()
+	if size > maxCachedStaticFile || path.Clean(rel) != rel || !sf.cache.reserve(size) {
+		return nil
+	}
+	body, opened, ok := readWhole(file, size)
+	if !ok || !os.SameFile(opened, info) || !opened.ModTime().Equal(info.ModTime()) {
+		sf.cache.release(size)
+		return nil
+	}
+	ctype := mime.TypeByExtension(filepath.Ext(file))
+	if ctype == "" {
+		ctype = "application/octet-stream"
+	}
+	lastModified, etag := fileValidators(info)
+	e := &staticEntry{file: file, info: info, body: body, contentType: []byte(ctype),
+		lastModified: lastModified, etag: etag}
+	e.validators.etag = etag
+	e.validators.modified, e.validators.hasDate = httpDate(lastModified)
+	e.checked.Store(staticClock())
+	sf.cache.put(rel, e)
+	return e
+}
+
+// readWhole reads a regular file of the given size, reporting false when it is not
+// one any more or its size changed.
+func readWhole(file string, size int64) ([]byte, os.FileInfo, bool) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, nil, false
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil || !info.Mode().IsRegular() || info.Size() != size {
+		return nil, nil, false
+	}
+	body := make([]byte, size)
+	if _, err := io.ReadFull(f, body); err != nil {
+		return nil, nil, false
+	}
+	return body, info, true
+}
+
+// reserve counts size bytes against the budget, reporting false when they do not fit.
+func (c *staticCache) reserve(size int64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.size+size > maxCachedStatic {
+		return false
+	}
+	c.size += size
+	return true
+}
+
+func (c *staticCache) release(size int64) {
+	c.mu.Lock()
+	c.size -= size
+	c.mu.Unlock()
+}
+
+// put caches e for rel, replacing (and releasing) an entry two requests loaded at once.
+func (c *staticCache) put(rel string, e *staticEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.entries = make(map[string]*staticEntry)
+	}
+	if old := c.entries[rel]; old != nil {
+		c.size -= int64(len(old.body))
+	}
+	c.entries[rel] = e
+}
+
+// drop forgets e, unless another request already replaced it.
+func (c *staticCache) drop(rel string, e *staticEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries[rel] == e {
+		delete(c.entries, rel)
+		c.size -= int64(len(e.body))
+	}
+}
+
+// sendCached answers with a cached file, as serveFile answers with one on disk.
+func (sf *staticFiles) sendCached(ctx *fasthttp.RequestCtx, e *staticEntry) {
+	ctx.Response.SetStatusCode(fasthttp.StatusOK)
+	h := &ctx.Response.Header
+	h.SetContentTypeBytes(e.contentType)
+	if sf.csp != nil {
+		h.SetCanonical(hContentSecurityPolicy, sf.csp)
+	}
+	h.SetCanonical(hLastModified, e.lastModified)
+	h.SetCanonical(hETag, e.etag)
+	offset, length, send := answerFile(ctx, int64(len(e.body)), e.validators)
+	switch {
+	case !send:
+	case length == int64(len(e.body)):
+		// The entry's bytes are never written to: the response can send them as they are.
+		ctx.Response.SetBodyRaw(e.body)
+	default:
+		// A range: streamed, as from disk, so that compression leaves it alone.
+		ctx.Response.SetBodyStream(bytes.NewReader(e.body[offset:offset+length]), int(length))
+	}
+}
+
+var hContentSecurityPolicy = []byte("Content-Security-Policy")
