@@ -133,13 +133,17 @@ def as_rows(queryset: Any, item: Any) -> Any:
     are fetched in the one query (a field left out by ``only()`` would otherwise cost a
     query per row). QuerySets whose rows a narrower SELECT could change are left alone:
     ``distinct()``, ``union()``, annotations, grouping, ``extra()``, prefetching, an
-    already sliced, evaluated or ``values()`` QuerySet."""
+    already sliced, evaluated or ``values()`` QuerySet, and a QuerySet class that
+    fetches its rows its own way."""
     if not _is_queryset(queryset) or item is None:
         return queryset
-    from django.db.models.query import ModelIterable
+    from django.db.models.query import ModelIterable, QuerySet
 
     query = queryset.query
+    kind = type(queryset)
     if (queryset._iterable_class is not ModelIterable or queryset._result_cache is not None
+            # A QuerySet class that reads its rows its own way may expect instances.
+            or kind._fetch_all is not QuerySet._fetch_all or kind.__iter__ is not QuerySet.__iter__
             or queryset._prefetch_related_lookups or query.distinct or query.combinator
             or query.group_by is not None or query.annotations or query.extra or query.is_sliced):
         return queryset

@@ -190,6 +190,22 @@ def test_distinct_counts_whole_rows_not_the_output_fields():
     assert (page["total"], [n["title"] for n in page["items"]]) == (3, ["*n3*", "*same*", "*same*"])
 
 
+class StampedQuerySet(models.QuerySet):
+    """Fetches its rows its own way: each instance gets a stamp in its title."""
+
+    def _fetch_all(self):
+        fetched = self._result_cache is None
+        super()._fetch_all()
+        for obj in self._result_cache if fetched else ():
+            obj.title = f"{obj.title}+"
+
+
+def test_a_queryset_class_that_fetches_its_own_way():
+    api = viewset_api(NoteOut, lambda: StampedQuerySet(RNote).order_by("id"))
+    with TestClient(api) as client:
+        assert [n["title"] for n in items(client, "/notes")] == ["*n1*+", "*n2*+", "*n3*+"]
+
+
 def test_a_paginator_of_its_own_gets_model_instances():
     api = viewset_api(NoteOut, lambda: RNote.objects.order_by("id"), pagination=WithBodies)
     with TestClient(api) as client:
