@@ -499,3 +499,39 @@ def test_serializer_class_of_a_paginated_viewset(library):
         assert page["items"][0] == {"id": first.pk, "name": first.name, "shout": first.name.upper()}
         one = client.get(f"/authors/{first.pk}").json()
         assert one == {"id": first.pk, "name": first.name, "shout": first.name.upper()}
+
+
+class Badge(Serializer):
+    label: str
+    code: str = field(write_only=True, default="")
+
+
+class Member(Serializer, rename="camel"):
+    member_id: int
+    pin: str = field(write_only=True, default="")
+
+    @computed_field
+    def badge(self) -> Badge:
+        return Badge(label=f"#{self.member_id}", code="hidden")
+
+    @computed_field(alias="tag")
+    def tag_text(self) -> str:
+        return f"m{self.member_id}"
+
+
+class Guest(Member):
+    note: str = "guest"
+
+
+def test_dump_many_of_flat_serializers_matches_dump():
+    members = [Member(member_id=i, pin="1234") for i in range(3)]
+    expected = [{"memberId": i, "badge": {"label": f"#{i}"}, "tag": f"m{i}"} for i in range(3)]
+    assert Member.dump_many(members) == expected
+    assert [m.dump() for m in members] == expected
+    # Items of a subclass are dumped with their own fields.
+    mixed = Member.dump_many([members[0], Guest(member_id=7)])
+    assert mixed == [expected[0], {"memberId": 7, "note": "guest", "badge": {"label": "#7"}, "tag": "m7"}]
+    # Field names that are not identifiers in source code are read all the same.
+    Odd = type(Serializer)("Odd", (Serializer,), {"__annotations__": {"class": str, "ok": int}, "__module__": __name__})
+    odd = Odd(**{"class": "a", "ok": 1})
+    assert Odd.dump_many([odd]) == [odd.dump()] == [{"class": "a", "ok": 1}]
