@@ -4,7 +4,8 @@
 // Python event loop through pyhost.Loop.
 //
 // The route table comes from Python once, at start-up, as msgpack (see Table). After
-// that everything here is immutable and shared by all connections without locks.
+// that everything here is immutable and shared by all connections without locks, but
+// for the static files kept in memory (staticcache.go), behind a read-write lock.
 //
 // A request's life:
 //
