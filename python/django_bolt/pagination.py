@@ -73,19 +73,28 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _count_and_slice(items: Any, bounds: Callable[[int], tuple[int, int]]) -> tuple[int, list[Any], int]:
-    """The number of items, the page ``bounds(total)`` gives as ``(start, stop)``, and start."""
+def _count_and_slice(items: Any, bounds: Callable[[int], tuple[int, int]],
+                     first: int = 0) -> tuple[int, list[Any], int]:
+    """The number of items, the page ``bounds(total)`` gives as ``(start, stop)``, and start.
+
+    ``first`` is the size of a page that starts at the first item whatever the total
+    (page 1, offset 0): a QuerySet's page is then fetched before it is counted, and a
+    page that comes back short holds every row, so its length is the total and the
+    ``COUNT`` query is left out."""
+    if first and _is_queryset(items):
+        rows = list(items[:first])
+        return (len(rows) if len(rows) < first else items.count()), rows, 0
     total = items.count() if _is_queryset(items) else len(items)
     start, stop = bounds(total)
     return total, list(items[start:stop]), start
 
 
-async def _page(items: Any, bounds: Callable[[int], tuple[int, int]]) -> tuple[int, list[Any], int]:
+async def _page(items: Any, bounds: Callable[[int], tuple[int, int]], first: int = 0) -> tuple[int, list[Any], int]:
     """``_count_and_slice`` for a list, or for a QuerySet in one thread-sensitive call
     (what ``acount()`` and ``async for`` would do in two), so the count and the page
     cost a single hand-off to the ORM's thread."""
     if _is_queryset(items):
-        return await sync_to_async(_count_and_slice)(items, bounds)
+        return await sync_to_async(_count_and_slice)(items, bounds, first)
     return _count_and_slice(items, bounds)
 
 
@@ -210,7 +219,7 @@ class PageNumberPagination(PaginationBase):
             page = max(1, min(params["page"], math.ceil(total / size)))
             return (page - 1) * size, page * size
 
-        total, items, start = await _page(queryset, bounds)
+        total, items, start = await _page(queryset, bounds, size if params["page"] == 1 else 0)
         total_pages = math.ceil(total / size)
         page = start // size + 1
         has_next, has_previous = page < total_pages, page > 1
@@ -243,7 +252,7 @@ class LimitOffsetPagination(PaginationBase):
             offset = min(params["offset"], total)
             return offset, offset + limit
 
-        total, items, offset = await _page(queryset, bounds)
+        total, items, offset = await _page(queryset, bounds, limit if params["offset"] == 0 else 0)
         return PaginatedResponse(items=items, total=total, has_next=offset + limit < total, has_previous=offset > 0,
                                  limit=limit, offset=offset)
 

@@ -155,6 +155,37 @@ def test_columns_only_page_is_one_count_and_one_select():
     assert len(queries) == 2, [q["sql"] for q in queries]
 
 
+@pytest.mark.parametrize("path, total, queries", [
+    ("/notes?page=1", 5, 2),  # a full first page: counted
+    ("/notes?page=1&short=1", 2, 1),  # a short first page holds every row: not counted
+    ("/notes?page=1&short=2", 0, 1),  # nothing at all
+    ("/notes?page=2&short=1", 2, 2),  # past the end: counted, then the last page
+])
+def test_a_short_first_page_is_not_counted(path, total, queries):
+    api = BoltAPI()
+
+    @api.viewset("/notes")
+    class Notes(ReadOnlyModelViewSet):
+        serializer_class = NoteOut
+        pagination_class = Three
+
+        async def get_queryset(self):
+            short = self.request.query.get("short")
+            return RNote.objects.filter(id__gt={None: 0, "1": 3, "2": 5}[short]).order_by("id")
+
+    with TestClient(api) as client, CaptureQueriesContext(connection) as captured:
+        page = client.get(path).json()
+    assert (page["total"], len(captured)) == (total, queries), [q["sql"] for q in captured]
+    assert page["total_pages"] == -(-total // 3) and len(page["items"]) == min(total, 3)
+
+
+def test_limit_offset_from_zero_is_not_counted_when_short():
+    api = viewset_api(NoteOut, lambda: RNote.objects.order_by("id"), pagination=Offsets)
+    with TestClient(api) as client, CaptureQueriesContext(connection) as captured:
+        page = client.get("/notes?limit=10").json()
+    assert (page["total"], page["has_next"], len(page["items"]), len(captured)) == (5, False, 5, 1)
+
+
 def test_unpaginated_and_limit_offset_lists_of_columns():
     api = viewset_api(NoteOut, lambda: RNote.objects.order_by("-id"), pagination=None)
     with TestClient(api) as client:
