@@ -156,6 +156,9 @@ async def slots(request):
         except AttributeError:
             seen[name] = "unset"
             continue
+        if name == "context" and isinstance(value, dict):
+            # Converted from a Go map, whose order is random on every conversion.
+            value = dict(sorted(value.items()))
         seen[name] = f"{type(value).__name__} {value!r}"
     return 200, [("x-started", built)], json.dumps(seen, sort_keys=True).encode()
 
