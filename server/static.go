@@ -114,16 +114,20 @@ func (sf *staticFiles) serve(ctx *fasthttp.RequestCtx, method, path []byte) bool
 		return true
 	}
 	ctx.Response.SetStatusCode(fasthttp.StatusOK)
-	ctype := mime.TypeByExtension(filepath.Ext(file))
-	if ctype == "" {
-		ctype = "application/octet-stream"
-	}
-	ctx.Response.Header.SetContentType(ctype)
+	ctx.Response.Header.SetContentType(staticContentType(file))
 	if sf.csp != nil {
 		ctx.Response.Header.SetCanonical(hContentSecurityPolicy, sf.csp)
 	}
 	serveFile(ctx, file)
 	return true
+}
+
+// staticContentType is the Content-Type of a static file, from its extension.
+func staticContentType(file string) string {
+	if ctype := mime.TypeByExtension(filepath.Ext(file)); ctype != "" {
+		return ctype
+	}
+	return "application/octet-stream"
 }
 
 // staticRelPath checks the decoded path after the prefix and refuses anything that

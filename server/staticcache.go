@@ -3,10 +3,8 @@ package server
 import (
 	"bytes"
 	"io"
-	"mime"
 	"os"
 	"path"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -98,12 +96,8 @@ func (sf *staticFiles) load(rel, file string, info os.FileInfo) *staticEntry {
 		sf.cache.release(size)
 		return nil
 	}
-	ctype := mime.TypeByExtension(filepath.Ext(file))
-	if ctype == "" {
-		ctype = "application/octet-stream"
-	}
 	lastModified, etag := fileValidators(info)
-	e := &staticEntry{file: file, info: info, body: body, contentType: []byte(ctype),
+	e := &staticEntry{file: file, info: info, body: body, contentType: []byte(staticContentType(file)),
 		lastModified: lastModified, etag: etag}
 	e.validators.etag = etag
 	e.validators.modified, e.validators.hasDate = httpDate(lastModified)
