@@ -36,7 +36,8 @@ type staticCache struct {
 	entries map[string]*staticEntry
 	size    int64 // bytes of all bodies and kept variants, under mu
 	budget  int64 // the most size may reach: maxCachedStatic
-	// compressions counts the variants compressed, kept or not.
+	// compressions counts the variants compressed, kept or not, which shows whether
+	// kept ones are used.
 	compressions atomic.Int64
 }
 
@@ -184,19 +185,18 @@ func (c *staticCache) drop(rel string, e *staticEntry) {
 	}
 }
 
-// keep stores v as e's variant in coding, reporting false when it is not kept: over
-// the budget, e no longer cached (the file changed meanwhile), or another request
-// kept one first.
-func (c *staticCache) keep(e *staticEntry, coding middleware.Coding, v *staticVariant) bool {
+// keep stores v as e's variant in coding, unless it does not fit the budget, e is no
+// longer cached (its file changed meanwhile, and a variant kept now would never be
+// released), or another request kept one first.
+func (c *staticCache) keep(e *staticEntry, coding middleware.Coding, v *staticVariant) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	size := int64(len(v.body))
 	if c.entries[e.rel] != e || c.size+size > c.budget || !e.variants[coding].CompareAndSwap(nil, v) {
-		return false
+		return
 	}
 	c.size += size
 	e.kept += size
-	return true
 }
 
 // sendCached answers with a cached file, as serveFile answers with one on disk, and
