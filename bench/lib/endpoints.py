@@ -54,6 +54,10 @@ ENDPOINTS: list[Endpoint] = [
     E("file", "GET", "/file-static"),
     # Served by Go from the admin app's static directory (no Python).
     E("static-css", "GET", "/static/admin/css/base.css", expect_body=b"DJANGO Admin styles", tags=("static",)),
+    # The same stylesheet asked for as browsers do: the answer is compressed (brotli, by
+    # default), so its body cannot be matched against the text.
+    E("static-css-gzip", "GET", "/static/admin/css/base.css",
+      headers={"Accept-Encoding": "gzip, deflate, br, zstd"}, tags=("static",)),
     E("stream", "GET", "/stream", tags=("stream",)),
     E("sse", "GET", "/sse", tags=("stream",)),
     E("sse-async", "GET", "/sse-async", tags=("stream",)),
