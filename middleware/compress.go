@@ -13,14 +13,20 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-type encoding uint8
+// Coding is a content coding a response can be sent in; the zero Coding is identity
+// (the body as it is).
+type Coding uint8
 
 const (
-	encIdentity encoding = iota
+	encIdentity Coding = iota
 	encGzip
 	encBrotli
 	encZstd
 )
+
+// Codings is the number of Codings, identity included: an array of that length can
+// hold something per coding.
+const Codings = int(encZstd) + 1
 
 var encodingNames = [...]string{encGzip: "gzip", encBrotli: "br", encZstd: "zstd"}
 
@@ -28,7 +34,7 @@ var encodingNames = [...]string{encGzip: "gzip", encBrotli: "br", encZstd: "zstd
 const maxPooledBuffer = 1 << 20
 
 type compressor struct {
-	backend      encoding
+	backend      Coding
 	minSize      int
 	gzipFallback bool
 
@@ -101,7 +107,7 @@ func (c *compressor) compress(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	body := resp.Body()
-	if len(body) < c.minSize || len(body) == 0 || !compressibleType(resp.Header.ContentType()) {
+	if !c.candidate(resp.Header.ContentType(), len(body)) {
 		return
 	}
 	// The representation depends on Accept-Encoding whether or not this
@@ -124,6 +130,12 @@ func (c *compressor) compress(ctx *fasthttp.RequestCtx) {
 	}
 }
 
+// candidate reports whether a whole body of this type and size is compressed for the
+// clients that accept compression: a textual type, and not smaller than minimum_size.
+func (c *compressor) candidate(contentType []byte, size int) bool {
+	return size >= c.minSize && size > 0 && compressibleType(contentType)
+}
+
 // maxCompressedFile is the largest file compressed on the fly: a file is read into
 // memory and compressed on every request, which is cheap for the CSS, JavaScript,
 // JSON and text files this is for, and not worth it for large downloads.
@@ -140,7 +152,7 @@ func (c *compressor) compressFile(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	size := resp.Header.ContentLength()
-	if size < c.minSize || size == 0 || size > maxCompressedFile || !compressibleType(resp.Header.ContentType()) {
+	if size > maxCompressedFile || !c.candidate(resp.Header.ContentType(), size) {
 		return
 	}
 	addVary(&resp.Header, hAcceptEncoding)
@@ -174,11 +186,11 @@ func (c *compressor) compressFile(ctx *fasthttp.RequestCtx) {
 // Django's GZipMiddleware does.
 func weakenETag(h *fasthttp.ResponseHeader) {
 	if etag := h.Peek(fasthttp.HeaderETag); len(etag) > 0 && !bytes.HasPrefix(etag, []byte("W/")) {
-		h.SetBytesV(fasthttp.HeaderETag, append([]byte("W/"), etag...))
+		h.SetBytesV(fasthttp.HeaderETag, WeakETag(etag))
 	}
 }
 
-func (c *compressor) encode(enc encoding, w *sliceWriter, body []byte) {
+func (c *compressor) encode(enc Coding, w *sliceWriter, body []byte) {
 	switch enc {
 	case encGzip:
 		gz := c.gzipPool.Get().(*gzip.Writer)
@@ -201,7 +213,7 @@ func (c *compressor) encode(enc encoding, w *sliceWriter, body []byte) {
 
 // negotiate picks, by the client's q-values, the configured encoding or (when falling
 // back is allowed) gzip; identity when the client accepts neither.
-func (c *compressor) negotiate(accept []byte) encoding {
+func (c *compressor) negotiate(accept []byte) Coding {
 	if len(accept) == 0 {
 		return encIdentity
 	}
@@ -227,7 +239,7 @@ type acceptance struct {
 }
 
 // weight is e's q in thousandths; 0 means not acceptable.
-func (a acceptance) weight(e encoding) int {
+func (a acceptance) weight(e Coding) int {
 	if a.listed[e] {
 		return a.q[e]
 	}
@@ -244,7 +256,7 @@ func parseAcceptEncoding(h []byte) acceptance {
 		item, h, _ = bytes.Cut(h, []byte(","))
 		coding, params, _ := bytes.Cut(item, []byte(";"))
 		coding = bytes.TrimSpace(coding)
-		var e encoding
+		var e Coding
 		switch {
 		case string(coding) == "*":
 			e = 0

@@ -18,6 +18,7 @@ var (
 	hExposeHeaders     = canonicalHeader("Access-Control-Expose-Headers")
 	hVary              = canonicalHeader("Vary")
 	hAcceptEncoding    = canonicalHeader("Accept-Encoding")
+	hETag              = canonicalHeader("ETag")
 	hRetryAfter        = canonicalHeader("Retry-After")
 	hRateLimitLimit    = canonicalHeader("X-RateLimit-Limit")
 	hRateLimitBurst    = canonicalHeader("X-RateLimit-Burst")

@@ -111,7 +111,10 @@ func (s *Server) answer(ctx *fasthttp.RequestCtx, x *exchange) (int, *middleware
 		if s.known.unknown(path) {
 			return -1, s.notFound(ctx) // nothing is under its first segment (known.go)
 		}
-		if s.static.serve(ctx, method, path) || s.slashRedirect(ctx, method, path, x) {
+		if exit, ok := s.static.serve(ctx, method, path); ok {
+			return -1, exit
+		}
+		if s.slashRedirect(ctx, method, path, x) {
 			return -1, s.unrouted
 		}
 		if bytes.Equal(method, methodOPTIONS) && middleware.IsPreflight(ctx) && s.preflight(ctx, path, x) {

@@ -77,7 +77,7 @@ func NewWorker(t *Table, py Python, logger *log.Logger, p Process) (*Server, err
 	}
 	s := &Server{table: t, router: router.New(), shared: shared, unrouted: shared.Default(), python: py, errorLog: logger,
 		answerTimeout: seconds(t.Settings.WriteTimeout), hosts: middleware.NewHosts(t.Settings.AllowedHosts)}
-	if s.static, err = newStaticFiles(t.Static); err != nil {
+	if s.static, err = newStaticFiles(t.Static, shared); err != nil {
 		return nil, err
 	}
 	if s.docs, err = newDocsAssets(t.DocsAssets, shared.Precompressed()); err != nil {

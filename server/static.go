@@ -42,6 +42,12 @@ type staticFiles struct {
 	dirs   []staticDir
 	csp    []byte // nil: no Content-Security-Policy header
 	cache  staticCache
+	// compression is the project's, for cached files (nil: off); their whole answers
+	// are finished by finishKept, which does not compress again, and every other
+	// answer by finish, which compresses as for any response no route owns.
+	compression *middleware.KeptCompression
+	finish      *middleware.Pipeline
+	finishKept  *middleware.Pipeline
 }
 
 type staticDir struct {
@@ -54,7 +60,7 @@ var (
 	errStaticNotFound    = errors.New("static file not found")
 )
 
-func newStaticFiles(c *StaticConfig) (*staticFiles, error) {
+func newStaticFiles(c *StaticConfig, shared *middleware.Shared) (*staticFiles, error) {
 	if c == nil || c.URLPrefix == "" || len(c.Directories) == 0 {
 		return nil, nil
 	}
@@ -62,7 +68,9 @@ func newStaticFiles(c *StaticConfig) (*staticFiles, error) {
 	if prefix == "//" {
 		return nil, fmt.Errorf("static files: url_prefix %q would serve every path; set STATIC_URL to e.g. \"static/\"", c.URLPrefix)
 	}
-	sf := &staticFiles{prefix: []byte(prefix)}
+	sf := &staticFiles{prefix: []byte(prefix), compression: shared.KeptCompression(),
+		finish: shared.Default(), finishKept: shared.Precompressed()}
+	sf.cache.budget = maxCachedStatic
 	if c.CSPHeader != "" {
 		sf.csp = []byte(c.CSPHeader)
 	}
@@ -85,33 +93,31 @@ func newStaticFiles(c *StaticConfig) (*staticFiles, error) {
 	return sf, nil
 }
 
-// serve answers the request when its path is under the static prefix, and
-// reports whether it did.
-func (sf *staticFiles) serve(ctx *fasthttp.RequestCtx, method, path []byte) bool {
+// serve answers the request when its path is under the static prefix, reports
+// whether it did, and returns the pipeline that finishes the answer.
+func (sf *staticFiles) serve(ctx *fasthttp.RequestCtx, method, path []byte) (*middleware.Pipeline, bool) {
 	if sf == nil || !bytes.HasPrefix(path, sf.prefix) ||
 		!(bytes.Equal(method, methodGET) || bytes.Equal(method, methodHEAD)) {
-		return false
+		return nil, false
 	}
 	var buf [128]byte
 	decoded := appendUnescaped(buf[:0], path[len(sf.prefix):])
 	// A cached path was checked like any other when it was cached.
 	if e := sf.lookup(decoded); e != nil {
-		sf.sendCached(ctx, e)
-		return true
+		return sf.sendCached(ctx, e), true
 	}
 	rel, err := staticRelPath(decoded)
 	if err != nil {
 		middleware.WriteJSON(ctx, fasthttp.StatusBadRequest, protocol.BodyBadStaticPath)
-		return true
+		return sf.finish, true
 	}
 	file, info, err := sf.find(rel)
 	if err != nil {
 		middleware.WriteJSON(ctx, fasthttp.StatusNotFound, protocol.ErrorJSON("Static file not found: "+rel))
-		return true
+		return sf.finish, true
 	}
 	if e := sf.load(rel, file, info); e != nil {
-		sf.sendCached(ctx, e)
-		return true
+		return sf.sendCached(ctx, e), true
 	}
 	ctx.Response.SetStatusCode(fasthttp.StatusOK)
 	ctx.Response.Header.SetContentType(staticContentType(file))
@@ -119,7 +125,7 @@ func (sf *staticFiles) serve(ctx *fasthttp.RequestCtx, method, path []byte) bool
 		ctx.Response.Header.SetCanonical(hContentSecurityPolicy, sf.csp)
 	}
 	serveFile(ctx, file)
-	return true
+	return sf.finish, true
 }
 
 // staticContentType is the Content-Type of a static file, from its extension.

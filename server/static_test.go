@@ -134,12 +134,12 @@ func TestStaticOnlyForGetAndHead(t *testing.T) {
 
 func TestStaticOff(t *testing.T) {
 	for _, c := range []*StaticConfig{nil, {URLPrefix: "/static"}, {Directories: []StaticDir{{Root: "/"}}}} {
-		sf, err := newStaticFiles(c)
+		sf, err := newStaticFiles(c, nil)
 		if err != nil || sf != nil {
 			t.Fatalf("%+v: %v %v", c, sf, err)
 		}
 	}
-	if _, err := newStaticFiles(&StaticConfig{URLPrefix: "/", Directories: []StaticDir{{Root: "/"}}}); err == nil {
+	if _, err := newStaticFiles(&StaticConfig{URLPrefix: "/", Directories: []StaticDir{{Root: "/"}}}, nil); err == nil {
 		t.Fatal("a root prefix must be refused")
 	}
 }

@@ -19,7 +19,8 @@ not the ones it names.
 Files sent from disk (``FileResponse``, the admin's static files) follow the same
 rules when they are sent whole: a text-like file (by ``Content-Type``) of at least
 ``minimum_size`` and at most 1 MiB is compressed. A range request, a larger file or another type is sent as it is. Streams
-(``StreamingResponse``) are never compressed.
+(``StreamingResponse``) are never compressed. Static files kept in memory are
+compressed once per encoding and the result kept with them until the file changes.
 """
 
 from __future__ import annotations
