@@ -7,11 +7,14 @@ directory and SECURE_CSP, and runs with DEBUG off (no finders besides the admin'
 from __future__ import annotations
 
 import os
+import time
 
+import brotli
 import httpx
 import pytest
 
 from .conftest import EXAMPLE_PROJECT, copy_project, example_env
+from .runtime_helpers import raw_exchange, request_head
 
 SETTINGS = '''
 STATIC_URL = "assets/"
@@ -112,3 +115,25 @@ def test_admin_static_files_still_load_without_debug(client):
     r = client.get("/assets/admin/css/base.css")
     assert r.status_code == 200
     assert b"DJANGO Admin styles" in r.content
+
+
+def test_browsers_get_the_file_compressed_as_it_is_now(server):
+    # Compressed once per encoding and kept with the cached file; an edit drops both
+    # within a second (default compression: brotli).
+    css = server.project / "collected" / "css" / "edited.css"
+    css.write_text("a { color: red }\n" * 100)
+    head = request_head("/assets/css/edited.css", headers=[("Accept-Encoding", "gzip, deflate, br, zstd")])
+    first = raw_exchange(server.port, head)
+    assert first.status == 200
+    assert first.headers["content-encoding"] == "br"
+    assert first.headers["etag"].startswith('W/"')
+    assert int(first.headers["content-length"]) == len(first.body) < len(css.read_bytes())
+    assert brotli.decompress(first.body) == css.read_bytes()
+    assert raw_exchange(server.port, head).body == first.body
+
+    css.write_text("b { color: blue }\n" * 100)
+    time.sleep(1.1)
+    edited = raw_exchange(server.port, head)
+    assert edited.headers["content-encoding"] == "br"
+    assert brotli.decompress(edited.body) == css.read_bytes()
+    assert edited.headers["etag"] != first.headers["etag"]

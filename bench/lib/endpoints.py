@@ -32,10 +32,12 @@ class Endpoint:
     # Requests sent before the probe to reach the state measured (a spent rate limit;
     # with several processes each has its own limit, and connections spread over them).
     primes: int = 0
+    # Tells the row from another one on the same path in reports ("as browsers ask").
+    note: str = ""
 
     @property
     def label(self) -> str:
-        return f"{self.method} {self.path}"
+        return f"{self.method} {self.path}" + (f" ({self.note})" if self.note else "")
 
 
 E = Endpoint
@@ -57,7 +59,8 @@ ENDPOINTS: list[Endpoint] = [
     # The same stylesheet asked for as browsers do: the answer is compressed (brotli, by
     # default), so its body cannot be matched against the text.
     E("static-css-gzip", "GET", "/static/admin/css/base.css",
-      headers={"Accept-Encoding": "gzip, deflate, br, zstd"}, tags=("static",)),
+      headers={"Accept-Encoding": "gzip, deflate, br, zstd"}, note="Accept-Encoding: gzip, deflate, br, zstd",
+      tags=("static",)),
     E("stream", "GET", "/stream", tags=("stream",)),
     E("sse", "GET", "/sse", tags=("stream",)),
     E("sse-async", "GET", "/sse-async", tags=("stream",)),
