@@ -243,3 +243,20 @@ func TestWebSocketFramesSentWithTheHandshake(t *testing.T) {
 	}
 	c.expect(t, ws.OpText, []byte("after"))
 }
+
+// The limits hold for frames sent with the handshake as for any others.
+func TestWebSocketFramesSentWithTheHandshakeAreLimited(t *testing.T) {
+	addr, py, _ := startWS(t, wsReadTable(func(st *Settings) { st.WSMaxMessageSize = 64 }))
+	c := dialRaw(t, addr, "/ws/echo", clientFrame(true, ws.OpBinary, make([]byte, 65)))
+	op, p := c.next(t)
+	if op != ws.OpClose || len(p) < 2 || binary.BigEndian.Uint16(p) != 1009 || string(p[2:]) != "Message too large" {
+		t.Fatalf("got opcode %v, payload %q", op, p)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(py.codes()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := py.codes(); len(got) != 1 || got[0] != 1009 {
+		t.Fatalf("handler told %v", got)
+	}
+}

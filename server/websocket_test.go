@@ -93,7 +93,7 @@ func wsTable(origins ...string) *Table {
 	return t
 }
 
-func startWS(t *testing.T, table *Table) (string, *fakeWS, *Server) {
+func startWS(t testing.TB, table *Table) (string, *fakeWS, *Server) {
 	t.Helper()
 	py := &fakeWS{fakePython: &fakePython{}, closed: map[uint64]int{}, batches: make(chan []protocol.WSCommand, 1024)}
 	t.Cleanup(func() { close(py.batches) }) // after the server has stopped
