@@ -17,7 +17,7 @@ import (
 )
 
 // serveLoopback runs s on a loopback port until the test ends and returns its address.
-func serveLoopback(t *testing.T, s *Server) string {
+func serveLoopback(t testing.TB, s *Server) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

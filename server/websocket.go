@@ -223,7 +223,7 @@ func (h *wsHub) notFound(ctx *fasthttp.RequestCtx, path []byte) {
 	r := handshakeRequest(ctx)
 	ctx.HijackSetNoResponse(true)
 	ctx.Hijack(func(hijacked net.Conn) {
-		nc, err := upgradeHijacked(hijacked, r, nil)
+		nc, _, err := upgradeHijacked(hijacked, r, nil) // frames sent before the 101 go unread
 		if err != nil {
 			_ = hijacked.Close()
 			return

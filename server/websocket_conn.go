@@ -56,17 +56,22 @@ type wsConn struct {
 	hub      *wsHub
 	route    *wsRoute
 	decision chan wsDecision // nil once the handshake is answered
-	lastRead atomic.Int64    // when the client's last frame arrived (Unix ns)
+	lastRead atomic.Int64    // when the first byte of the client's last frame came (Unix ns)
 	pending  atomic.Int32    // messages handed to the loop and not yet taken by Python
 
-	// The message being read; only the reader touches these (one at a time: the socket
-	// is armed again only once it has finished).
-	fills      int32     // reads of the socket in this wake-up
-	msg        []byte    // the fragments so far of a fragmented message
+	// The frame and message being read, kept from one wake-up to the next; only the
+	// reader touches these (one at a time: the socket is armed again only once it has
+	// finished).
+	carry      []byte    // bytes read and not taken apart yet: a header's start, or frames sent with the handshake
+	hdr        ws.Header // the data frame whose payload is being read
+	left       int64     // how much of its payload is still to come
+	msg        []byte    // the message so far: its fragments and the payload being read
 	frames     ws.State  // server side, and fragmented while a message is incomplete
-	msgOp      ws.OpCode // the opcode of the fragmented message
+	msgOp      ws.OpCode // the opcode of the message
+	begun      bool      // a frame's first bytes came, and not all of it yet
+	readable   bool      // the poller found the socket readable: its first read will not wait
+	polled     bool      // the socket is in the poller's set
 	peerClosed bool      // the client's close frame arrived
-	reading    bool      // the reader holds one of the wsMaxReaders places
 
 	wmu sync.Mutex // one frame at a time on the socket
 
@@ -224,20 +229,21 @@ func (c *wsConn) upgrade(ctx *fasthttp.RequestCtx, d wsDecision) {
 	// The handshake's request context is freed as soon as this returns
 	// (KeepHijackedConns): from here the socket is the connection's, and finish closes it.
 	ctx.Hijack(func(hijacked net.Conn) {
-		nc, err := upgradeHijacked(hijacked, r, extra)
+		nc, early, err := upgradeHijacked(hijacked, r, extra)
 		if err != nil {
 			// The 101 could not be written: the client is gone.
 			_ = hijacked.Close()
 			c.lost()
 			return
 		}
-		c.attach(nc, d.accept, d)
+		c.attach(nc, early, d.accept, d)
 	})
 }
 
-// attach starts reading a connection whose 101 is written. A handler that closed
-// before accepting gets its close frame sent, and the client's answer read.
-func (c *wsConn) attach(nc net.Conn, accepted bool, d wsDecision) {
+// attach starts watching a connection whose 101 is written; early holds the bytes the
+// client sent after its request, before the 101. A handler that closed before
+// accepting gets its close frame sent, and the client's answer read.
+func (c *wsConn) attach(nc net.Conn, early []byte, accepted bool, d wsDecision) {
 	now := time.Now().UnixNano()
 	c.lastRead.Store(now)
 	c.frames = ws.StateServerSide
@@ -252,9 +258,17 @@ func (c *wsConn) attach(nc net.Conn, accepted bool, d wsDecision) {
 		wsWriters.run(c)
 	}
 	c.mu.Unlock()
-	if raw == nil || c.hub.poller.add(c) != nil {
-		// Not a socket the poller can watch: read it on a goroutine of its own.
-		go c.readBlocking()
+	switch {
+	case raw == nil:
+		c.hub.logf("websocket: %T is not a socket the poller can watch", nc)
+		c.lost()
+	case len(early) > 0:
+		// The poller cannot see bytes already taken from the socket: a reader starts
+		// with them, and adds the socket to the poller's set when it is done.
+		c.carry = early
+		dispatchRead(c, false)
+	case c.hub.poller.watch(c) != nil:
+		c.lost() // the socket is closed already
 	}
 }
 
@@ -314,7 +328,8 @@ func (c *wsConn) allowPing() bool {
 }
 
 // heartbeat runs on the hub's sweeper: it closes a client silent past the client
-// timeout (1001) and pings an open connection every heartbeat interval. A ping is
+// timeout, or whose last frame began longer ago than that and has not all come
+// (1001), and pings an open connection every heartbeat interval. A ping is
 // skipped while messages wait to be written: the client timeout judges the client by
 // what it sends, and a ping never queues behind a socket that does not drain.
 func (c *wsConn) heartbeat(now int64) {
@@ -325,7 +340,8 @@ func (c *wsConn) heartbeat(now int64) {
 		return
 	}
 	if now-c.lastRead.Load() > int64(st.clientTimeout) {
-		// Silence past the client timeout: a dead peer or a half-open connection.
+		// Silence past the client timeout: a dead peer, a half-open connection, or a
+		// client that stopped halfway through a frame.
 		c.mu.Unlock()
 		c.serverClose(int(ws.StatusGoingAway), "Client timed out")
 		return

@@ -46,9 +46,15 @@ func newWSPoller(h *wsHub) (*wsPoller, error) {
 	return p, nil
 }
 
-// add starts watching c's socket; arm watches it again after a read.
-func (p *wsPoller) add(c *wsConn) error { return p.ctl(c, unix.EPOLL_CTL_ADD) }
-func (p *wsPoller) arm(c *wsConn) error { return p.ctl(c, unix.EPOLL_CTL_MOD) }
+// watch arms c's socket for its next wake-up, adding it to the set the first time.
+// It runs before any reader has c, or on the reader that has it.
+func (p *wsPoller) watch(c *wsConn) error {
+	if c.polled {
+		return p.ctl(c, unix.EPOLL_CTL_MOD)
+	}
+	c.polled = true
+	return p.ctl(c, unix.EPOLL_CTL_ADD)
+}
 
 func (p *wsPoller) ctl(c *wsConn, op int) error {
 	if c.raw == nil {
@@ -83,7 +89,7 @@ func (p *wsPoller) run() {
 		for i := range events[:n] {
 			id := uint64(uint32(events[i].Fd)) | uint64(uint32(events[i].Pad))<<32
 			if c := p.hub.lookup(id); c != nil {
-				dispatchRead(c)
+				dispatchRead(c, true)
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"time"
@@ -17,9 +18,11 @@ import (
 // around the reader that read the request, and when the project streams request
 // bodies that reader is the server's whole head buffer (BOLT_MAX_HEADER_BYTES), which
 // a WebSocket would then keep for as long as it is open. So the 101 is written by the
-// library's net/http upgrader on the bare socket, once that reader is known to hold
-// nothing: a client must not send frames before the 101, and one that did is still
-// read through it.
+// library's net/http upgrader on the bare socket, once the bytes that reader (or the
+// server's read-ahead, readahead.go) holds past the request are taken out. A client
+// must wait for the 101 before it sends frames; those of one that did not are handed
+// to the connection's first reader, which reads them before the socket, and the
+// connection is watched and limited like any other from then on.
 
 // isWebSocketUpgrade reports whether a request asks for a WebSocket: Connection holds
 // the "upgrade" token and Upgrade the "websocket" one (both case-insensitive).
@@ -91,50 +94,41 @@ func handshakeRequest(ctx *fasthttp.RequestCtx) *http.Request {
 }
 
 // upgradeHijacked writes the 101 on a connection fasthttp handed over (see the top of
-// this file) and returns the WebSocket; extra holds the response headers the handler
-// chose (its subprotocol as Sec-WebSocket-Protocol).
-func upgradeHijacked(hijacked net.Conn, r *http.Request, extra http.Header) (net.Conn, error) {
-	nc, _, _, err := ws.HTTPUpgrader{Header: extra}.Upgrade(r, &hijackWriter{conn: bareConn(hijacked)})
-	return nc, err
+// this file) and returns the WebSocket with the bytes the client sent before the 101;
+// extra holds the response headers the handler chose (its subprotocol as
+// Sec-WebSocket-Protocol).
+func upgradeHijacked(hijacked net.Conn, r *http.Request, extra http.Header) (net.Conn, []byte, error) {
+	bare, early, err := bareConn(hijacked)
+	if err != nil {
+		return nil, nil, err
+	}
+	nc, _, _, err := ws.HTTPUpgrader{Header: extra}.Upgrade(r, &hijackWriter{conn: bare})
+	return nc, early, err
 }
 
-// bareConn is the socket under a hijacked connection when fasthttp's reader holds no
-// byte of it, else the hijacked connection itself.
-func bareConn(hijacked net.Conn) net.Conn {
+// bareConn is the socket under a hijacked connection, with the bytes fasthttp's
+// reader holds past the request.
+func bareConn(hijacked net.Conn) (net.Conn, []byte, error) {
 	h, ok := hijacked.(interface{ UnsafeConn() net.Conn })
 	if !ok {
-		return hijacked
+		return nil, nil, fmt.Errorf("websocket: a hijacked %T has no socket to hand over", hijacked)
 	}
 	bare := h.UnsafeConn()
 	// With the deadline passed, a read returns what the reader holds, or fails at
 	// once without taking anything from the socket.
-	if bare.SetReadDeadline(time.Unix(1, 0)) != nil {
-		return hijacked
+	if err := bare.SetReadDeadline(time.Unix(1, 0)); err != nil {
+		return nil, nil, err
 	}
-	var first [1]byte
-	n, _ := hijacked.Read(first[:])
-	if bare.SetReadDeadline(time.Time{}) != nil {
-		return hijacked
+	var early []byte
+	var chunk [512]byte
+	for {
+		n, err := hijacked.Read(chunk[:])
+		early = append(early, chunk[:n]...)
+		if err != nil {
+			break
+		}
 	}
-	if n > 0 {
-		return &prefixedConn{Conn: hijacked, prefix: first[:n]}
-	}
-	return bare
-}
-
-// prefixedConn reads prefix, then the connection.
-type prefixedConn struct {
-	net.Conn
-	prefix []byte
-}
-
-func (c *prefixedConn) Read(p []byte) (int, error) {
-	if len(c.prefix) > 0 {
-		n := copy(p, c.prefix)
-		c.prefix = c.prefix[n:]
-		return n, nil
-	}
-	return c.Conn.Read(p)
+	return bare, early, bare.SetReadDeadline(time.Time{})
 }
 
 // hijackWriter is the http.ResponseWriter the upgrader hijacks: the connection is

@@ -6,10 +6,10 @@ import "sync"
 // Starting a goroutine per burst (in an echo, per message) also grows a fresh stack
 // through the read or write path each time, which cost more CPU than the work itself.
 // A connection with bytes to read or messages to write gets an idle goroutine of the
-// pool, or a new one when all are busy: a client slow to read (or to finish a frame)
-// holds its goroutine up to the deadline and never delays the others. Once done the
-// goroutine parks again, and those beyond wsIdleWorkers end, so a broadcast to many
-// sockets leaves few behind.
+// pool, or a new one when all are busy: a client slow to read holds its writer up to
+// the write deadline and never delays the others, and a reader never waits for a
+// client at all (websocket_read.go). Once done the goroutine parks again, and those
+// beyond wsIdleWorkers end, so a broadcast to many sockets leaves few behind.
 const wsIdleWorkers = 64
 
 type wsPool struct {

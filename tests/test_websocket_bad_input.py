@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from .runtime_helpers import TESTS_DIR, ServerPool, group_fixture, runtime_env, wait_until
-from .websocket_helpers import BINARY, CLOSE, PING, TEXT, RawWebSocket
+from .websocket_helpers import BINARY, CLOSE, PING, TEXT, RawWebSocket, frame_bytes
 
 PROJECT = TESTS_DIR / "websocket_project"
 SETTINGS = {
@@ -133,6 +133,50 @@ def test_a_silent_client_is_closed_and_the_handler_sees_1001(server):
     assert result == 1001
     assert server.get(f"/seen?token={token}").json()["reason"] == "Client timed out"
     assert ws.closed_by_server()
+    ws.close()
+    still_serves(server)
+
+
+def test_a_frame_sent_in_pieces_arrives_whole(server):
+    ws = connect(server)
+    ws.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    message = "piece by piece " * 200  # a 16-bit length: a 4-byte header before the mask
+    frame = frame_bytes(TEXT, message.encode())
+    for cut in (frame[:1], frame[1:3], frame[3:7], frame[7:1000], frame[1000:]):
+        ws.sock.sendall(cut)
+        time.sleep(0.05)
+    assert ws.recv_text() == message
+    ws.close()
+    still_serves(server)
+
+
+def test_a_frame_left_halfway_is_closed_1001_and_the_handler_sees_it(server):
+    token = uuid.uuid4().hex
+    ws = connect(server, f"/ws/hold?token={token}")
+    wait_until(lambda: server.get(f"/seen?token={token}").json().get("open"), 10, "the handler to start")
+    ws.sock.sendall(frame_bytes(TEXT, b"never finished")[:9])
+    result = wait_until(lambda: server.get(f"/seen?token={token}").json().get("code"), 10, "the timeout")
+    assert result == 1001
+    assert server.get(f"/seen?token={token}").json()["reason"] == "Client timed out"
+    ws.close()
+    still_serves(server)
+
+
+def test_frames_sent_with_the_handshake_are_read_in_order_and_the_connection_is_pinged(server):
+    four = frame_bytes(TEXT, b"four")
+    early = (frame_bytes(TEXT, b"one") + frame_bytes(TEXT, b"two") + frame_bytes(TEXT, b"thr", fin=False)
+             + frame_bytes(0x0, b"ee") + four[:4])
+    ws = connect(server, early=early)
+    assert [ws.recv_text() for _ in range(3)] == ["one", "two", "three"]
+    ws.sock.sendall(four[4:])  # the rest of a frame begun with the handshake
+    assert ws.recv_text() == "four"
+    # Watched like any other connection: the heartbeat pings it.
+    pinged, deadline = False, time.monotonic() + 5
+    while not pinged and time.monotonic() < deadline:
+        pinged = ws.recv_frame().opcode == PING
+    assert pinged, "no heartbeat ping"
+    ws.send_text("after")
+    assert ws.recv_text() == "after"
     ws.close()
     still_serves(server)
 

@@ -39,6 +39,23 @@ class Frame:
         return self.payload[2:].decode() if self.opcode == CLOSE else ""
 
 
+def frame_bytes(opcode: int, payload: bytes = b"", *, fin: bool = True, mask: bool = True, rsv: int = 0) -> bytes:
+    """One frame as a client sends it (masked unless mask=False)."""
+    first = (0x80 if fin else 0) | (rsv << 4) | opcode
+    n = len(payload)
+    if n < 126:
+        head = struct.pack("!BB", first, (0x80 if mask else 0) | n)
+    elif n < 65536:
+        head = struct.pack("!BBH", first, (0x80 if mask else 0) | 126, n)
+    else:
+        head = struct.pack("!BBQ", first, (0x80 if mask else 0) | 127, n)
+    if mask:
+        key = os.urandom(4)
+        payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+        head += key
+    return head + payload
+
+
 class RawWebSocket:
     def __init__(self, sock: socket.socket, response: RawResponse, rest: bytes) -> None:
         self.sock = sock
@@ -47,8 +64,10 @@ class RawWebSocket:
 
     @classmethod
     def connect(cls, port: int, path: str, headers: dict[str, str] | None = None, timeout: float = 10.0,
-                upgrade: bool = True) -> "RawWebSocket":
-        """Open a WebSocket; raises HandshakeRefused with the HTTP answer if refused."""
+                upgrade: bool = True, early: bytes = b"") -> "RawWebSocket":
+        """Open a WebSocket; raises HandshakeRefused with the HTTP answer if refused. `early`
+        is sent in the same write as the handshake, before the 101 (which a correct client
+        waits for)."""
         sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         key = base64.b64encode(os.urandom(16)).decode()
         lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}"]
@@ -56,7 +75,7 @@ class RawWebSocket:
             lines += ["Connection: Upgrade", "Upgrade: websocket", f"Sec-WebSocket-Key: {key}",
                       "Sec-WebSocket-Version: 13"]
         lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
-        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + early)
         data = b""
         while b"\r\n\r\n" not in data:
             chunk = sock.recv(65536)
@@ -81,19 +100,7 @@ class RawWebSocket:
 
     def send_frame(self, opcode: int, payload: bytes = b"", *, fin: bool = True, mask: bool = True,
                    rsv: int = 0) -> None:
-        first = (0x80 if fin else 0) | (rsv << 4) | opcode
-        n = len(payload)
-        if n < 126:
-            head = struct.pack("!BB", first, (0x80 if mask else 0) | n)
-        elif n < 65536:
-            head = struct.pack("!BBH", first, (0x80 if mask else 0) | 126, n)
-        else:
-            head = struct.pack("!BBQ", first, (0x80 if mask else 0) | 127, n)
-        if mask:
-            key = os.urandom(4)
-            payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
-            head += key
-        self.sock.sendall(head + payload)
+        self.sock.sendall(frame_bytes(opcode, payload, fin=fin, mask=mask, rsv=rsv))
 
     def send_text(self, text: str) -> None:
         self.send_frame(TEXT, text.encode())

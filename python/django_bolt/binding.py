@@ -54,6 +54,7 @@ shapes:
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import re
 import typing
@@ -682,6 +683,8 @@ def _analyse(param: inspect.Parameter, path_params: frozenset, where: str) -> _F
     if source == "path" and key not in path_params:
         raise TypeError(f"{where}: Path parameter {key!r} does not appear in the route path")
 
+    if source in _TEXT_SOURCES:
+        marker = _with_meta_constraints(marker, source, (*metadata, *inner_metadata))
     required = default is _EMPTY and not optional and source not in ("request", "dependency")
     return _Field(
         name,
@@ -694,6 +697,25 @@ def _analyse(param: inspect.Parameter, path_params: frozenset, where: str) -> _F
         required,
         None if default is _EMPTY else default,
     )
+
+
+_TEXT_SOURCES = frozenset(("path", "query", "header", "cookie", "form"))
+_CONSTRAINTS = ("gt", "ge", "lt", "le", "multiple_of", "pattern", "min_length", "max_length")
+
+
+def _with_meta_constraints(marker: Any, source: str, metadata: tuple) -> Any:
+    """The marker of a parameter read from text, with the constraints of its
+    ``msgspec.Meta`` metadata (``Annotated[int, Meta(ge=0)]``) where the marker sets
+    none: msgspec only checks them when it decodes the value, which text values skip."""
+    found = {}
+    for meta in metadata:
+        if isinstance(meta, msgspec.Meta):
+            found.update({name: getattr(meta, name) for name in _CONSTRAINTS if getattr(meta, name) is not None})
+    if not found:
+        return marker
+    if marker is None:
+        return _MARKERS[source](**found)
+    return dataclasses.replace(marker, **{k: v for k, v in found.items() if getattr(marker, k) is None})
 
 
 def _check_variadics(sig: inspect.Signature, where: str) -> None:

@@ -116,16 +116,24 @@ def _file_error_response(exc: OSError, debug: bool | None, where: str) -> Result
 
 def _django_exception_response(exc: BaseException) -> Result | None:
     """Django's own client errors, as Django answers them: ``PermissionDenied`` (raised
-    by ``@permission_required(raise_exception=True)``, say) is a 403 and ``Http404``
-    (``get_object_or_404``) a 404. Their messages stay in the server, as in Django
-    without DEBUG."""
-    from django.core.exceptions import PermissionDenied
+    by ``@permission_required(raise_exception=True)``, say) is a 403, ``Http404``
+    (``get_object_or_404``) a 404, and ``BadRequest`` and ``SuspiciousOperation`` (a
+    storage refusing an uploaded file's name that climbs out of its directory, a
+    tampered session) a 400. Their messages stay in the server, as in Django without
+    DEBUG; a suspicious operation is logged on ``django.security.<class name>``, the
+    logger Django uses for it."""
+    from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
     from django.http import Http404
 
     if isinstance(exc, PermissionDenied):
         return format_error_response(403, "Permission denied")
     if isinstance(exc, Http404):
         return format_error_response(404, "Not Found")
+    if isinstance(exc, SuspiciousOperation):
+        logging.getLogger(f"django.security.{type(exc).__name__}").error(str(exc))
+        return format_error_response(400, "Bad Request")
+    if isinstance(exc, BadRequest):
+        return format_error_response(400, "Bad Request")
     return None
 
 

@@ -448,6 +448,35 @@ class TestErrors:
             },
         ]
 
+    def test_msgspec_meta_constraints_apply_to_text_parameters(self):
+        # Annotated[int, msgspec.Meta(...)] is how msgspec users write a bound; it must
+        # not be dropped for parameters read from text (it was: any value passed).
+        def handler(
+            item_id: Annotated[int, msgspec.Meta(ge=1)],
+            ms: Annotated[int, msgspec.Meta(ge=0, le=10_000)] = 100,
+            code: Annotated[str, msgspec.Meta(pattern="^[a-z]+$", max_length=4)] | None = None,
+            token: Annotated[str, Header(), msgspec.Meta(min_length=3)] = "abc",
+        ):
+            return item_id, ms, code, token
+
+        args, _ = bind(handler, b"ms=5&code=ab", route="/{item_id}", params={"item_id": "2"})
+        assert args == (2, 5, "ab", "abc")
+        errors = errors_of(handler, b"ms=99999&code=ABCDEF", route="/{item_id}", params={"item_id": "0"},
+                           headers={"token": "x"})
+        assert [(e["loc"], e["type"]) for e in errors] == [
+            (["path", "item_id"], "greater_than_equal"),
+            (["query", "ms"], "less_than_equal"),
+            (["query", "code"], "string_pattern_mismatch"),
+            (["header", "token"], "string_too_short"),
+        ]
+
+    def test_marker_constraints_win_over_msgspec_meta(self):
+        def handler(n: Annotated[int, Query(le=5), msgspec.Meta(ge=1, le=50)]):
+            return n
+
+        assert [e["type"] for e in errors_of(handler, b"n=6")] == ["less_than_equal"]
+        assert [e["type"] for e in errors_of(handler, b"n=0")] == ["greater_than_equal"]
+
     def test_error_is_a_request_validation_error_with_422_semantics(self):
         def handler(n: int):
             return n

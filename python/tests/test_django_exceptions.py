@@ -1,10 +1,11 @@
 """Django's client-error exceptions raised in a handler answer as Django answers them:
-PermissionDenied 403, Http404 404, without their messages."""
+PermissionDenied 403, Http404 404, BadRequest and SuspiciousOperation 400, without their
+messages."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousFileOperation
 from django.http import Http404
 from django.shortcuts import aget_object_or_404
 
@@ -24,6 +25,14 @@ def make_api() -> BoltAPI:
     @api.get("/missing")
     async def missing():
         raise Http404("no row 42 in table secret_things")
+
+    @api.get("/bad")
+    async def bad():
+        raise BadRequest("checksum 0xdead mismatch")
+
+    @api.get("/suspicious")
+    async def suspicious():
+        raise SuspiciousFileOperation("Detected path traversal attempt in '/srv/media/../x'")
 
     @api.get("/users/{user_id}")
     async def user(user_id: int):
@@ -51,3 +60,16 @@ def test_http404_is_a_404_without_its_message():
         User.objects.create_user("found-user")
         pk = User.objects.get(username="found-user").pk
         assert client.get(f"/users/{pk}").json() == {"username": "found-user"}
+
+
+def test_bad_request_and_suspicious_operation_are_400s_without_their_message(caplog):
+    with TestClient(make_api()) as client:
+        r = client.get("/bad")
+        assert r.status_code == 400
+        assert r.json() == {"detail": "Bad Request"}
+        r = client.get("/suspicious")
+        assert r.status_code == 400
+        assert r.json() == {"detail": "Bad Request"}
+    # Logged where Django logs it, for the server's operators.
+    assert any(rec.name == "django.security.SuspiciousFileOperation" and "/srv/media" in rec.getMessage()
+               for rec in caplog.records)

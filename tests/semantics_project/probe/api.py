@@ -464,3 +464,23 @@ async def testclient_inside():
     except RuntimeError as exc:
         return {"refused": str(exc)}
     return {"refused": None}
+
+
+# --- uploads saved with the client's file name -------------------------------------
+
+import tempfile  # noqa: E402
+from typing import Annotated  # noqa: E402
+
+from django.core.files.storage import FileSystemStorage  # noqa: E402
+
+from django_bolt.datastructures import UploadFile  # noqa: E402
+from django_bolt.params import File  # noqa: E402
+
+_uploads = FileSystemStorage(location=tempfile.mkdtemp(prefix="semantics-uploads-"))
+
+
+@api.post("/uploads/save")
+async def save_upload(up: Annotated[UploadFile, File("up")]):
+    # Django's storage refuses a name that climbs out of its directory
+    # (SuspiciousFileOperation): the client sent a bad name, the server is fine.
+    return {"saved": _uploads.save(up.filename, up.file)}

@@ -91,7 +91,8 @@ async def bench_parse(payload: BenchPayload):
 
 
 @api.get("/bench/slow")
-async def bench_slow(ms: int = 100):
+async def bench_slow(ms: Annotated[int, msgspec.Meta(ge=0, le=10_000)] = 100):
+    # Bounded so a client cannot hold a request open for as long as it likes.
     # Simulates awaiting I/O, to check that slow handlers don't block others.
     await asyncio.sleep(ms / 1000)
     return {"slept_ms": ms}
