@@ -142,14 +142,17 @@ class _LanePoll:
 
     __slots__ = ("_epoll", "_poll", "_sync")
 
-    def __init__(self, epoll: Any, sync: SyncThread) -> None:
+    def __init__(self, epoll: Any, sync: SyncThread | None) -> None:
         self._epoll = epoll
         self._poll = epoll.poll
         self._sync = sync
-        sync.hold_back = True
+        if sync is not None:
+            sync.hold_back = True
 
     def poll(self, timeout: float | None = None, maxevents: int = -1) -> Any:
         sync = self._sync
+        if sync is None:
+            return _core.lane_poll(self._poll, timeout, maxevents)
         events = _core.lane_poll(self._poll, sync.timeout(timeout), maxevents)
         sync.collect()
         return events
@@ -158,9 +161,10 @@ class _LanePoll:
         return getattr(self._epoll, name)
 
 
-def open_lane(loop: asyncio.AbstractEventLoop, dispatcher: Dispatcher, sync: SyncThread) -> bool:
+def open_lane(loop: asyncio.AbstractEventLoop, dispatcher: Dispatcher, sync: SyncThread | None = None) -> bool:
     """Let server threads run ``dispatcher``'s requests while ``loop`` waits for events; False (requests are then always queued) for a loop without an epoll
     selector, or in asyncio's debug mode, which rejects loop calls from other threads.
+    The loop's wait then also collects ``sync``'s finished calls (``SyncThread.hold_back``).
     Call on the loop thread before it runs; ``_core.lane_end()`` closes the lane."""
     selector = getattr(loop, "_selector", None)
     if not isinstance(selector, selectors.EpollSelector) or loop.get_debug():
