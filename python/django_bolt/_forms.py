@@ -144,9 +144,22 @@ def _parse_multipart(
                         upload._append(event)
                 else:
                     chunks.append(event)
-    except multipart.MultipartError as exc:
-        raise FormError(f"Malformed multipart body: {exc}") from None
+    except BaseException as exc:
+        # The form is dropped: the files of the parts read so far are closed here, or
+        # their temporary files stay open (and on disk) until a garbage collection
+        # happens to free the traceback that holds them.
+        for uploads in form.files.values():
+            for dropped in uploads:
+                dropped.close()
+        if isinstance(exc, multipart.MultipartError):
+            raise FormError(f"Malformed multipart body: {_reason(exc)}") from None
+        raise
     return form
+
+
+def _reason(exc: multipart.MultipartError) -> str:
+    """The parser's message, without the Python exception it may carry along."""
+    return str(exc.args[0]) if exc.args else str(exc)
 
 
 def _add_field(form: FormData, segment: multipart.MultipartSegment, content: bytes) -> None:

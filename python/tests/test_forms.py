@@ -248,6 +248,22 @@ class TestMalformedMultipart:
         assert errors[0]["type"] == "multipart_invalid"
         assert errors[0]["msg"]
 
+    def test_files_read_before_the_error_are_closed(self, monkeypatch):
+        closed = []
+        real_close = UploadFile.close
+        monkeypatch.setattr(UploadFile, "close", lambda self: (closed.append(self.filename), real_close(self))[1])
+        body = multipart_body(("f", "one.bin", None, b"x" * 100))
+        body = body[: -len(f"--{BOUNDARY}--\r\n")] + f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="f"; filename="two.bin"\r\n\r\ncut'.encode()
+        with pytest.raises(FormError):
+            parse_form(MULTIPART, body, spool_threshold=10)
+        assert closed == ["one.bin", "two.bin"]
+
+    def test_undecodable_part_header_is_named_without_python_internals(self):
+        body = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="f"; filename="\xff"\r\n\r\nx\r\n--{BOUNDARY}--\r\n'
+        with pytest.raises(FormError) as info:
+            parse_form(MULTIPART, body.encode("latin-1"))
+        assert str(info.value) == "Malformed multipart body: Segment header failed to decode"
+
     def test_other_errors_still_reported(self):
         def handler(a: str = Form(), n: int = Query()):
             return None
