@@ -64,3 +64,27 @@ def test_sync_code_may_call_async_code_that_calls_sync_code(runtime, tmp_path): 
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["inner"] == body["outer"]
+
+
+def test_a_finished_call_does_not_wait_for_the_slow_call_queued_behind_it(runtime, tmp_path):  # noqa: F811
+    """The sync thread runs its queued calls before it wakes the loop, but the loop still
+    collects a finished call's result while a slow one runs."""
+    import time
+
+    server = runtime.start(settings=settings(tmp_path))
+
+    def get(ms):
+        r = server.request("GET", f"/db/sleep?ms={ms}")
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    with ThreadPoolExecutor(3) as pool:
+        busy = pool.submit(get, 300)  # holds the thread while the next two queue up
+        time.sleep(0.1)
+        quick = pool.submit(get, 0)
+        time.sleep(0.1)
+        slow = pool.submit(get, 4000)
+        assert quick.result() == {"ms": 0}
+        assert busy.result() == {"ms": 300}
+        assert not slow.done()  # both answered while the slow call still runs
+        assert slow.result() == {"ms": 4000}

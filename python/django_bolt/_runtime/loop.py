@@ -137,29 +137,39 @@ class Dispatcher:
 
 
 class _LanePoll:
-    """The selector's epoll object, opening the lane while the loop waits in it."""
+    """The selector's epoll object, opening the lane while the loop waits in it, and
+    collecting the sync thread's finished calls when the wait ends (``SyncThread``)."""
 
-    __slots__ = ("_epoll", "_poll")
+    __slots__ = ("_epoll", "_poll", "_sync")
 
-    def __init__(self, epoll: Any) -> None:
+    def __init__(self, epoll: Any, sync: SyncThread | None) -> None:
         self._epoll = epoll
         self._poll = epoll.poll
+        self._sync = sync
+        if sync is not None:
+            sync.hold_back = True
 
-    def poll(self, *args: Any) -> Any:
-        return _core.lane_poll(self._poll, *args)
+    def poll(self, timeout: float | None = None, maxevents: int = -1) -> Any:
+        sync = self._sync
+        if sync is None:
+            return _core.lane_poll(self._poll, timeout, maxevents)
+        events = _core.lane_poll(self._poll, sync.timeout(timeout), maxevents)
+        sync.collect()
+        return events
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._epoll, name)
 
 
-def open_lane(loop: asyncio.AbstractEventLoop, dispatcher: Dispatcher) -> bool:
+def open_lane(loop: asyncio.AbstractEventLoop, dispatcher: Dispatcher, sync: SyncThread | None = None) -> bool:
     """Let server threads run ``dispatcher``'s requests while ``loop`` waits for events; False (requests are then always queued) for a loop without an epoll
     selector, or in asyncio's debug mode, which rejects loop calls from other threads.
+    The loop's wait then also collects ``sync``'s finished calls (``SyncThread.hold_back``).
     Call on the loop thread before it runs; ``_core.lane_end()`` closes the lane."""
     selector = getattr(loop, "_selector", None)
     if not isinstance(selector, selectors.EpollSelector) or loop.get_debug():
         return False
-    selector._selector = _LanePoll(selector._selector)  # type: ignore[attr-defined]
+    selector._selector = _LanePoll(selector._selector, sync)  # type: ignore[attr-defined]
     _core.lane_begin(*dispatcher.lane_spec())
     return True
 
@@ -176,7 +186,7 @@ def serve(fd: int, runners: Sequence[Runner], workers: int, websocket_routes: Se
     websockets = WebSockets(loop, websocket_routes, websocket_channel_size, _core.ws_send)
     dispatcher = Dispatcher(loop, runners, executor, _core.exchange, websockets)
     loop.add_reader(fd, dispatcher.drain)
-    open_lane(loop, dispatcher)
+    open_lane(loop, dispatcher, sync_thread)
     try:
         loop.run_forever()
     finally:

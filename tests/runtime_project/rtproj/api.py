@@ -345,3 +345,14 @@ async def signals_stream(kind: str, chunks: int = 3, ms: int = 20):
             yield json.dumps({"finished": _finished[0]}) + "\n"
 
     return StreamingResponse(sync_rows() if kind == "sync" else async_rows(), media_type="application/x-ndjson")
+
+
+@api.get("/db/sleep")
+async def db_sleep(ms: int = 0):
+    """A thread-sensitive call that takes ``ms`` milliseconds."""
+    import time
+
+    from asgiref.sync import sync_to_async
+
+    await sync_to_async(time.sleep)(ms / 1000)
+    return {"ms": ms}
