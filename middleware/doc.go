@@ -66,10 +66,12 @@
 // # Rate limiting
 //
 // Each (route, key) has a token bucket of Burst tokens refilled at RPS per
-// second, stored as one GCRA timestamp. The "ip" key is the socket peer, or
-// the first X-Forwarded-For entry (else X-Real-IP) when the peer is one of
-// GlobalConfig.TrustedProxies; forwarded headers from anyone else are
-// ignored, since clients could otherwise pick their own bucket.
+// second, stored as one GCRA timestamp. The "ip" key is the socket peer, or,
+// when the peer is one of GlobalConfig.TrustedProxies, the client it reports:
+// the last X-Forwarded-For entry that is not a trusted proxy (each proxy
+// appends, so entries left of it are the client's own writing), else
+// X-Real-IP. Forwarded headers from anyone else are ignored, since clients
+// could otherwise pick their own bucket.
 //
 // In-process buckets are bounded: a bucket that has refilled completely
 // carries no information and is dropped by a periodic sweep, and a hard cap

@@ -22,7 +22,6 @@ var (
 	hRetryAfter        = canonicalHeader("Retry-After")
 	hRateLimitLimit    = canonicalHeader("X-RateLimit-Limit")
 	hRateLimitBurst    = canonicalHeader("X-RateLimit-Burst")
-	hForwardedFor      = canonicalHeader("X-Forwarded-For")
 	hRealIP            = canonicalHeader("X-Real-IP")
 	valueTrue          = []byte("true")
 	valueAnyOrigin     = []byte("*")

@@ -168,14 +168,11 @@ func (s *Shared) appendClientIP(buf []byte, ctx *fasthttp.RequestCtx) ([]byte, b
 		return appendBounded(buf, a.String())
 	}
 	if s.trusted(peer) {
-		if xff := ctx.Request.Header.PeekCanonical(hForwardedFor); len(xff) > 0 {
-			first, _, _ := bytes.Cut(xff, []byte(","))
-			if first = bytes.TrimSpace(first); len(first) > 0 {
-				if len(first) > maxRateLimitKey {
-					return nil, false
-				}
-				return append(buf, first...), true
+		if client := s.forwardedClient(ctx.Request.Header.PeekAll(fasthttp.HeaderXForwardedFor)); len(client) > 0 {
+			if len(client) > maxRateLimitKey {
+				return nil, false
 			}
+			return append(buf, client...), true
 		}
 		if realIP := bytes.TrimSpace(ctx.Request.Header.PeekCanonical(hRealIP)); len(realIP) > 0 {
 			if len(realIP) > maxRateLimitKey {
@@ -185,6 +182,36 @@ func (s *Shared) appendClientIP(buf []byte, ctx *fasthttp.RequestCtx) ([]byte, b
 		}
 	}
 	return peer.AppendTo(buf), true
+}
+
+// forwardedClient is the client's address in X-Forwarded-For (its header lines in
+// order, one list): each proxy appends the address it was connected from, so the list
+// is read from its right end, past the entries of trusted proxies, and the first entry
+// that is not one is the client. Entries further left were written by that client
+// (or by proxies nobody vouches for): believing the leftmost, as was done, let every
+// client pick a new bucket per request. nil when the header is absent or blank.
+func (s *Shared) forwardedClient(lines [][]byte) []byte {
+	var leftmost []byte
+	for i := len(lines) - 1; i >= 0; i-- {
+		rest := lines[i]
+		for len(rest) > 0 {
+			entry := rest
+			if j := bytes.LastIndexByte(rest, ','); j >= 0 {
+				entry, rest = rest[j+1:], rest[:j]
+			} else {
+				rest = nil
+			}
+			if entry = bytes.TrimSpace(entry); len(entry) == 0 {
+				continue
+			}
+			addr, err := netip.ParseAddr(string(entry))
+			if err != nil || !s.trusted(addr.Unmap()) {
+				return entry
+			}
+			leftmost = entry
+		}
+	}
+	return leftmost // trusted proxies only: the first of them is the client
 }
 
 func (s *Shared) trusted(peer netip.Addr) bool {

@@ -110,6 +110,24 @@ func TestRateLimitRetryAfterAndDefaults(t *testing.T) {
 	}
 }
 
+func TestRateLimitForwardedForOverSeveralHeaderLines(t *testing.T) {
+	// A proxy may add its entry as a header line of its own, after the lines the client
+	// sent: the lines read in order are one list.
+	p, _, _ := limited(t, GlobalConfig{TrustedProxies: []string{"10.0.0.0/8"}}, MiddlewareConfig{RPS: 1, Burst: intp(1)})
+	twoLines := func(spoof string) *fasthttp.RequestCtx {
+		ctx := newCtx("GET", "10.1.2.3:1")
+		ctx.Request.Header.Add("X-Forwarded-For", spoof)
+		ctx.Request.Header.Add("X-Forwarded-For", "198.51.100.1")
+		return ctx
+	}
+	if _, handled := p.Before(twoLines("203.0.113.1")); handled {
+		t.Fatal("first request limited")
+	}
+	if _, handled := p.Before(twoLines("203.0.113.2")); !handled {
+		t.Fatal("the client's own X-Forwarded-For line chose its bucket")
+	}
+}
+
 func TestRateLimitKeys(t *testing.T) {
 	trusted := GlobalConfig{TrustedProxies: []string{"10.0.0.0/8", "2001:db8::1"}}
 	apiKeys := func(rc *RouteConfig) {
@@ -135,6 +153,14 @@ func TestRateLimitKeys(t *testing.T) {
 			req{"10.1.2.3:1", []string{"X-Forwarded-For", " 198.51.100.1 , 10.1.1.1"}}, req{"10.9.9.9:1", []string{"X-Forwarded-For", "198.51.100.1"}}, true},
 		{"ip: trusted proxy, different clients", trusted, "ip", nil,
 			req{"10.1.2.3:1", []string{"X-Forwarded-For", "198.51.100.1"}}, req{"10.1.2.3:1", []string{"X-Forwarded-For", "198.51.100.2"}}, false},
+		{"ip: trusted proxy, entries the client wrote itself ignored", trusted, "ip", nil,
+			req{"10.1.2.3:1", []string{"X-Forwarded-For", "203.0.113.9, 198.51.100.1"}}, req{"10.1.2.3:1", []string{"X-Forwarded-For", "198.51.100.1"}}, true},
+		{"ip: trusted proxy, a made-up entry per request is no new bucket", trusted, "ip", nil,
+			req{"10.1.2.3:1", []string{"X-Forwarded-For", "spoof-1, 198.51.100.1, 10.0.0.7"}}, req{"10.1.2.3:1", []string{"X-Forwarded-For", "spoof-2, 198.51.100.1, 10.0.0.7"}}, true},
+		{"ip: trusted proxy, an untrusted hop is the client", trusted, "ip", nil,
+			req{"10.1.2.3:1", []string{"X-Forwarded-For", "198.51.100.1, 192.0.2.77"}}, req{"192.0.2.77:1", nil}, true},
+		{"ip: trusted proxies only, the leftmost is the client", trusted, "ip", nil,
+			req{"10.1.2.3:1", []string{"X-Forwarded-For", "10.0.0.8, 10.0.0.9"}}, req{"10.0.0.8:1", nil}, true},
 		{"ip: trusted proxy, X-Real-IP", trusted, "ip", nil,
 			req{"10.1.2.3:1", []string{"X-Real-IP", "198.51.100.7"}}, req{"192.0.2.50:1", []string{}}, false},
 		{"ip: trusted proxy, X-Real-IP matches direct peer", trusted, "ip", nil,

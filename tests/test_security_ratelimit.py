@@ -93,8 +93,20 @@ def test_ip_key_honours_forwarded_headers_from_a_trusted_proxy(defaults_server):
     clients = [f"203.0.113.{i}" for i in (10, 11, 12)]
     for client in clients:
         ok, limited, elapsed = count_until_limited(
-            lambda: fetch(defaults_server.url("/d/ip"), headers={"X-Forwarded-For": f"{client}, 10.0.0.1"}), 10)
+            lambda: fetch(defaults_server.url("/d/ip"), headers={"X-Forwarded-For": client}), 10)
         assert limited is not None
+        assert_burst(ok, burst=2, rps=1, elapsed=elapsed)
+
+
+def test_ip_key_ignores_what_the_client_wrote_into_forwarded_for(defaults_server):
+    """A proxy appends the address it was connected from to X-Forwarded-For: entries left
+    of it are the client's own writing, and a new one per request is no new bucket. The
+    next untrusted hop (10.0.0.1 here: only 127.0.0.1 is trusted) is the client."""
+    for client, chain in (("203.0.113.13", "{}"), ("10.0.0.1", "203.0.113.14, {}")):
+        ok, limited, elapsed = count_until_limited(
+            lambda: fetch(defaults_server.url("/d/ip"),
+                          headers={"X-Forwarded-For": f"{unique()}, {chain.format(client)}"}), 10)
+        assert limited is not None, "a made-up X-Forwarded-For entry per request escaped the limit"
         assert_burst(ok, burst=2, rps=1, elapsed=elapsed)
 
 

@@ -104,7 +104,7 @@ OTHER_SETTINGS: dict[str, str] = {
     "BOLT_CORS_EXPOSE_HEADERS": "Same as CORS_EXPOSE_HEADERS.",
     "BOLT_CORS_PREFLIGHT_MAX_AGE": "Same as CORS_PREFLIGHT_MAX_AGE.",
     "BOLT_EMIT_SIGNALS": "Send Django's request_started/request_finished for each request (CONN_MAX_AGE recycling); default False.",
-    "BOLT_TRUSTED_PROXIES": "Proxy IPs/networks whose X-Forwarded-For / X-Real-IP are believed for rate-limit keys.",
+    "BOLT_TRUSTED_PROXIES": "Proxy IPs/networks whose X-Forwarded-For / X-Real-IP are believed for rate-limit keys (the client is the last X-Forwarded-For entry that is not one of them).",
     "BOLT_RATE_LIMIT_BACKEND": 'Where rate-limit buckets live: "" (each process) or "redis://host:port/db" (shared).',
     "BOLT_DJANGO_SITE": "True (default): paths no API route serves but the URLconf resolves go to Django's ASGI application.",
     "BOLT_RATE_LIMIT_BACKEND_REQUIRED": "True: runbolt refuses to start when the rate-limit backend does not answer (default: a warning).",

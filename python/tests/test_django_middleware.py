@@ -301,3 +301,30 @@ def test_session_cookie_reaches_a_streaming_response():
         r = client.get("/stream")
     assert r.text == "streamed"
     assert any(line.startswith("sessionid=") for line in r.headers.get_list("set-cookie"))
+
+
+def test_django_middleware_does_not_believe_forwarded_headers_a_client_sends():
+    # Without a proxy in between, X-Forwarded-For and X-Forwarded-Proto are whatever the
+    # client wrote: Django middleware must not see them as REMOTE_ADDR and an HTTPS
+    # connection (INTERNAL_IPS checks, IP allowlists, SECURE_SSL_REDIRECT); Django trusts
+    # a proxy's scheme only through SECURE_PROXY_SSL_HEADER, as under any ASGI server.
+    seen = {}
+
+    class Spy:
+        def __init__(self, get_response):
+            self.get_response = get_response
+
+        def __call__(self, request):
+            seen.update(addr=request.META.get("REMOTE_ADDR"), secure=request.is_secure())
+            return self.get_response(request)
+
+    api = BoltAPI(middleware=[DjangoMiddleware(Spy)])
+    api.get("/where")(lambda: "ok")
+    with TestClient(api) as client:
+        r = client.get("/where", headers={"X-Forwarded-For": "127.0.0.1", "X-Forwarded-Proto": "https"})
+        assert r.text == "ok"
+    assert seen == {"addr": None, "secure": False}
+    with override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")):
+        with TestClient(api) as client:
+            client.get("/where", headers={"X-Forwarded-Proto": "https"})
+        assert seen["secure"] is True

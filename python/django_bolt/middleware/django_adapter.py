@@ -286,19 +286,21 @@ def _django_request(request: Any) -> Any:
     from django.core.handlers.asgi import ASGIRequest
 
     headers = request._headers
-    forwarded = headers.get("x-forwarded-for") or headers.get("x-real-ip") or "127.0.0.1"
+    # As for the site's views (site.py): the scheme is the connection's, which Django
+    # overrides from a proxy's header only through SECURE_PROXY_SSL_HEADER, and the
+    # client's address is not known here; forwarded headers are whatever the client sent.
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
         "method": request.method,
-        "scheme": "https" if headers.get("x-forwarded-proto") == "https" else "http",
+        "scheme": "http",
         "path": request.path,
         "raw_path": request.path.encode(),
         "query_string": request._raw_query or b"",
         "root_path": "",
         "headers": [(k.encode("latin-1"), v.encode("latin-1", "replace")) for k, v in headers.items()],
-        "client": (forwarded.split(",")[0].strip(), 0),
+        "client": None,
         "server": None,
     }
     return ASGIRequest(scope, io.BytesIO(request.body))
