@@ -468,15 +468,17 @@ async def testclient_inside():
 
 # --- uploads saved with the client's file name -------------------------------------
 
-import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
 from typing import Annotated  # noqa: E402
 
+from django.conf import settings  # noqa: E402
 from django.core.files.storage import FileSystemStorage  # noqa: E402
 
 from django_bolt.datastructures import UploadFile  # noqa: E402
 from django_bolt.params import File  # noqa: E402
 
-_uploads = FileSystemStorage(location=tempfile.mkdtemp(prefix="semantics-uploads-"))
+# Beside the test run's database, in a directory the test run removes.
+_uploads = FileSystemStorage(location=Path(settings.DATABASES["default"]["NAME"]).parent / "uploads")
 
 
 @api.post("/uploads/save")
