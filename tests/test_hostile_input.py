@@ -24,16 +24,15 @@ def deleted_files_open(pid: int) -> list[str]:
     return out
 
 
-def test_upload_saved_under_a_path_climbing_name_is_a_400(semantics_server):
+def test_storage_file_named_by_a_path_climbing_name_is_a_400(semantics_server):
     # Django's storage refuses such names with SuspiciousFileOperation; Django answers
-    # every SuspiciousOperation with 400, and so does a handler here.
+    # every SuspiciousOperation with 400, and so does a handler here (it was a 500).
     for name in ("../../outside.txt", "/etc/passwd"):
-        r = semantics_server.post("/uploads/save", files={"up": (name, b"hi", "text/plain")})
+        r = semantics_server.get("/uploads/read", params={"name": name})
         assert r.status_code == 400, (name, r.status_code, r.text)
         assert r.json() == {"detail": "Bad Request"}
-    fine = semantics_server.post("/uploads/save", files={"up": ("notes.txt", b"hi", "text/plain")})
-    assert fine.status_code == 200, fine.text
-    assert fine.json()["saved"].startswith("notes")
+    saved = semantics_server.post("/uploads/save", files={"up": ("notes.txt", b"hi", "text/plain")}).json()["saved"]
+    assert semantics_server.get("/uploads/read", params={"name": saved}).json() == {"content": "hi"}
 
 
 def test_slow_route_refuses_a_sleep_it_would_never_finish(example_server):
@@ -62,3 +61,22 @@ def test_malformed_large_upload_leaves_no_temporary_file_open(servers, example_d
         assert r.json()["detail"][0]["type"] == "multipart_invalid"
     # The answer is written after the form is dropped: nothing may be left by now.
     assert deleted_files_open(worker) == before
+
+
+def test_upload_saved_under_the_client_file_name_never_fails_on_the_name(semantics_server):
+    # Names a storage cannot create (a NUL byte, 300 characters: a 500 each) or that
+    # pick a directory: the handler gets them reduced as Django reduces upload names.
+    cases = {
+        b"a\x00b.txt": "ab.txt",
+        b"n" * 300 + b".txt": "n" * 251 + ".txt",
+        b"sub/dir/name.txt": "name.txt",
+    }
+    for sent, kept in cases.items():
+        body = (b'--B\r\nContent-Disposition: form-data; name="up"; filename="' + sent + b'"\r\n'
+                b"Content-Type: text/plain\r\n\r\nhi\r\n--B--\r\n")
+        r = semantics_server.post("/uploads/save", content=body,
+                                  headers={"content-type": "multipart/form-data; boundary=B"})
+        assert r.status_code == 200, (sent[:40], r.status_code, r.text[:300])
+        saved = r.json()["saved"]
+        # The storage may add a suffix to a name already taken.
+        assert saved == kept or (saved.startswith(kept.rsplit(".", 1)[0][:200]) and "/" not in saved), saved

@@ -16,7 +16,8 @@ The media type is matched by prefix and case-insensitively:
   ``multipart`` package's push parser, which is linear in the body size and
   rejects malformed input with an exception rather than guessing. A part with
   a ``filename`` in its ``Content-Disposition`` is a file (even an empty file
-  name, as browsers send for an empty file input), any other part is a field,
+  name, as browsers send for an empty file input; the name is reduced to what
+  a storage may use, see ``_client_filename``), any other part is a field,
   decoded with the part's ``charset`` (UTF-8 by default, undecodable bytes
   replaced by U+FFFD). File content is written chunk by chunk into its
   ``UploadFile``, which moves to a temporary file past the spool threshold;
@@ -127,7 +128,8 @@ def _parse_multipart(
                     segment, chunks = event, []
                     if segment.filename is not None:
                         headers = {name.lower(): value for name, value in segment.headerlist}
-                        upload = UploadFile(segment.filename, segment.content_type, None, headers, spool_threshold=threshold)
+                        upload = UploadFile(_client_filename(segment.filename), segment.content_type, None, headers,
+                                            spool_threshold=threshold)
                         form.add_file(segment.name, upload)
                         limit, seen = max_sizes.get(segment.name, -1), 0
                 elif event is None:
@@ -155,6 +157,23 @@ def _parse_multipart(
             raise FormError(f"Malformed multipart body: {_reason(exc)}") from None
         raise
     return form
+
+
+def _client_filename(sent: str) -> str:
+    """The name a client gave a file, reduced as Django reduces the names of its own
+    uploads: its last path segment (``/`` or ``\\``), without control characters, at
+    most 255 characters (the extension kept); ``.`` and ``..`` become empty. A handler
+    may then pass it to a storage (``field.save(up.filename, up.file)``) without a
+    client choosing a directory or making the save fail."""
+    name = sent.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    name = "".join(char for char in name if char.isprintable())
+    if name in (".", ".."):
+        return ""
+    if len(name) > 255:
+        stem, dot, ext = name.rpartition(".")
+        ext = dot + ext if stem and len(ext) < 255 else ""
+        name = name[: 255 - len(ext)] + ext if ext else name[:255]
+    return name
 
 
 def _reason(exc: multipart.MultipartError) -> str:

@@ -225,6 +225,37 @@ class TestFiles:
             compile_binding(handler, "GET", "/")
 
 
+class TestClientFileNames:
+    """The client's file name is reduced as Django reduces it for its own uploads: a
+    name a handler may pass to a storage (``field.save(up.filename, up.file)``)."""
+
+    @pytest.mark.parametrize(
+        "sent, kept",
+        [
+            ("report.pdf", "report.pdf"),
+            ("../../etc/passwd", "passwd"),
+            ("/abs/path/photo.jpg", "photo.jpg"),
+            ("C:\\Users\\me\\notes.txt", "notes.txt"),
+            ("dir\\..\\evil.sh", "evil.sh"),
+            ("a\x00b\x1f.txt", "ab.txt"),
+            ("line\nbreak.txt", "linebreak.txt"),
+            ("..", ""),
+            (".", ""),
+            ("dir/", ""),
+            ("", ""),
+            ("caf\u00e9 \u65e5\u672c.txt", "caf\u00e9 \u65e5\u672c.txt"),
+        ],
+    )
+    def test_name_kept(self, sent, kept):
+        body = multipart_body(("f", sent, None, b"x")).replace(f'filename="{sent}"'.encode(), f'filename="{sent}"'.encode("utf-8"))
+        assert parse_form(MULTIPART, body).files["f"][0].filename == kept
+
+    def test_long_name_cut_to_255_keeping_its_extension(self):
+        name = parse_form(MULTIPART, multipart_body(("f", "n" * 300 + ".tar.gz", None, b"x"))).files["f"][0].filename
+        assert len(name) == 255
+        assert name.endswith("n.gz")
+
+
 class TestMalformedMultipart:
     @pytest.mark.parametrize(
         "content_type, body",

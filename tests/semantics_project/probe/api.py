@@ -481,6 +481,12 @@ _uploads = FileSystemStorage(location=tempfile.mkdtemp(prefix="semantics-uploads
 
 @api.post("/uploads/save")
 async def save_upload(up: Annotated[UploadFile, File("up")]):
+    return {"saved": _uploads.save(up.filename, up.file)}
+
+
+@api.get("/uploads/read")
+async def read_upload(name: str):
     # Django's storage refuses a name that climbs out of its directory
     # (SuspiciousFileOperation): the client sent a bad name, the server is fine.
-    return {"saved": _uploads.save(up.filename, up.file)}
+    with _uploads.open(name) as f:
+        return {"content": f.read().decode()}
