@@ -3,6 +3,7 @@ server (``manage.py runbolt`` on a socket), served by tests/api_project."""
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import httpx
@@ -161,3 +162,13 @@ def test_model_viewset_over_a_real_server(http):
         url = f"/books-by-cursor?cursor={body['next_cursor']}"
     assert seen == sorted(seen, reverse=True) and set(ids) - {ids[3]} <= set(seen)
     assert http.get("/books-by-cursor?cursor=%%%").json()["items"][0]["id"] == seen[0]
+
+
+def test_a_cursor_of_deeply_nested_json_is_a_bad_cursor(http):
+    # A bad cursor gives the first page; one decoding to JSON nested past the
+    # interpreter's recursion limit was a 500.
+    first = http.get("/books-by-cursor").json()
+    cursor = base64.b64encode(b"[" * 3000 + b"]" * 3000).decode()
+    r = http.get("/books-by-cursor", params={"cursor": cursor})
+    assert r.status_code == 200, r.text[:300]
+    assert r.json()["items"] == first["items"]

@@ -80,3 +80,21 @@ def test_upload_saved_under_the_client_file_name_never_fails_on_the_name(semanti
         saved = r.json()["saved"]
         # The storage may add a suffix to a name already taken.
         assert saved == kept or (saved.startswith(kept.rsplit(".", 1)[0][:200]) and "/" not in saved), saved
+
+
+def test_json_nested_past_the_recursion_limit_is_a_422(semantics_server):
+    # A body, or a query value read as JSON, that decodes into Any (a field of a struct,
+    # a dict) was decoded until the interpreter's recursion limit: a 500.
+    deep = b"[" * 5000 + b"]" * 5000
+    for path, body in (("/json/any", deep), ("/json/envelope", b'{"kind": "k", "data": ' + deep + b"}")):
+        r = semantics_server.post(path, content=body, headers={"content-type": "application/json"})
+        assert r.status_code == 422, (path, r.status_code, r.text[:300])
+        (error,) = r.json()["detail"]
+        assert (error["type"], error["loc"]) == ("json_invalid", ["body"])
+        assert error["msg"] == "JSON is malformed: nested too deeply"
+    r = semantics_server.post("/json/envelope", params={"filters": '{"a": ' + "[" * 3000 + "]" * 3000 + "}"},
+                              json={"kind": "k"})
+    assert r.status_code == 422, r.text[:300]
+    assert r.json()["detail"][0]["loc"] == ["query", "filters"]
+    shallow = semantics_server.post("/json/any", content=b"[[[]]]", headers={"content-type": "application/json"})
+    assert shallow.json() == {"type": "list"}

@@ -45,8 +45,8 @@ and required), a coercion error of ``django_bolt.typing`` (``int_parsing``,
 shapes:
 
 * ``{"type": "json_invalid", "loc": ["body"], "msg", "input"}`` for a body
-  that is not JSON (or is empty while required); ``input`` is its first 100
-  characters;
+  that is not JSON (or is empty while required, or nested past the
+  interpreter's recursion limit); ``input`` is its first 100 characters;
 * msgspec validation failures, see ``msgspec_validation_error_to_dict``;
 * ``{"type": "multipart_invalid", "loc": ["body"], "msg"}`` for a malformed
   form body (reported once even when several parameters read the form).
@@ -70,6 +70,7 @@ from .params import Path as PathParam
 from .request import Request
 from .serialization import make_validator
 from .typing import (
+    JSON_TOO_DEEP,
     ConversionError,
     is_struct_like,
     json_decoder,
@@ -208,7 +209,7 @@ def _conversion_failed(source: str, key: str, exc: ConversionError) -> _Invalid:
     return _Invalid([{"loc": [source, key], "msg": exc.msg, "type": exc.type}])
 
 
-def _json_invalid(exc: Exception, body: bytes) -> _Invalid:
+def _json_invalid(exc: Exception | str, body: bytes) -> _Invalid:
     # 100 characters take at most 400 bytes: no need to decode a large body whole.
     text = body[:400].decode("utf-8", "replace")[:100]
     return _Invalid([{"type": "json_invalid", "loc": ["body"], "msg": str(exc), "input": text}])
@@ -580,6 +581,10 @@ def _body_extractor(key: str, declared: Any, marker: Param | None, required: boo
             raise _Invalid(msgspec_validation_error_to_dict(exc)) from None
         except msgspec.DecodeError as exc:
             raise _json_invalid(exc, body) from None
+        except RecursionError:
+            # Arrays or objects nested past the interpreter's recursion limit, where the
+            # type (Any, dict, list) lets msgspec follow them.
+            raise _json_invalid(JSON_TOO_DEEP, body) from None
         if value is msgspec.UNSET:
             return default
         if check is not None and value is not None:

@@ -270,7 +270,7 @@ def _decode_cursor(cursor: str | None) -> tuple[bool, Any]:
         return False, None
     try:
         data = msgspec.json.decode(base64.b64decode(cursor, validate=True))
-    except (ValueError, msgspec.DecodeError):
+    except (ValueError, msgspec.DecodeError, RecursionError):  # RecursionError: nested too deeply
         return False, None
     if not isinstance(data, dict) or "v" not in data:
         return False, None

@@ -351,6 +351,10 @@ def _build_meta(request: Request) -> dict[str, Any]:
         name, port = host, ("443" if meta["wsgi.url_scheme"] == "https" else "80")
     meta["SERVER_NAME"], meta["SERVER_PORT"] = name, port
     for name, value in request._headers.items():
+        if "_" in name:
+            # X_Trace would be HTTP_X_TRACE, as X-Trace is: a client could slip one past a
+            # proxy that sets or strips the other. Django's ASGIRequest drops them too.
+            continue
         key = name.upper().replace("-", "_")
         if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
             meta[key] = value

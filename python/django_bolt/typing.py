@@ -246,6 +246,11 @@ def _literal_text(value: Any) -> str:
     raise TypeError(f"Literal values read from request text must be str, int or bool, not {value!r}")
 
 
+# msgspec raises RecursionError for JSON nested past the interpreter's recursion limit
+# (where the type lets it follow the nesting); request input that deep is malformed.
+JSON_TOO_DEEP = "JSON is malformed: nested too deeply"
+
+
 def json_decoder(annotation: Any) -> msgspec.json.Decoder:
     """A JSON decoder for ``annotation``, refused (TypeError) at start-up when
     msgspec could never produce the type: unsupported types raise in the
@@ -266,6 +271,8 @@ def _json_coercer(annotation: Any) -> Coercer:
             return decode(text)
         except msgspec.MsgspecError as exc:
             raise ConversionError("value_error", f"Input should be JSON for {name}: {exc}") from None
+        except RecursionError:
+            raise ConversionError("value_error", f"Input should be JSON for {name}: {JSON_TOO_DEEP}") from None
 
     return coerce
 

@@ -513,6 +513,25 @@ class TestBody:
 
         assert bind(handler, method="PATCH", body=body) == ((expected,), {})
 
+    @pytest.mark.parametrize("annotation", [Any, dict, list, dict[str, Any]])
+    def test_json_nested_too_deeply_is_json_invalid(self, annotation):
+        def handler(data: Annotated[annotation, Body()]):
+            return data
+
+        deep = b"[" * 5000 + b"]" * 5000
+        body = deep if annotation in (Any, list) else b'{"a": ' + deep + b"}"
+        errors = errors_of(handler, method="POST", body=body)
+        assert [(e["type"], e["loc"], e["msg"]) for e in errors] == [
+            ("json_invalid", ["body"], "JSON is malformed: nested too deeply")]
+
+    def test_query_json_nested_too_deeply_is_a_value_error(self):
+        def handler(filters: dict):
+            return filters
+
+        errors = errors_of(handler, b"filters=%7B%22a%22%3A" + b"%5B" * 3000 + b"%5D" * 3000 + b"%7D")
+        assert [(e["type"], e["loc"]) for e in errors] == [("value_error", ["query", "filters"])]
+        assert "nested too deeply" in errors[0]["msg"]
+
     def test_body_with_query_and_path(self):
         def handler(item_id: int, item: Item, dry_run: bool = False):
             return None

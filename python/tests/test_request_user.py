@@ -175,6 +175,20 @@ def test_absolute_uri_defaults():
         assert client.get("/plain").json() == {"absolute": "http://testserver.local/plain", "port": "80"}
 
 
+def test_meta_leaves_out_header_names_with_underscores():
+    # X_Trace and X-Trace would both be HTTP_X_TRACE: a client could slip one past a proxy
+    # that strips or sets the other. Django's ASGIRequest, runserver and nginx drop them.
+    api = BoltAPI()
+
+    @api.get("/meta")
+    async def meta(request):
+        return {k: v for k, v in request.META.items() if k.startswith("HTTP_X_")}
+
+    with TestClient(api) as client:
+        r = client.get("/meta", headers={"X-Trace": "real", "X_Trace": "spoof", "X_Forwarded_Proto": "https"})
+    assert r.json() == {"HTTP_X_TRACE": "real"}
+
+
 def test_state_values_read_as_attributes():
     api = BoltAPI()
 

@@ -490,3 +490,25 @@ async def read_upload(name: str):
     # (SuspiciousFileOperation): the client sent a bad name, the server is fine.
     with _uploads.open(name) as f:
         return {"content": f.read().decode()}
+
+
+# --- JSON of any shape ---------------------------------------------------------------
+
+from typing import Any  # noqa: E402
+
+from django_bolt.params import Body  # noqa: E402
+
+
+class Envelope(msgspec.Struct):
+    kind: str
+    data: Any = None
+
+
+@api.post("/json/any")
+async def json_any(payload: Annotated[Any, Body()]):
+    return {"type": type(payload).__name__}
+
+
+@api.post("/json/envelope")
+async def json_envelope(envelope: Envelope, filters: dict | None = None):
+    return {"kind": envelope.kind, "filters": filters}
