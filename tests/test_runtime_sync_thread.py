@@ -88,3 +88,31 @@ def test_a_finished_call_does_not_wait_for_the_slow_call_queued_behind_it(runtim
         assert busy.result() == {"ms": 300}
         assert not slow.done()  # both answered while the slow call still runs
         assert slow.result() == {"ms": 4000}
+
+
+def test_a_call_given_up_while_queued_never_runs_and_the_thread_goes_on(runtime, tmp_path):  # noqa: F811
+    """A handler that stops waiting for a queued call (a timeout cancels it) gets its
+    answer at once; the call is dropped, like a pool's queued work item, and the calls
+    queued after it still run and answer."""
+    import time
+
+    server = runtime.start(settings=settings(tmp_path))
+
+    def get(path):
+        r = server.request("GET", path)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    with ThreadPoolExecutor(4) as pool:
+        busy = pool.submit(get, "/db/sleep?ms=1500")  # holds the thread
+        time.sleep(0.2)
+        gave_up = pool.submit(get, "/db/gives-up?ms=100")
+        time.sleep(0.1)
+        after = pool.submit(get, "/db/threads?calls=2")
+        assert gave_up.result() == {"gave_up": True}
+        assert not busy.done()  # answered while its call was still queued
+        assert busy.result() == {"ms": 1500}
+        assert len(after.result()["calls"]) == 2
+    assert get("/db/late-calls") == {"ran": 0}
+    assert get("/db/gives-up?ms=5000") == {"gave_up": False}
+    assert get("/db/late-calls") == {"ran": 1}

@@ -356,3 +356,25 @@ async def db_sleep(ms: int = 0):
 
     await sync_to_async(time.sleep)(ms / 1000)
     return {"ms": ms}
+
+
+_late_calls: list[str] = []
+
+
+@api.get("/db/gives-up")
+async def db_gives_up(ms: int = 100):
+    """Waits ``ms`` for a thread-sensitive call, then gives up on it (it is cancelled)."""
+    import asyncio
+
+    from asgiref.sync import sync_to_async
+
+    try:
+        await asyncio.wait_for(sync_to_async(_late_calls.append)("ran"), ms / 1000)
+    except asyncio.TimeoutError:
+        return {"gave_up": True}
+    return {"gave_up": False}
+
+
+@api.get("/db/late-calls")
+async def db_late_calls():
+    return {"ran": len(_late_calls)}
