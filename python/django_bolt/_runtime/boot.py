@@ -9,6 +9,7 @@ its traceback; nothing is served half-configured.
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import sys
 import warnings
@@ -227,6 +228,12 @@ def serve(fd: int, workers: int) -> None:
     """Run the event loop until the core sends STOP."""
     from .loop import serve as serve_loop
 
+    # What start-up built (Django's apps and models, the URL and route tables, every
+    # imported module) lives as long as the worker. Frozen, it is left out of the
+    # collector's older-generation passes, which otherwise walk all of it again and
+    # again under load: ~8 % of the CPU of a 10-row ORM read.
+    gc.collect()
+    gc.freeze()
     serve_loop(fd, _runners, workers, _websocket_routes, _websocket_channel_size)
     # The Go side exits without finalising the interpreter: run the exit hooks now
     # (the logging queue listener flushes there).

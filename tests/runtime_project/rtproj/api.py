@@ -378,3 +378,15 @@ async def db_gives_up(ms: int = 100):
 @api.get("/db/late-calls")
 async def db_late_calls():
     return {"ran": len(_late_calls)}
+
+
+@api.get("/gc")
+async def gc_state():
+    """Whether start-up's objects (this API) are frozen out of the collector's passes,
+    and a request's own objects are not."""
+    import gc
+
+    fresh = [object()]
+    tracked = {id(o) for o in gc.get_objects()}
+    return {"frozen": gc.get_freeze_count(), "api_frozen": id(api) not in tracked,
+            "request_tracked": id(fresh) in tracked}
