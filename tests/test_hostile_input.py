@@ -83,18 +83,16 @@ def test_upload_saved_under_the_client_file_name_never_fails_on_the_name(semanti
 
 
 def test_json_nested_past_the_recursion_limit_is_a_422(semantics_server):
-    # A body, or a query value read as JSON, that decodes into Any (a field of a struct,
-    # a dict) was decoded until the interpreter's recursion limit: a 500.
-    deep = b"[" * 5000 + b"]" * 5000
+    # A body that decodes into Any (a field of a struct, a dict) was decoded until the
+    # interpreter's recursion limit: a 500. 100,000 levels are past the limit of every
+    # supported Python. (A query value that deep does not fit in a request head; the
+    # binding tests cover query values.)
+    deep = b"[" * 100_000 + b"]" * 100_000
     for path, body in (("/json/any", deep), ("/json/envelope", b'{"kind": "k", "data": ' + deep + b"}")):
         r = semantics_server.post(path, content=body, headers={"content-type": "application/json"})
         assert r.status_code == 422, (path, r.status_code, r.text[:300])
         (error,) = r.json()["detail"]
         assert (error["type"], error["loc"]) == ("json_invalid", ["body"])
         assert error["msg"] == "JSON is malformed: nested too deeply"
-    r = semantics_server.post("/json/envelope", params={"filters": '{"a": ' + "[" * 3000 + "]" * 3000 + "}"},
-                              json={"kind": "k"})
-    assert r.status_code == 422, r.text[:300]
-    assert r.json()["detail"][0]["loc"] == ["query", "filters"]
     shallow = semantics_server.post("/json/any", content=b"[[[]]]", headers={"content-type": "application/json"})
     assert shallow.json() == {"type": "list"}
