@@ -39,6 +39,19 @@ def connect(server, path: str = "/ws/echo", **kwargs) -> RawWebSocket:
     return RawWebSocket.connect(port_of(server), path, **kwargs)
 
 
+def held(server):
+    """A connection to the handler that only waits, once the handler runs, and a function
+    returning what the handler has seen (``open``, then the close ``code`` and ``reason``)."""
+    token = uuid.uuid4().hex
+    ws = connect(server, f"/ws/hold?token={token}")
+
+    def seen() -> dict:
+        return server.get(f"/seen?token={token}").json()
+
+    wait_until(lambda: seen().get("open"), 10, "the handler to start")
+    return ws, seen
+
+
 def still_serves(server) -> None:
     ws = connect(server)
     ws.send_text("still here")
@@ -125,13 +138,11 @@ def test_pings_are_answered_and_the_server_pings(server):
 
 
 def test_a_silent_client_is_closed_and_the_handler_sees_1001(server):
-    token = uuid.uuid4().hex
-    ws = connect(server, f"/ws/hold?token={token}")
-    wait_until(lambda: server.get(f"/seen?token={token}").json().get("open"), 10, "the handler to start")
+    ws, seen = held(server)
     # Never read, never answer a ping: a half-open connection looks the same to the server.
-    result = wait_until(lambda: server.get(f"/seen?token={token}").json().get("code"), 10, "the timeout")
+    result = wait_until(lambda: seen().get("code"), 10, "the timeout")
     assert result == 1001
-    assert server.get(f"/seen?token={token}").json()["reason"] == "Client timed out"
+    assert seen()["reason"] == "Client timed out"
     assert ws.closed_by_server()
     ws.close()
     still_serves(server)
@@ -151,13 +162,11 @@ def test_a_frame_sent_in_pieces_arrives_whole(server):
 
 
 def test_a_frame_left_halfway_is_closed_1001_and_the_handler_sees_it(server):
-    token = uuid.uuid4().hex
-    ws = connect(server, f"/ws/hold?token={token}")
-    wait_until(lambda: server.get(f"/seen?token={token}").json().get("open"), 10, "the handler to start")
+    ws, seen = held(server)
     ws.sock.sendall(frame_bytes(TEXT, b"never finished")[:9])
-    result = wait_until(lambda: server.get(f"/seen?token={token}").json().get("code"), 10, "the timeout")
+    result = wait_until(lambda: seen().get("code"), 10, "the timeout")
     assert result == 1001
-    assert server.get(f"/seen?token={token}").json()["reason"] == "Client timed out"
+    assert seen()["reason"] == "Client timed out"
     ws.close()
     still_serves(server)
 
@@ -182,12 +191,10 @@ def test_frames_sent_with_the_handshake_are_read_in_order_and_the_connection_is_
 
 
 def test_a_client_that_vanishes_without_a_close_frame(server):
-    token = uuid.uuid4().hex
-    ws = connect(server, f"/ws/hold?token={token}")
-    wait_until(lambda: server.get(f"/seen?token={token}").json().get("open"), 10, "the handler to start")
+    ws, seen = held(server)
     ws.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     ws.close()  # RST
-    assert wait_until(lambda: server.get(f"/seen?token={token}").json().get("code"), 10, "the handler") == 1006
+    assert wait_until(lambda: seen().get("code"), 10, "the handler") == 1006
     still_serves(server)
 
 
